@@ -1,1 +1,2 @@
-export {};
+export * from "./interface.js";
+export * from "./errors.js";
