@@ -1,2 +1,3 @@
 export * from "./interface.js";
 export * from "./errors.js";
+export * from "./artifacts.js";

@@ -1,0 +1,2 @@
+// Content-addressed artifact cache with integrity checks.
+export {};
