@@ -1,2 +1,19 @@
-// The stake-weighted lottery (see protocol/SPEC.md §Lottery). Filled in by the lottery work.
-export {};
+// The stake-weighted lottery (protocol/SPEC.md §0.6 and §4; normative text in protocol/LOTTERY.md).
+export type {
+  DrawLotteryParams,
+  LotteryBid,
+  LotteryExclusion,
+  LotteryExclusionReason,
+  LotteryPick,
+  LotteryResult,
+  StakeTable,
+} from "./interface.js";
+export { LotteryError, type LotteryErrorCode, type LotteryErrorType } from "./errors.js";
+export {
+  LOTTERY_DOMAIN,
+  canonicalProver,
+  drawLottery,
+  lotteryDrawValue,
+  lotterySeed,
+  lotteryWeight,
+} from "./lottery.js";
