@@ -1,0 +1,250 @@
+// BN254 prime fields in Montgomery form (4 x 64-bit limbs, R = 2^256), the quadratic extension Fq2,
+// and 256-bit integer helpers. Written from the field definitions; the byte layout of an element
+// (4 little-endian u64 limbs, Montgomery form) is the one snarkjs uses for zkey points.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <stdexcept>
+
+namespace zkp {
+
+typedef unsigned __int128 u128;
+
+struct U256 {
+  uint64_t v[4];
+};
+
+inline bool u256_is_zero(const uint64_t* a) { return (a[0] | a[1] | a[2] | a[3]) == 0; }
+
+// a >= b
+inline bool u256_geq(const uint64_t* a, const uint64_t* b) {
+  for (int i = 3; i >= 0; i--) {
+    if (a[i] != b[i]) return a[i] > b[i];
+  }
+  return true;
+}
+
+// r = a - b, returns borrow
+inline uint64_t u256_sub(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+  uint64_t borrow = 0;
+  for (int i = 0; i < 4; i++) {
+    u128 t = (u128)a[i] - b[i] - borrow;
+    r[i] = (uint64_t)t;
+    borrow = (uint64_t)(t >> 64) & 1;
+  }
+  return borrow;
+}
+
+// r = a + b, returns carry
+inline uint64_t u256_add(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+  uint64_t carry = 0;
+  for (int i = 0; i < 4; i++) {
+    u128 t = (u128)a[i] + b[i] + carry;
+    r[i] = (uint64_t)t;
+    carry = (uint64_t)(t >> 64);
+  }
+  return carry;
+}
+
+// Decimal string -> 256-bit integer (throws on junk or overflow).
+inline U256 u256_from_dec(const std::string& s) {
+  U256 r{{0, 0, 0, 0}};
+  if (s.empty()) throw std::runtime_error("empty number");
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') throw std::runtime_error("bad decimal digit");
+    uint64_t carry = (uint64_t)(ch - '0');
+    for (int i = 0; i < 4; i++) {
+      u128 t = (u128)r.v[i] * 10 + carry;
+      r.v[i] = (uint64_t)t;
+      carry = (uint64_t)(t >> 64);
+    }
+    if (carry) throw std::runtime_error("number too large");
+  }
+  return r;
+}
+
+inline std::string u256_to_dec(const uint64_t* a) {
+  uint64_t t[4] = {a[0], a[1], a[2], a[3]};
+  if (u256_is_zero(t)) return "0";
+  std::string out;
+  while (!u256_is_zero(t)) {
+    u128 rem = 0;
+    for (int i = 3; i >= 0; i--) {
+      u128 cur = (rem << 64) | t[i];
+      t[i] = (uint64_t)(cur / 10);
+      rem = cur % 10;
+    }
+    out.push_back((char)('0' + (int)rem));
+  }
+  return std::string(out.rbegin(), out.rend());
+}
+
+struct FqParams {
+  static constexpr uint64_t P[4] = {0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL,
+                                    0x30644e72e131a029ULL};
+};
+struct FrParams {
+  static constexpr uint64_t P[4] = {0x43e1f593f0000001ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL,
+                                    0x30644e72e131a029ULL};
+};
+
+// -p^{-1} mod 2^64 by Newton iteration.
+constexpr uint64_t mont_inv(uint64_t p0) {
+  uint64_t x = 1;
+  for (int i = 0; i < 7; i++) x = x * (2 - p0 * x);
+  return (uint64_t)0 - x;
+}
+
+template <class PP>
+struct Fp {
+  uint64_t v[4];
+
+  static constexpr uint64_t INV = mont_inv(PP::P[0]);
+  static const Fp& R2() {
+    static const Fp r2 = compute_r_pow(512);
+    return r2;
+  }
+  static const Fp& one() {
+    static const Fp o = compute_r_pow(256);
+    return o;
+  }
+  static Fp zero() { return Fp{{0, 0, 0, 0}}; }
+
+  // 2^k mod p as a raw integer (k >= 0), by doubling.
+  static Fp compute_r_pow(int k) {
+    Fp r{{1, 0, 0, 0}};
+    for (int i = 0; i < k; i++) r = r + r;
+    return r;
+  }
+
+  bool is_zero() const { return u256_is_zero(v); }
+  bool operator==(const Fp& o) const {
+    return v[0] == o.v[0] && v[1] == o.v[1] && v[2] == o.v[2] && v[3] == o.v[3];
+  }
+  bool operator!=(const Fp& o) const { return !(*this == o); }
+
+  friend inline Fp operator+(const Fp& a, const Fp& b) {
+    Fp r;
+    uint64_t carry = u256_add(r.v, a.v, b.v);
+    if (carry || u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
+    return r;
+  }
+  friend inline Fp operator-(const Fp& a, const Fp& b) {
+    Fp r;
+    if (u256_sub(r.v, a.v, b.v)) u256_add(r.v, r.v, PP::P);
+    return r;
+  }
+  Fp neg() const {
+    if (is_zero()) return *this;
+    Fp r;
+    u256_sub(r.v, PP::P, v);
+    return r;
+  }
+  Fp dbl() const { return *this + *this; }
+
+  // Montgomery multiplication (CIOS): a * b * 2^-256 mod p.
+  friend inline Fp operator*(const Fp& a, const Fp& b) {
+    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+      uint64_t carry = 0;
+      for (int j = 0; j < 4; j++) {
+        u128 x = (u128)a.v[j] * b.v[i] + t[j] + carry;
+        t[j] = (uint64_t)x;
+        carry = (uint64_t)(x >> 64);
+      }
+      u128 x = (u128)t[4] + carry;
+      t[4] = (uint64_t)x;
+      t[5] = (uint64_t)(x >> 64);
+      uint64_t m = t[0] * INV;
+      x = (u128)m * PP::P[0] + t[0];
+      carry = (uint64_t)(x >> 64);
+      for (int j = 1; j < 4; j++) {
+        x = (u128)m * PP::P[j] + t[j] + carry;
+        t[j - 1] = (uint64_t)x;
+        carry = (uint64_t)(x >> 64);
+      }
+      x = (u128)t[4] + carry;
+      t[3] = (uint64_t)x;
+      t[4] = t[5] + (uint64_t)(x >> 64);
+    }
+    Fp r{{t[0], t[1], t[2], t[3]}};
+    if (t[4] || u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
+    return r;
+  }
+  Fp sqr() const { return *this * *this; }
+
+  // plain integer (< p) -> Montgomery
+  static Fp from_plain(const uint64_t* a) {
+    Fp x{{a[0], a[1], a[2], a[3]}};
+    return x * R2();
+  }
+  static Fp from_u64(uint64_t a) {
+    uint64_t t[4] = {a, 0, 0, 0};
+    return from_plain(t);
+  }
+  // Montgomery -> plain integer
+  U256 to_plain() const {
+    Fp o{{1, 0, 0, 0}};
+    Fp r = *this * o;
+    return U256{{r.v[0], r.v[1], r.v[2], r.v[3]}};
+  }
+  static Fp from_dec(const std::string& s) {
+    U256 u = u256_from_dec(s);
+    if (u256_geq(u.v, PP::P)) throw std::runtime_error("number not below the field modulus");
+    return from_plain(u.v);
+  }
+  std::string to_dec() const {
+    U256 u = to_plain();
+    return u256_to_dec(u.v);
+  }
+
+  // this^e for a plain 256-bit exponent
+  Fp pow(const uint64_t* e) const {
+    Fp r = one();
+    for (int i = 255; i >= 0; i--) {
+      r = r.sqr();
+      if ((e[i / 64] >> (i % 64)) & 1) r = r * *this;
+    }
+    return r;
+  }
+  Fp inv() const {
+    uint64_t e[4];
+    uint64_t two[4] = {2, 0, 0, 0};
+    u256_sub(e, PP::P, two);
+    return pow(e);
+  }
+};
+
+typedef Fp<FqParams> Fq;
+typedef Fp<FrParams> Fr;
+
+// Fq2 = Fq[u] / (u^2 + 1)
+struct Fq2 {
+  Fq c0, c1;
+  static Fq2 zero() { return Fq2{Fq::zero(), Fq::zero()}; }
+  static Fq2 one() { return Fq2{Fq::one(), Fq::zero()}; }
+  bool is_zero() const { return c0.is_zero() && c1.is_zero(); }
+  bool operator==(const Fq2& o) const { return c0 == o.c0 && c1 == o.c1; }
+  bool operator!=(const Fq2& o) const { return !(*this == o); }
+  friend inline Fq2 operator+(const Fq2& a, const Fq2& b) { return Fq2{a.c0 + b.c0, a.c1 + b.c1}; }
+  friend inline Fq2 operator-(const Fq2& a, const Fq2& b) { return Fq2{a.c0 - b.c0, a.c1 - b.c1}; }
+  friend inline Fq2 operator*(const Fq2& a, const Fq2& b) {
+    Fq t0 = a.c0 * b.c0;
+    Fq t1 = a.c1 * b.c1;
+    Fq t2 = (a.c0 + a.c1) * (b.c0 + b.c1);
+    return Fq2{t0 - t1, t2 - t0 - t1};
+  }
+  Fq2 sqr() const {
+    Fq t = c0 * c1;
+    return Fq2{(c0 + c1) * (c0 - c1), t + t};
+  }
+  Fq2 neg() const { return Fq2{c0.neg(), c1.neg()}; }
+  Fq2 dbl() const { return *this + *this; }
+  Fq2 inv() const {
+    Fq n = (c0.sqr() + c1.sqr()).inv();
+    return Fq2{c0 * n, (c1 * n).neg()};
+  }
+};
+
+}  // namespace zkp

@@ -1,0 +1,336 @@
+// snarkjs binary files (zkey groth16, wtns) and the Groth16 prover.
+//
+// Binary container (iden3 "binfile"): 4-byte magic, u32 version, u32 section count, then sections of
+// (u32 type, u64 byte size, bytes). All integers little-endian.
+// zkey sections: 1 header (u32 protocol, 1 = groth16); 2 groth16 header (n8q, q, n8r, r, nVars, nPublic,
+// domainSize, alpha1, beta1, beta2, gamma2, delta1, delta2); 3 IC; 4 coefficients (u32 count, then
+// (u32 matrix, u32 constraint, u32 signal, Fr coef * R^2)); 5 A (G1 x nVars); 6 B1 (G1 x nVars);
+// 7 B2 (G2 x nVars); 8 C (G1 x nVars - nPublic - 1); 9 H (G1 x domainSize).
+// wtns sections: 1 (u32 n8, prime, u32 nWitness); 2 witness values (plain, n8 bytes each).
+#pragma once
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+
+#include "msm.hpp"
+
+namespace zkp {
+
+struct FileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline std::vector<uint8_t> read_file(const std::string& path) {
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) throw FileError("cannot open " + path);
+  std::vector<uint8_t> buf;
+  if (fseek(f, 0, SEEK_END) != 0) {
+    fclose(f);
+    throw FileError("cannot seek " + path);
+  }
+  long sz = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf.resize((size_t)sz);
+  size_t got = sz > 0 ? fread(buf.data(), 1, (size_t)sz, f) : 0;
+  fclose(f);
+  if (got != (size_t)sz) throw FileError("short read " + path);
+  return buf;
+}
+
+struct BinFile {
+  std::vector<uint8_t> data;
+  std::map<uint32_t, std::pair<size_t, size_t>> sections;  // type -> (offset, size)
+
+  void parse(const char* magic) {
+    if (data.size() < 12 || memcmp(data.data(), magic, 4) != 0)
+      throw FileError(std::string("not a ") + magic + " file");
+    uint32_t nSections = u32(8);
+    size_t p = 12;
+    for (uint32_t i = 0; i < nSections; i++) {
+      if (p + 12 > data.size()) throw FileError("truncated section table");
+      uint32_t type = u32(p);
+      uint64_t size;
+      memcpy(&size, &data[p + 4], 8);
+      p += 12;
+      if (p + size > data.size()) throw FileError("truncated section");
+      if (sections.count(type)) throw FileError("duplicate section");
+      sections[type] = {p, (size_t)size};
+      p += size;
+    }
+  }
+  uint32_t u32(size_t off) const {
+    uint32_t v;
+    memcpy(&v, &data[off], 4);
+    return v;
+  }
+  const uint8_t* sec(uint32_t type, size_t expectSize = (size_t)-1) const {
+    auto it = sections.find(type);
+    if (it == sections.end()) throw FileError("missing section " + std::to_string(type));
+    if (expectSize != (size_t)-1 && it->second.second != expectSize)
+      throw FileError("section " + std::to_string(type) + " has the wrong size");
+    return &data[it->second.first];
+  }
+  size_t sec_size(uint32_t type) const { return sections.at(type).second; }
+};
+
+struct ZKey {
+  BinFile f;
+  uint32_t nVars = 0, nPublic = 0, domainSize = 0, logDomain = 0;
+  G1A alpha1, beta1, delta1;
+  G2A beta2, gamma2, delta2;
+  const uint8_t* coefs = nullptr;
+  uint32_t nCoefs = 0;
+  const G1A* A = nullptr;
+  const G1A* B1 = nullptr;
+  const G2A* B2 = nullptr;
+  const G1A* C = nullptr;
+  const G1A* H = nullptr;
+  // device-resident copy handle (CUDA builds)
+  void* gpu = nullptr;
+
+  void load(const std::string& path) {
+    f.data = read_file(path);
+    f.parse("zkey");
+    const uint8_t* h1 = f.sec(1);
+    if (f.sec_size(1) < 4 || f.u32(f.sections[1].first) != 1) throw FileError("zkey is not groth16");
+    const uint8_t* h = f.sec(2);
+    size_t hs = f.sec_size(2);
+    (void)h1;
+    size_t p = 0;
+    auto rd32 = [&]() {
+      if (p + 4 > hs) throw FileError("truncated zkey header");
+      uint32_t v;
+      memcpy(&v, h + p, 4);
+      p += 4;
+      return v;
+    };
+    uint32_t n8q = rd32();
+    if (n8q != 32 || memcmp(h + p, FqParams::P, 32) != 0) throw FileError("zkey curve is not bn128");
+    p += 32;
+    uint32_t n8r = rd32();
+    if (n8r != 32 || memcmp(h + p, FrParams::P, 32) != 0) throw FileError("zkey curve is not bn128");
+    p += 32;
+    nVars = rd32();
+    nPublic = rd32();
+    domainSize = rd32();
+    if (hs < p + 64 * 3 + 128 * 3) throw FileError("truncated zkey header");
+    memcpy(&alpha1, h + p, 64);
+    p += 64;
+    memcpy(&beta1, h + p, 64);
+    p += 64;
+    memcpy(&beta2, h + p, 128);
+    p += 128;
+    memcpy(&gamma2, h + p, 128);
+    p += 128;
+    memcpy(&delta1, h + p, 64);
+    p += 64;
+    memcpy(&delta2, h + p, 128);
+    p += 128;
+    logDomain = 0;
+    while ((1u << logDomain) < domainSize) logDomain++;
+    if ((1u << logDomain) != domainSize || logDomain > 27) throw FileError("bad domain size");
+    coefs = f.sec(4);
+    nCoefs = f.u32(f.sections[4].first);
+    if (f.sec_size(4) != 4 + (size_t)nCoefs * 44) throw FileError("bad coefficient section");
+    coefs += 4;
+    A = (const G1A*)f.sec(5, (size_t)nVars * 64);
+    B1 = (const G1A*)f.sec(6, (size_t)nVars * 64);
+    B2 = (const G2A*)f.sec(7, (size_t)nVars * 128);
+    C = (const G1A*)f.sec(8, (size_t)(nVars - nPublic - 1) * 64);
+    H = (const G1A*)f.sec(9, (size_t)domainSize * 64);
+    for (uint32_t i = 0; i < nCoefs; i++) {
+      const uint8_t* e = coefs + (size_t)i * 44;
+      uint32_t m, c, s;
+      memcpy(&m, e, 4);
+      memcpy(&c, e + 4, 4);
+      memcpy(&s, e + 8, 4);
+      if (m > 1 || c >= domainSize || s >= nVars) throw FileError("bad coefficient entry");
+    }
+  }
+};
+
+struct Witness {
+  std::vector<U256> w;
+};
+
+inline Witness parse_wtns(BinFile& f) {
+  f.parse("wtns");
+  const uint8_t* h = f.sec(1);
+  if (f.sec_size(1) < 40) throw FileError("truncated wtns header");
+  uint32_t n8;
+  memcpy(&n8, h, 4);
+  if (n8 != 32 || memcmp(h + 4, FrParams::P, 32) != 0) throw FileError("witness is not over bn128 Fr");
+  uint32_t nW;
+  memcpy(&nW, h + 36, 4);
+  const uint8_t* d = f.sec(2, (size_t)nW * 32);
+  Witness w;
+  w.w.resize(nW);
+  memcpy(w.w.data(), d, (size_t)nW * 32);
+  for (auto& x : w.w)
+    if (u256_geq(x.v, FrParams::P)) throw FileError("witness value not reduced");
+  return w;
+}
+
+struct Proof {
+  G1A a;
+  G2A b;
+  G1A c;
+  std::vector<std::string> publicSignals;
+};
+
+inline std::string g1_json(const G1A& p) {
+  if (p.is_inf()) return "[\"0\",\"1\",\"0\"]";
+  return "[\"" + p.x.to_dec() + "\",\"" + p.y.to_dec() + "\",\"1\"]";
+}
+inline std::string g2_json(const G2A& p) {
+  if (p.is_inf()) return "[[\"0\",\"0\"],[\"1\",\"0\"],[\"0\",\"0\"]]";
+  return "[[\"" + p.x.c0.to_dec() + "\",\"" + p.x.c1.to_dec() + "\"],[\"" + p.y.c0.to_dec() + "\",\"" +
+         p.y.c1.to_dec() + "\"],[\"1\",\"0\"]]";
+}
+inline std::string proof_json(const Proof& pr) {
+  return "{\"pi_a\":" + g1_json(pr.a) + ",\"pi_b\":" + g2_json(pr.b) + ",\"pi_c\":" + g1_json(pr.c) +
+         ",\"protocol\":\"groth16\",\"curve\":\"bn128\"}";
+}
+inline std::string signals_json(const Proof& pr) {
+  std::string s = "[";
+  for (size_t i = 0; i < pr.publicSignals.size(); i++) {
+    if (i) s += ",";
+    s += "\"" + pr.publicSignals[i] + "\"";
+  }
+  return s + "]";
+}
+
+inline U256 random_scalar() {
+  static thread_local std::random_device rd;
+  U256 r;
+  for (;;) {
+    for (int i = 0; i < 4; i++) r.v[i] = ((uint64_t)rd() << 32) ^ rd();
+    r.v[3] &= 0x3fffffffffffffffULL;
+    if (!u256_geq(r.v, FrParams::P) && !u256_is_zero(r.v)) return r;
+  }
+}
+
+// Hooks a CUDA build installs; null on CPU-only builds or when no device exists.
+struct GpuBackend {
+  virtual ~GpuBackend() {}
+  virtual void* upload(const ZKey& zk) = 0;
+  virtual void release(void* handle) = 0;
+  // which: 0 A, 1 B1, 2 C, 3 H (G1). Returns false to fall back to the CPU.
+  virtual bool msm_g1(void* handle, int which, const U256* scalars, size_t n, G1J& out) = 0;
+  virtual std::string name() const = 0;
+  virtual uint64_t mem_total() const = 0;
+  virtual uint64_t mem_free() const = 0;
+};
+GpuBackend* gpu_backend();  // defined in gpu_stub.cpp or msm_cuda.cu
+
+struct Timings {
+  double abc = 0, ntt = 0, msm = 0, total = 0;
+};
+
+inline double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+inline Proof prove(const ZKey& zk, const Witness& wit, const Ctx& ctx, Timings* tm = nullptr) {
+  double t0 = now_ms();
+  if (wit.w.size() != zk.nVars)
+    throw FileError("witness has " + std::to_string(wit.w.size()) + " values but the circuit has " +
+                    std::to_string(zk.nVars));
+  const size_t n = zk.domainSize;
+  const U256* w = wit.w.data();
+
+  // 1. A, B evaluations over the domain (Montgomery form): coef*R^2 (x) w_plain = coef*w*R.
+  std::vector<Fr> a(n, Fr::zero()), b(n, Fr::zero()), cc(n);
+  {
+    Fr* outs[2] = {a.data(), b.data()};
+    parallel_for(ctx, 2, [&](size_t mat) {
+      for (uint32_t i = 0; i < zk.nCoefs; i++) {
+        const uint8_t* e = zk.coefs + (size_t)i * 44;
+        uint32_t m, c, s;
+        memcpy(&m, e, 4);
+        if (m != mat) continue;
+        memcpy(&c, e + 4, 4);
+        memcpy(&s, e + 8, 4);
+        Fr coef;
+        memcpy(coef.v, e + 12, 32);
+        Fr ws{{w[s].v[0], w[s].v[1], w[s].v[2], w[s].v[3]}};
+        outs[mat][c] = outs[mat][c] + coef * ws;
+      }
+    });
+    for (size_t i = 0; i < n; i++) cc[i] = a[i] * b[i];
+  }
+  ctx.check();
+  double t1 = now_ms();
+
+  // 2. Coset evaluations: iFFT, multiply coefficient i by g^i / n (g = w_{2n}), FFT.
+  const Fr wn = root_of_unity(zk.logDomain);
+  const Fr wninv = wn.inv();
+  const Fr g = root_of_unity(zk.logDomain + 1);
+  const Fr ninv = Fr::from_u64(n).inv();
+  std::vector<Fr> shift(n);
+  shift[0] = ninv;
+  for (size_t i = 1; i < n; i++) shift[i] = shift[i - 1] * g;
+  Fr* polys[3] = {a.data(), b.data(), cc.data()};
+  Ctx inner = ctx;
+  inner.threads = ctx.threads > 3 ? ctx.threads / 3 : 1;
+  parallel_for(ctx, 3, [&](size_t k) {
+    Fr* p = polys[k];
+    ntt(p, zk.logDomain, wninv, inner);
+    for (size_t i = 0; i < n; i++) p[i] = p[i] * shift[i];
+    ntt(p, zk.logDomain, wn, inner);
+  });
+  ctx.check();
+  std::vector<U256> hs(n);
+  parallel_for(ctx, 4, [&](size_t part) {
+    size_t i0 = n * part / 4, i1 = n * (part + 1) / 4;
+    for (size_t i = i0; i < i1; i++) hs[i] = (a[i] * b[i] - cc[i]).to_plain();
+  });
+  std::vector<Fr>().swap(a);
+  std::vector<Fr>().swap(b);
+  std::vector<Fr>().swap(cc);
+  double t2 = now_ms();
+
+  // 3. MSMs
+  GpuBackend* gb = zk.gpu ? gpu_backend() : nullptr;
+  auto g1msm = [&](int which, const G1A* pts, const U256* sc, size_t cnt) {
+    G1J out;
+    if (gb && gb->msm_g1(zk.gpu, which, sc, cnt, out)) return out;
+    return msm(pts, sc, cnt, ctx);
+  };
+  G1J pA = g1msm(0, zk.A, w, zk.nVars);
+  G1J pB1 = g1msm(1, zk.B1, w, zk.nVars);
+  G2J pB = msm(zk.B2, w, zk.nVars, ctx);
+  G1J pC = g1msm(2, zk.C, w + zk.nPublic + 1, zk.nVars - zk.nPublic - 1);
+  G1J pH = g1msm(3, zk.H, hs.data(), n);
+  double t3 = now_ms();
+
+  // 4. Blinding
+  U256 r = random_scalar(), s = random_scalar();
+  Fr rs = Fr::from_plain(r.v) * Fr::from_plain(s.v);
+  U256 nrs = rs.neg().to_plain();
+  G1J delta1 = G1J::from_affine(zk.delta1);
+  pA = pA.add_mixed(zk.alpha1).add(delta1.mul(r.v));
+  pB = pB.add_mixed(zk.beta2).add(G2J::from_affine(zk.delta2).mul(s.v));
+  pB1 = pB1.add_mixed(zk.beta1).add(delta1.mul(s.v));
+  G1J c = pC.add(pH).add(pA.mul(s.v)).add(pB1.mul(r.v)).add(delta1.mul(nrs.v));
+
+  Proof pr;
+  pr.a = pA.to_affine();
+  pr.b = pB.to_affine();
+  pr.c = c.to_affine();
+  for (uint32_t i = 1; i <= zk.nPublic; i++) pr.publicSignals.push_back(u256_to_dec(w[i].v));
+  double t4 = now_ms();
+  if (tm) {
+    tm->abc = t1 - t0;
+    tm->ntt = t2 - t1;
+    tm->msm = t3 - t2;
+    tm->total = t4 - t0;
+  }
+  return pr;
+}
+
+}  // namespace zkp

@@ -1,0 +1,545 @@
+// zkprover: the native Groth16 prover sidecar.
+//
+//   zkprover sidecar            framed protocol on stdin/stdout (see ../PROTOCOL.md)
+//   zkprover prove ZKEY WTNS PROOF_JSON PUBLIC_JSON [--threads N]
+//   zkprover test               debug/test commands, one per line on stdin (see run_test_command)
+//   zkprover info               one JSON line: version, device, threads, memory
+#include <unistd.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include "groth16.hpp"
+
+using namespace zkp;
+
+static const char* VERSION = "0.1.0";
+
+static unsigned default_threads() {
+  unsigned t = std::thread::hardware_concurrency();
+  return t ? t : 1;
+}
+
+static void meminfo(uint64_t& total, uint64_t& avail) {
+  total = avail = 0;
+  std::ifstream f("/proc/meminfo");
+  std::string k;
+  uint64_t v;
+  std::string unit;
+  while (f >> k >> v >> unit) {
+    if (k == "MemTotal:") total = v * 1024;
+    if (k == "MemAvailable:") avail = v * 1024;
+  }
+}
+
+static std::string jstr(const std::string& s) {
+  std::string o = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      o += '\\';
+      o += ch;
+    } else if ((unsigned char)ch < 0x20) {
+      char b[8];
+      snprintf(b, sizeof b, "\\u%04x", ch);
+      o += b;
+    } else {
+      o += ch;
+    }
+  }
+  return o + "\"";
+}
+
+static std::string device_json() {
+  uint64_t total, avail;
+  meminfo(total, avail);
+  GpuBackend* gb = gpu_backend();
+  std::string s = "\"version\":" + jstr(VERSION) + ",\"device\":" + jstr(gb ? "cuda" : "cpu") +
+                  ",\"threads\":" + std::to_string(default_threads()) + ",\"memTotal\":" + std::to_string(total) +
+                  ",\"memAvailable\":" + std::to_string(avail);
+  if (gb) {
+    s += ",\"gpuName\":" + jstr(gb->name()) + ",\"gpuMemTotal\":" + std::to_string(gb->mem_total()) +
+         ",\"gpuMemFree\":" + std::to_string(gb->mem_free());
+  }
+  return s;
+}
+
+// ---------------- minimal JSON (flat object of string / number / bool / null) ----------------
+static std::map<std::string, std::string> parse_flat_json(const std::string& s) {
+  std::map<std::string, std::string> out;
+  size_t p = 0;
+  auto ws = [&]() {
+    while (p < s.size() && isspace((unsigned char)s[p])) p++;
+  };
+  auto str = [&]() {
+    if (s[p] != '"') throw std::runtime_error("expected string");
+    p++;
+    std::string r;
+    while (p < s.size() && s[p] != '"') {
+      if (s[p] == '\\') {
+        p++;
+        if (p >= s.size()) break;
+        char e = s[p];
+        if (e == 'n') r += '\n';
+        else if (e == 't') r += '\t';
+        else if (e == 'u') {
+          if (p + 4 >= s.size()) throw std::runtime_error("bad escape");
+          r += (char)std::stoi(s.substr(p + 1, 4), nullptr, 16);
+          p += 4;
+        } else r += e;
+        p++;
+      } else {
+        r += s[p++];
+      }
+    }
+    if (p >= s.size()) throw std::runtime_error("unterminated string");
+    p++;
+    return r;
+  };
+  ws();
+  if (p >= s.size() || s[p] != '{') throw std::runtime_error("expected object");
+  p++;
+  ws();
+  if (p < s.size() && s[p] == '}') return out;
+  for (;;) {
+    ws();
+    std::string k = str();
+    ws();
+    if (p >= s.size() || s[p] != ':') throw std::runtime_error("expected ':'");
+    p++;
+    ws();
+    std::string v;
+    if (p < s.size() && s[p] == '"') {
+      v = str();
+    } else {
+      size_t q = p;
+      while (p < s.size() && s[p] != ',' && s[p] != '}') p++;
+      v = s.substr(q, p - q);
+      while (!v.empty() && isspace((unsigned char)v.back())) v.pop_back();
+    }
+    out[k] = v;
+    ws();
+    if (p < s.size() && s[p] == ',') {
+      p++;
+      continue;
+    }
+    if (p < s.size() && s[p] == '}') break;
+    throw std::runtime_error("expected ',' or '}'");
+  }
+  return out;
+}
+
+// ---------------- sidecar ----------------
+struct Sidecar {
+  std::mutex outMu;
+  std::mutex keysMu;
+  std::map<std::string, std::shared_ptr<ZKey>> keys;  // by sha256
+
+  std::mutex jobMu;
+  std::condition_variable jobCv;
+  bool busy = false;
+  bool jobDone = true;
+  std::string jobId;
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> timedOut{false};
+  std::thread worker;
+  unsigned threads = default_threads();
+
+  void send(const std::string& json) {
+    std::lock_guard<std::mutex> g(outMu);
+    uint32_t jl = (uint32_t)json.size();
+    uint32_t total = jl + 4;
+    fwrite(&total, 4, 1, stdout);
+    fwrite(&jl, 4, 1, stdout);
+    fwrite(json.data(), 1, json.size(), stdout);
+    fflush(stdout);
+  }
+  void reply_err(const std::string& id, const std::string& code, const std::string& msg) {
+    send("{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":" + jstr(code) + ",\"message\":" + jstr(msg) + "}");
+  }
+
+  static bool read_exact(void* buf, size_t n) {
+    uint8_t* b = (uint8_t*)buf;
+    while (n) {
+      ssize_t r = read(0, b, n);
+      if (r <= 0) return false;
+      b += r;
+      n -= (size_t)r;
+    }
+    return true;
+  }
+
+  std::string keys_json() {
+    std::lock_guard<std::mutex> g(keysMu);
+    std::string s = "[";
+    bool first = true;
+    for (auto& kv : keys) {
+      if (!first) s += ",";
+      first = false;
+      s += jstr(kv.first);
+    }
+    return s + "]";
+  }
+
+  void handle(const std::map<std::string, std::string>& m, std::vector<uint8_t>&& payload) {
+    auto get = [&](const char* k) {
+      auto it = m.find(k);
+      return it == m.end() ? std::string() : it->second;
+    };
+    std::string id = get("id");
+    std::string op = get("op");
+    if (op == "info") {
+      bool b;
+      {
+        std::lock_guard<std::mutex> g(jobMu);
+        b = busy;
+      }
+      send("{\"id\":" + jstr(id) + ",\"ok\":true," + device_json() + ",\"busy\":" + (b ? "true" : "false") +
+           ",\"keys\":" + keys_json() + "}");
+    } else if (op == "load") {
+      std::string sha = get("sha256"), path = get("path");
+      if (sha.empty() || path.empty()) return reply_err(id, "BAD_REQUEST", "load needs sha256 and path");
+      {
+        std::lock_guard<std::mutex> g(keysMu);
+        if (keys.count(sha)) {
+          send("{\"id\":" + jstr(id) + ",\"ok\":true,\"cached\":true}");
+          return;
+        }
+      }
+      try {
+        auto zk = std::make_shared<ZKey>();
+        double t0 = now_ms();
+        zk->load(path);
+        GpuBackend* gb = gpu_backend();
+        if (gb) zk->gpu = gb->upload(*zk);
+        double t1 = now_ms();
+        {
+          std::lock_guard<std::mutex> g(keysMu);
+          keys[sha] = zk;
+        }
+        send("{\"id\":" + jstr(id) + ",\"ok\":true,\"cached\":false,\"nVars\":" + std::to_string(zk->nVars) +
+             ",\"nPublic\":" + std::to_string(zk->nPublic) + ",\"domainSize\":" + std::to_string(zk->domainSize) +
+             ",\"loadMs\":" + std::to_string((long long)(t1 - t0)) + "}");
+      } catch (const std::exception& e) {
+        reply_err(id, "BAD_KEY", e.what());
+      }
+    } else if (op == "unload") {
+      std::string sha = get("sha256");
+      std::shared_ptr<ZKey> zk;
+      {
+        std::lock_guard<std::mutex> g(keysMu);
+        auto it = keys.find(sha);
+        if (it != keys.end()) {
+          zk = it->second;
+          keys.erase(it);
+        }
+      }
+      send("{\"id\":" + jstr(id) + ",\"ok\":true,\"removed\":" + (zk ? "true" : "false") + "}");
+    } else if (op == "cancel") {
+      std::string target = get("target");
+      bool hit = false;
+      {
+        std::lock_guard<std::mutex> g(jobMu);
+        if (busy && (target.empty() || target == jobId)) {
+          cancel = true;
+          hit = true;
+        }
+      }
+      send("{\"id\":" + jstr(id) + ",\"ok\":true,\"cancelled\":" + (hit ? "true" : "false") + "}");
+    } else if (op == "prove") {
+      std::shared_ptr<ZKey> zk;
+      {
+        std::lock_guard<std::mutex> g(keysMu);
+        auto it = keys.find(get("sha256"));
+        if (it != keys.end()) zk = it->second;
+      }
+      if (!zk) return reply_err(id, "NO_KEY", "key not loaded; send load first");
+      long long timeoutMs = 0;
+      try {
+        std::string t = get("timeoutMs");
+        if (!t.empty()) timeoutMs = std::stoll(t);
+      } catch (...) {
+        return reply_err(id, "BAD_REQUEST", "bad timeoutMs");
+      }
+      std::string wpath = get("witnessPath");
+      {
+        std::lock_guard<std::mutex> g(jobMu);
+        if (busy) return reply_err(id, "BUSY", "a proof is already running; retry when it finishes");
+        busy = true;
+        jobDone = false;
+        jobId = id;
+        cancel = false;
+        timedOut = false;
+      }
+      if (worker.joinable()) worker.join();
+      worker = std::thread([this, id, zk, wpath, timeoutMs, payload = std::move(payload)]() mutable {
+        run_job(id, zk, wpath, timeoutMs, std::move(payload));
+      });
+    } else {
+      reply_err(id, "BAD_REQUEST", "unknown op " + op);
+    }
+  }
+
+  void run_job(const std::string& id, std::shared_ptr<ZKey> zk, const std::string& wpath, long long timeoutMs,
+               std::vector<uint8_t>&& payload) {
+    std::thread watchdog;
+    if (timeoutMs > 0) {
+      watchdog = std::thread([this, timeoutMs]() {
+        std::unique_lock<std::mutex> l(jobMu);
+        if (!jobCv.wait_for(l, std::chrono::milliseconds(timeoutMs), [this] { return jobDone; })) {
+          timedOut = true;
+          cancel = true;
+        }
+      });
+    }
+    std::string reply;
+    try {
+      BinFile wf;
+      if (!wpath.empty()) wf.data = read_file(wpath);
+      else wf.data = std::move(payload);
+      Witness w = parse_wtns(wf);
+      Ctx ctx;
+      ctx.threads = threads;
+      ctx.cancel = &cancel;
+      Timings tm;
+      Proof pr = prove(*zk, w, ctx, &tm);
+      reply = "{\"id\":" + jstr(id) + ",\"ok\":true,\"proof\":" + proof_json(pr) +
+              ",\"publicSignals\":" + signals_json(pr) + ",\"ms\":" + std::to_string((long long)tm.total) +
+              ",\"msm\":" + std::to_string((long long)tm.msm) + ",\"ntt\":" + std::to_string((long long)tm.ntt) +
+              "}";
+    } catch (const Cancelled&) {
+      reply = timedOut ? "{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":\"TIMEOUT\",\"message\":\"proof exceeded " +
+                             std::to_string(timeoutMs) + " ms\"}"
+                       : "{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":\"CANCELLED\",\"message\":\"cancelled\"}";
+    } catch (const FileError& e) {
+      reply = "{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":\"BAD_WITNESS\",\"message\":" + jstr(e.what()) + "}";
+    } catch (const std::exception& e) {
+      reply = "{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":\"INTERNAL\",\"message\":" + jstr(e.what()) + "}";
+    }
+    {
+      std::lock_guard<std::mutex> g(jobMu);
+      jobDone = true;
+    }
+    jobCv.notify_all();
+    if (watchdog.joinable()) watchdog.join();
+    {
+      std::lock_guard<std::mutex> g(jobMu);
+      busy = false;
+    }
+    send(reply);
+  }
+
+  int run() {
+    send("{\"id\":\"\",\"ok\":true,\"event\":\"ready\"," + device_json() + "}");
+    for (;;) {
+      uint32_t total;
+      if (!read_exact(&total, 4)) break;
+      if (total < 4 || total > (1u << 30)) {
+        reply_err("", "BAD_FRAME", "frame length out of range");
+        break;
+      }
+      std::vector<uint8_t> frame(total);
+      if (!read_exact(frame.data(), total)) break;
+      uint32_t jl;
+      memcpy(&jl, frame.data(), 4);
+      if (jl > total - 4) {
+        reply_err("", "BAD_FRAME", "json length out of range");
+        break;
+      }
+      std::string json((const char*)frame.data() + 4, jl);
+      std::vector<uint8_t> payload(frame.begin() + 4 + jl, frame.end());
+      std::map<std::string, std::string> m;
+      try {
+        m = parse_flat_json(json);
+      } catch (const std::exception& e) {
+        reply_err("", "BAD_REQUEST", std::string("bad json: ") + e.what());
+        continue;
+      }
+      handle(m, std::move(payload));
+    }
+    // stdin closed: stop any running job and exit
+    cancel = true;
+    if (worker.joinable()) worker.join();
+    return 0;
+  }
+};
+
+// ---------------- test / debug commands ----------------
+static G1A rd_g1(std::istream& in) {
+  std::string x, y;
+  in >> x >> y;
+  return G1A{Fq::from_dec(x), Fq::from_dec(y)};
+}
+static Fq2 rd_fq2(std::istream& in) {
+  std::string a, b;
+  in >> a >> b;
+  return Fq2{Fq::from_dec(a), Fq::from_dec(b)};
+}
+static G2A rd_g2(std::istream& in) {
+  Fq2 x = rd_fq2(in);
+  Fq2 y = rd_fq2(in);
+  return G2A{x, y};
+}
+static U256 rd_scalar(std::istream& in) {
+  std::string k;
+  in >> k;
+  return u256_from_dec(k);
+}
+static std::string w_g1(const G1J& p) {
+  G1A a = p.to_affine();
+  return a.x.to_dec() + " " + a.y.to_dec();
+}
+static std::string w_g2(const G2J& p) {
+  G2A a = p.to_affine();
+  return a.x.c0.to_dec() + " " + a.x.c1.to_dec() + " " + a.y.c0.to_dec() + " " + a.y.c1.to_dec();
+}
+
+template <class F>
+static std::string field_op(const std::string& op, std::istream& in) {
+  std::string a, b;
+  in >> a;
+  F x = F::from_dec(a);
+  if (op == "inv") return x.inv().to_dec();
+  if (op == "neg") return x.neg().to_dec();
+  if (op == "sqr") return x.sqr().to_dec();
+  in >> b;
+  F y = F::from_dec(b);
+  if (op == "mul") return (x * y).to_dec();
+  if (op == "add") return (x + y).to_dec();
+  if (op == "sub") return (x - y).to_dec();
+  throw std::runtime_error("unknown field op " + op);
+}
+
+static std::string run_test_command(const std::string& line, unsigned threads) {
+  std::istringstream in(line);
+  std::string cmd;
+  in >> cmd;
+  Ctx ctx;
+  ctx.threads = threads;
+  if (cmd == "fr_root") {
+    unsigned k;
+    in >> k;
+    return root_of_unity(k).to_dec();
+  }
+  if (cmd.rfind("fq_", 0) == 0) return field_op<Fq>(cmd.substr(3), in);
+  if (cmd.rfind("fr_", 0) == 0) return field_op<Fr>(cmd.substr(3), in);
+  if (cmd == "fq2_mul" || cmd == "fq2_inv" || cmd == "fq2_sqr") {
+    Fq2 a = rd_fq2(in);
+    Fq2 r = cmd == "fq2_inv" ? a.inv() : cmd == "fq2_sqr" ? a.sqr() : a * rd_fq2(in);
+    return r.c0.to_dec() + " " + r.c1.to_dec();
+  }
+  if (cmd == "g1_add") {
+    G1A a = rd_g1(in), b = rd_g1(in);
+    return w_g1(G1J::from_affine(a).add(G1J::from_affine(b)));
+  }
+  if (cmd == "g1_madd") {
+    G1A a = rd_g1(in), b = rd_g1(in);
+    return w_g1(G1J::from_affine(a).add_mixed(b));
+  }
+  if (cmd == "g1_dbl") return w_g1(G1J::from_affine(rd_g1(in)).dbl());
+  if (cmd == "g1_mul") {
+    G1A a = rd_g1(in);
+    U256 k = rd_scalar(in);
+    return w_g1(G1J::from_affine(a).mul(k.v));
+  }
+  if (cmd == "g2_add") {
+    G2A a = rd_g2(in), b = rd_g2(in);
+    return w_g2(G2J::from_affine(a).add(G2J::from_affine(b)));
+  }
+  if (cmd == "g2_madd") {
+    G2A a = rd_g2(in), b = rd_g2(in);
+    return w_g2(G2J::from_affine(a).add_mixed(b));
+  }
+  if (cmd == "g2_dbl") return w_g2(G2J::from_affine(rd_g2(in)).dbl());
+  if (cmd == "g2_mul") {
+    G2A a = rd_g2(in);
+    U256 k = rd_scalar(in);
+    return w_g2(G2J::from_affine(a).mul(k.v));
+  }
+  if (cmd == "g1_msm" || cmd == "g2_msm") {
+    size_t n;
+    in >> n;
+    std::vector<U256> sc(n);
+    if (cmd == "g1_msm") {
+      std::vector<G1A> pts(n);
+      for (size_t i = 0; i < n; i++) {
+        pts[i] = rd_g1(in);
+        sc[i] = rd_scalar(in);
+      }
+      return w_g1(msm(pts.data(), sc.data(), n, ctx));
+    }
+    std::vector<G2A> pts(n);
+    for (size_t i = 0; i < n; i++) {
+      pts[i] = rd_g2(in);
+      sc[i] = rd_scalar(in);
+    }
+    return w_g2(msm(pts.data(), sc.data(), n, ctx));
+  }
+  throw std::runtime_error("unknown command " + cmd);
+}
+
+static int cmd_test() {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    try {
+      std::cout << run_test_command(line, default_threads()) << "\n";
+    } catch (const std::exception& e) {
+      std::cout << "ERR " << e.what() << "\n";
+    }
+    std::cout.flush();
+  }
+  return 0;
+}
+
+static int cmd_prove(int argc, char** argv) {
+  if (argc < 6) {
+    fprintf(stderr, "usage: zkprover prove ZKEY WTNS PROOF_JSON PUBLIC_JSON [--threads N] [--timings]\n");
+    return 2;
+  }
+  unsigned threads = default_threads();
+  bool timings = false;
+  for (int i = 6; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) threads = (unsigned)std::stoul(argv[++i]);
+    if (a == "--timings") timings = true;
+  }
+  try {
+    ZKey zk;
+    double t0 = now_ms();
+    zk.load(argv[2]);
+    GpuBackend* gb = gpu_backend();
+    if (gb) zk.gpu = gb->upload(zk);
+    double t1 = now_ms();
+    BinFile wf;
+    wf.data = read_file(argv[3]);
+    Witness w = parse_wtns(wf);
+    Ctx ctx;
+    ctx.threads = threads;
+    Timings tm;
+    Proof pr = prove(zk, w, ctx, &tm);
+    std::ofstream(argv[4]) << proof_json(pr) << "\n";
+    std::ofstream(argv[5]) << signals_json(pr) << "\n";
+    if (timings)
+      fprintf(stderr, "load %.1f ms, abc %.1f ms, ntt %.1f ms, msm %.1f ms, prove total %.1f ms\n", t1 - t0, tm.abc,
+              tm.ntt, tm.msm, tm.total);
+    return 0;
+  } catch (const std::exception& e) {
+    fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "sidecar";
+  if (mode == "sidecar") return Sidecar().run();
+  if (mode == "test") return cmd_test();
+  if (mode == "prove") return cmd_prove(argc, argv);
+  if (mode == "info") {
+    printf("{%s}\n", device_json().c_str());
+    return 0;
+  }
+  fprintf(stderr, "usage: zkprover [sidecar|prove|test|info]\n");
+  return 2;
+}
