@@ -38,7 +38,8 @@ export function referenceDraw(
     const distinct = new Set(mine.map((b) => `${b.price.toString()}/${b.salt.toLowerCase()}`));
     const bid = mine[0]!;
     if (distinct.size > 1) excluded.push({ prover: p, reason: "DUPLICATE_PROVER" });
-    else if (bid.price <= 0n || bid.price > maxReward) excluded.push({ prover: p, reason: "PRICE_OUT_OF_RANGE" });
+    else if (bid.price <= 0n || bid.price > maxReward)
+      excluded.push({ prover: p, reason: "PRICE_OUT_OF_RANGE" });
     else if (stake(p) <= 0n) excluded.push({ prover: p, reason: "NO_STAKE" });
     else {
       const w = (stake(p) * (maxReward + 3n * (maxReward - bid.price))) / maxReward;

@@ -83,7 +83,12 @@ function cases(): Case[] {
   out.push({
     name: "single-bidder",
     description: "one eligible bid: it is the whole order",
-    input: { taskId: task("single"), maxReward: (5n * E18).toString(), bids: [bid(1, 2n * E18)], stakes: stakesOf([[1, 100n * E18]]) },
+    input: {
+      taskId: task("single"),
+      maxReward: (5n * E18).toString(),
+      bids: [bid(1, 2n * E18)],
+      stakes: stakesOf([[1, 100n * E18]]),
+    },
   });
   out.push({
     name: "tie-two-equal-weights",
@@ -92,7 +97,10 @@ function cases(): Case[] {
       taskId: task("tie2"),
       maxReward: (10n * E18).toString(),
       bids: [bid(2, 7n * E18), bid(1, 7n * E18)],
-      stakes: stakesOf([[1, 50n * E18], [2, 50n * E18]]),
+      stakes: stakesOf([
+        [1, 50n * E18],
+        [2, 50n * E18],
+      ]),
     },
   });
   out.push({
@@ -112,7 +120,11 @@ function cases(): Case[] {
       taskId: task("extremes"),
       maxReward: (3n * E18).toString(),
       bids: [bid(1, 3n * E18), bid(2, 1n), bid(3, (3n * E18) / 2n)],
-      stakes: stakesOf([[1, E18], [2, E18], [3, E18]]),
+      stakes: stakesOf([
+        [1, E18],
+        [2, E18],
+        [3, E18],
+      ]),
     },
   });
   out.push({
@@ -122,17 +134,27 @@ function cases(): Case[] {
       taskId: task("zero-stake"),
       maxReward: (2n * E18).toString(),
       bids: [bid(1, E18), bid(2, E18), bid(3, E18), bid(4, E18 / 2n)],
-      stakes: stakesOf([[1, 0n], [2, 30n * E18], [4, 10n * E18]]),
+      stakes: stakesOf([
+        [1, 0n],
+        [2, 30n * E18],
+        [4, 10n * E18],
+      ]),
     },
   });
   out.push({
     name: "price-out-of-range",
-    description: "price 0 and price maxReward + 1 excluded (PRICE_OUT_OF_RANGE); price = maxReward and price = 1 kept",
+    description:
+      "price 0 and price maxReward + 1 excluded (PRICE_OUT_OF_RANGE); price = maxReward and price = 1 kept",
     input: {
       taskId: task("price-range"),
       maxReward: "1000000",
       bids: [bid(1, 0n), bid(2, 1000001n), bid(3, 1000000n), bid(4, 1n)],
-      stakes: stakesOf([[1, E18], [2, E18], [3, E18], [4, E18]]),
+      stakes: stakesOf([
+        [1, E18],
+        [2, E18],
+        [3, E18],
+        [4, E18],
+      ]),
     },
   });
   out.push({
@@ -142,7 +164,10 @@ function cases(): Case[] {
       taskId: task("all-excluded"),
       maxReward: "100",
       bids: [bid(1, 0n), bid(2, 50n), bid(3, 101n)],
-      stakes: stakesOf([[1, 5n], [3, 5n]]),
+      stakes: stakesOf([
+        [1, 5n],
+        [3, 5n],
+      ]),
     },
   });
   out.push({
@@ -158,7 +183,11 @@ function cases(): Case[] {
       taskId: task("duplicate"),
       maxReward: (4n * E18).toString(),
       bids: [bid(1, E18, "1a"), bid(2, 2n * E18), bid(1, E18, "1b"), bid(3, 3n * E18), bid(2, 2n * E18)],
-      stakes: stakesOf([[1, 9n * E18], [2, 3n * E18], [3, 3n * E18]]),
+      stakes: stakesOf([
+        [1, 9n * E18],
+        [2, 3n * E18],
+        [3, 3n * E18],
+      ]),
     },
   });
   out.push({
@@ -168,17 +197,27 @@ function cases(): Case[] {
       taskId: task("large"),
       maxReward: (10n ** 24n).toString(),
       bids: [bid(1, 10n ** 24n), bid(2, 1n), bid(3, 10n ** 23n), bid(4, 5n * 10n ** 23n)],
-      stakes: stakesOf([[1, (1n << 96n) - 1n], [2, (1n << 96n) - 2n], [3, 1n << 95n], [4, 1n]]),
+      stakes: stakesOf([
+        [1, (1n << 96n) - 1n],
+        [2, (1n << 96n) - 2n],
+        [3, 1n << 95n],
+        [4, 1n],
+      ]),
     },
   });
   out.push({
     name: "uint256-extremes",
-    description: "maxReward and stakes at 2^256 - 1: the total weight exceeds 2^256 (see LOTTERY.md, bias bound)",
+    description:
+      "maxReward and stakes at 2^256 - 1: the total weight exceeds 2^256 (see LOTTERY.md, bias bound)",
     input: {
       taskId: task("uint256"),
       maxReward: ((1n << 256n) - 1n).toString(),
       bids: [bid(1, 1n), bid(2, (1n << 256n) - 1n), bid(3, 1n << 255n)],
-      stakes: stakesOf([[1, (1n << 256n) - 1n], [2, (1n << 256n) - 1n], [3, 1n << 200n]]),
+      stakes: stakesOf([
+        [1, (1n << 256n) - 1n],
+        [2, (1n << 256n) - 1n],
+        [3, 1n << 200n],
+      ]),
     },
   });
   out.push({
@@ -188,7 +227,11 @@ function cases(): Case[] {
       taskId: task("max-reward-one"),
       maxReward: "1",
       bids: [bid(1, 1n), bid(2, 1n), bid(3, 2n)],
-      stakes: stakesOf([[1, 3n], [2, 1n], [3, 7n]]),
+      stakes: stakesOf([
+        [1, 3n],
+        [2, 1n],
+        [3, 7n],
+      ]),
     },
   });
   {
@@ -200,14 +243,18 @@ function cases(): Case[] {
       input: {
         taskId: task("twenty"),
         maxReward: (10n * E18).toString(),
-        bids: ids.map((i) => ({ ...bid(i, (BigInt((i * 37) % 10) + 1n) * E18), prover: getAddress(addr(i)) })),
+        bids: ids.map((i) => ({
+          ...bid(i, (BigInt((i * 37) % 10) + 1n) * E18),
+          prover: getAddress(addr(i)),
+        })),
         stakes: Object.fromEntries(ids.map((i) => [getAddress(addr(i)), (BigInt(i * i) * E18).toString()])),
       },
     });
   }
   out.push({
     name: "limit-two",
-    description: "limit = 2 (e.g. maxRounds = 2): only the first two positions, identical to the full order's",
+    description:
+      "limit = 2 (e.g. maxRounds = 2): only the first two positions, identical to the full order's",
     input: {
       taskId: task("twenty"),
       maxReward: (10n * E18).toString(),
@@ -280,16 +327,30 @@ export function buildLotteryVectors(): LotteryVectorFile {
     }
     const stakes: Record<string, bigint> = {};
     for (const [k, v] of Object.entries(c.input.stakes)) stakes[k] = BigInt(v);
-    const ref = referenceDraw(c.input.taskId, BigInt(c.input.maxReward), toRefBids(c.input.bids), stakes, c.input.limit);
+    const ref = referenceDraw(
+      c.input.taskId,
+      BigInt(c.input.maxReward),
+      toRefBids(c.input.bids),
+      stakes,
+      c.input.limit,
+    );
     const expected: VectorExpected = {
       seed: ref.seed,
-      order: ref.order.map((o) => ({ prover: o.prover, price: o.price.toString(), weight: o.weight.toString() })),
+      order: ref.order.map((o) => ({
+        prover: o.prover,
+        price: o.price.toString(),
+        weight: o.weight.toString(),
+      })),
       excluded: ref.excluded,
     };
     const got = drawLottery(parseVectorInput(c.input));
     const gotJson = JSON.stringify({
       seed: hexlify(got.seed),
-      order: got.order.map((o) => ({ prover: o.prover, price: o.price.toString(), weight: o.weight.toString() })),
+      order: got.order.map((o) => ({
+        prover: o.prover,
+        price: o.price.toString(),
+        weight: o.weight.toString(),
+      })),
       excluded: got.excluded,
     });
     if (gotJson !== JSON.stringify(expected)) {
@@ -301,7 +362,8 @@ export function buildLotteryVectors(): LotteryVectorFile {
     description:
       "ZKPool lottery v0 test vectors: inputs -> seed, ordered draw (order[r] = assignee of round r) and exclusions",
     rule: "protocol/LOTTERY.md (SPEC §0.6, §4)",
-    generator: "packages/protocol/bench/lottery-vectors.ts (node packages/protocol/dist/bench/lottery-vectors.js --write)",
+    generator:
+      "packages/protocol/bench/lottery-vectors.ts (node packages/protocol/dist/bench/lottery-vectors.js --write)",
     encoding:
       "bytes as 0x hex; integers (price, maxReward, stake, weight) as decimal strings; addresses in bids/stakes in any case, in outputs lowercase; limit absent = full order; expectedError = drawLottery throws LotteryError with this code and type.field",
     vectors,

@@ -16,7 +16,7 @@ const MIN_MS = Number(process.env["LOTTERY_BENCH_MIN_MS"] ?? 1000);
 const SIZES = [10, 100, 1_000, 10_000];
 const E18 = 10n ** 18n;
 
-function makeParams(n: number): DrawLotteryParams {
+function makeParams(n: number): DrawLotteryParams & { stakes: Map<string, bigint> } {
   const bids = [];
   const stakes = new Map<string, bigint>();
   for (let i = 0; i < n; i++) {
@@ -53,7 +53,7 @@ for (const n of SIZES) {
   const full = time(() => drawLottery(p));
   let ref = "-";
   if (n <= 1_000) {
-    const stakes = Object.fromEntries(p.stakes instanceof Map ? p.stakes : []);
+    const stakes: Record<string, bigint> = Object.fromEntries(p.stakes);
     const refBids = p.bids.map((b) => ({ prover: b.prover, price: b.price, salt: hexlify(b.salt) }));
     ref = fmt(time(() => referenceDraw(hexlify(p.taskId), p.maxReward, refBids, stakes)).ms);
   }
@@ -62,7 +62,8 @@ for (const n of SIZES) {
 
 const header = ["bids", "setup ms", "winner ms", "3 rounds ms", "full order ms", "naive full ms"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]): string => "| " + cells.map((c, i) => c.padStart(widths[i]!)).join(" | ") + " |";
+const line = (cells: string[]): string =>
+  "| " + cells.map((c, i) => c.padStart(widths[i]!)).join(" | ") + " |";
 console.log(`lottery benchmark (node ${process.version}, mean ms per draw, >= ${MIN_MS} ms per cell)`);
 console.log(line(header));
 console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");

@@ -66,7 +66,10 @@ describe("lottery: fairness (chi-square, 100,000 draws, fixed task-id sequence)"
     const W = weights.reduce((a, b) => a + b, 0);
     const expected = weights.map((w) => (DRAWS * w) / W);
     const stat = chiSquare(winners, expected);
-    assert.ok(stat < CHI2_CRITICAL_ALPHA_0_001.df4, `chi-square ${stat.toFixed(2)} >= 18.467; counts ${winners.join(",")}`);
+    assert.ok(
+      stat < CHI2_CRITICAL_ALPHA_0_001.df4,
+      `chi-square ${stat.toFixed(2)} >= 18.467; counts ${winners.join(",")}`,
+    );
   });
 
   it("winner/backup pairs fit the draw without replacement (df = 19, alpha = 0.001, critical 43.820)", () => {

@@ -127,7 +127,12 @@ describe("lottery: rule", () => {
     const bids = [{ prover: addr(1), price: 1n, salt: salt(1) }];
     const stakes = { [addr(1)]: 1n };
     const a = drawLottery({ taskId: TASK, maxReward: 1n, bids, stakes }).seed;
-    const b = drawLottery({ taskId: TASK, maxReward: 1n, bids: [{ ...bids[0]!, salt: salt(2) }], stakes }).seed;
+    const b = drawLottery({
+      taskId: TASK,
+      maxReward: 1n,
+      bids: [{ ...bids[0]!, salt: salt(2) }],
+      stakes,
+    }).seed;
     const c = drawLottery({ taskId: new Uint8Array(32), maxReward: 1n, bids, stakes }).seed;
     assert.notDeepEqual(a, b);
     assert.notDeepEqual(a, c);
@@ -145,16 +150,30 @@ describe("lottery: rule", () => {
 });
 
 describe("lottery: malformed input throws LotteryError INVALID_INPUT", () => {
-  const ok = { taskId: TASK, maxReward: 10n, bids: [{ prover: addr(1), price: 5n, salt: salt(1) }], stakes: { [addr(1)]: 1n } };
+  const ok = {
+    taskId: TASK,
+    maxReward: 10n,
+    bids: [{ prover: addr(1), price: 5n, salt: salt(1) }],
+    stakes: { [addr(1)]: 1n },
+  };
   it("names the offending field", () => {
     expectInvalid(() => drawLottery({ ...ok, taskId: new Uint8Array(31) }), "taskId");
     expectInvalid(() => drawLottery({ ...ok, maxReward: 0n }), "maxReward");
     expectInvalid(() => drawLottery({ ...ok, maxReward: -5n }), "maxReward");
     expectInvalid(() => drawLottery({ ...ok, maxReward: 1n << 256n }), "maxReward");
-    expectInvalid(() => drawLottery({ ...ok, bids: [{ ...ok.bids[0]!, salt: new Uint8Array(33) }] }), "bids[0].salt");
+    expectInvalid(
+      () => drawLottery({ ...ok, bids: [{ ...ok.bids[0]!, salt: new Uint8Array(33) }] }),
+      "bids[0].salt",
+    );
     expectInvalid(() => drawLottery({ ...ok, bids: [{ ...ok.bids[0]!, price: -1n }] }), "bids[0].price");
-    expectInvalid(() => drawLottery({ ...ok, bids: [{ ...ok.bids[0]!, price: 5 as unknown as bigint }] }), "bids[0].price");
-    expectInvalid(() => drawLottery({ ...ok, bids: [{ ...ok.bids[0]!, prover: "0xzz" + "0".repeat(38) }] }), "bids[0].prover");
+    expectInvalid(
+      () => drawLottery({ ...ok, bids: [{ ...ok.bids[0]!, price: 5 as unknown as bigint }] }),
+      "bids[0].price",
+    );
+    expectInvalid(
+      () => drawLottery({ ...ok, bids: [{ ...ok.bids[0]!, prover: "0xzz" + "0".repeat(38) }] }),
+      "bids[0].prover",
+    );
     expectInvalid(() => drawLottery({ ...ok, stakes: { [addr(1)]: -1n } }), `stakes[${addr(1)}]`);
     expectInvalid(() => drawLottery({ ...ok, stakes: new Map([["nope", 1n]]) }), "stakes[nope]");
     expectInvalid(() => drawLottery({ ...ok, limit: -1 }), "limit");
@@ -181,7 +200,10 @@ const MAX_REWARD = 1000n;
 /** A small address space so that duplicates and stake-table hits are common. */
 const arbBid = fc.record({
   prover: fc.integer({ min: 1, max: 12 }).map(addr),
-  price: fc.oneof(fc.bigInt({ min: 1n, max: MAX_REWARD }), fc.constantFrom(0n, MAX_REWARD, MAX_REWARD + 1n, 1n)),
+  price: fc.oneof(
+    fc.bigInt({ min: 1n, max: MAX_REWARD }),
+    fc.constantFrom(0n, MAX_REWARD, MAX_REWARD + 1n, 1n),
+  ),
   salt: fc.integer({ min: 0, max: 3 }).map(salt),
 });
 const arbStakes = fc.dictionary(
@@ -207,8 +229,15 @@ describe("lottery: properties (fast-check)", () => {
         ),
         ([c, shuffled, checksum]) => {
           const a = drawLottery({ taskId: c.taskId, maxReward: MAX_REWARD, bids: c.bids, stakes: c.stakes });
-          const permuted = checksum ? shuffled.map((b) => ({ ...b, prover: getAddress(b.prover) })) : shuffled;
-          const b = drawLottery({ taskId: c.taskId, maxReward: MAX_REWARD, bids: permuted, stakes: new Map(Object.entries(c.stakes)) });
+          const permuted = checksum
+            ? shuffled.map((b) => ({ ...b, prover: getAddress(b.prover) }))
+            : shuffled;
+          const b = drawLottery({
+            taskId: c.taskId,
+            maxReward: MAX_REWARD,
+            bids: permuted,
+            stakes: new Map(Object.entries(c.stakes)),
+          });
           assert.deepEqual(b, a);
         },
       ),
@@ -219,7 +248,13 @@ describe("lottery: properties (fast-check)", () => {
   it("agrees with the naive reference implementation", () => {
     fc.assert(
       fc.property(arbCase, fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined }), (c, limit) => {
-        const got = drawLottery({ taskId: c.taskId, maxReward: MAX_REWARD, bids: c.bids, stakes: c.stakes, limit });
+        const got = drawLottery({
+          taskId: c.taskId,
+          maxReward: MAX_REWARD,
+          bids: c.bids,
+          stakes: c.stakes,
+          limit,
+        });
         const refBids = c.bids.map((b) => ({ prover: b.prover, price: b.price, salt: hexlify(b.salt) }));
         const ref = referenceDraw(hexlify(c.taskId), MAX_REWARD, refBids, c.stakes, limit);
         assert.equal(hexlify(got.seed), ref.seed);
@@ -234,7 +269,13 @@ describe("lottery: properties (fast-check)", () => {
     fc.assert(
       fc.property(arbCase, fc.integer({ min: 0, max: 15 }), (c, k) => {
         const full = drawLottery({ taskId: c.taskId, maxReward: MAX_REWARD, bids: c.bids, stakes: c.stakes });
-        const part = drawLottery({ taskId: c.taskId, maxReward: MAX_REWARD, bids: c.bids, stakes: c.stakes, limit: k });
+        const part = drawLottery({
+          taskId: c.taskId,
+          maxReward: MAX_REWARD,
+          bids: c.bids,
+          stakes: c.stakes,
+          limit: k,
+        });
         assert.deepEqual(part.order, full.order.slice(0, k));
         const provers = new Set(c.bids.map((b) => b.prover));
         const inOrder = full.order.map((o) => o.prover);
