@@ -31,5 +31,49 @@ export class ZkPoolError<T extends ErrorType = ErrorType> extends Error {
 
 /** True when `err` is a ZkPoolError (optionally with the given code). */
 export function isZkPoolError(err: unknown, code?: string): err is ZkPoolError {
-  return err instanceof ZkPoolError && (code === undefined || err.type.code === code);
+  if (!(err instanceof ZkPoolError)) return false;
+  const type: ErrorType = (err as ZkPoolError).type;
+  return code === undefined || type.code === code;
 }
+
+/** Failure codes of the wire codecs (decode / encode / field checks). */
+export type ProtocolErrorCode =
+  | "MALFORMED" // not a well-formed protobuf message of the expected type
+  | "NON_CANONICAL" // well formed, but re-encoding does not reproduce the input bytes
+  | "TOO_LARGE" // message (or a field) exceeds its size limit; checked before decoding
+  | "FIELD_INVALID"; // a field is missing, has the wrong length, or is out of range
+
+/**
+ * Thrown by every codec in @zkpool/protocol. Decoding arbitrary bytes either returns a valid message or
+ * throws a ProtocolError; nothing else.
+ */
+export class ProtocolError extends ZkPoolError<{
+  code: ProtocolErrorCode;
+  message?: string; // the message type being decoded ("Task", "Vote", ...)
+  field?: string;
+  limit?: number;
+  size?: number;
+}> {}
+
+/** Reasons a certificate fails verification (SPEC §5.3; checks run in that order). */
+export type CertificateErrorCode =
+  | "MALFORMED" // attesters/signatures length mismatch or empty
+  | "MISMATCH" // kind, task, prover, price or proof hash differ from what the caller expects
+  | "WRONG_ROUND" // round differs from the expected round or is >= the task's maxRounds
+  | "DUPLICATE_SIGNER"
+  | "UNSORTED_SIGNERS"
+  | "SIGNER_WITHOUT_STAKE"
+  | "BELOW_QUORUM"
+  | "BAD_SIGNATURE";
+
+export class CertificateError extends ZkPoolError<{
+  code: CertificateErrorCode;
+  index?: number;
+  attester?: string;
+  field?: string;
+  signedStake?: string;
+  totalStake?: string;
+}> {}
+
+/** Signing failures (bad key material, domain out of range). */
+export class SigningError extends ZkPoolError<{ code: "INVALID_KEY" | "INVALID_DOMAIN"; detail?: string }> {}

@@ -1,0 +1,327 @@
+/**
+ * EIP-712 hashing, signing and verification (SPEC §0.2, §0.3, §1.2). The four fixed structs are hashed by
+ * hand (all fields are static ABI types, so hashStruct is keccak256 of 32-byte words); the test suite checks
+ * every digest against ethers' TypedDataEncoder. OperatorRecord (dynamic fields) uses TypedDataEncoder.
+ */
+import { SigningKey, TypedDataEncoder, getBytes, keccak256, recoverAddress, type TypedDataField } from "ethers";
+import { concatBytes, fromHex, isHex, toHex, utf8, word, wordOfBytes, type Hex } from "../bytes.js";
+import { EIP712_NAME, MAX_UINT64, PROTOCOL_VERSION } from "../constants.js";
+import { SigningError } from "../errors.js";
+import { unsignedEncoding } from "../codec/index.js";
+import type {
+  OperatorRecord,
+  ProtocolDomain,
+  Task,
+  Unsigned,
+  UnsignedVote,
+  Vote,
+  VoteBody,
+} from "../types.js";
+
+export const EIP712_DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
+export const TASK_TYPE =
+  "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeSnapshot,uint64 nonce)";
+export const ASSIGNMENT_TYPE = "Assignment(bytes32 taskId,uint32 round,address prover,uint256 price)";
+export const COMPLETION_TYPE = "Completion(bytes32 taskId,uint32 round,address prover,bytes32 proofHash)";
+export const DEFAULT_TYPE = "Default(bytes32 taskId,uint32 round,address prover)";
+export const OPERATOR_RECORD_TYPE =
+  "OperatorRecord(address operator,bytes peerId,uint8[] proofSystems,string[] moduleIds,uint32 capacity,string softwareVersion,uint64 seq,uint64 issuedAt)";
+
+const k = (b: Uint8Array): Uint8Array => getBytes(keccak256(b));
+const typeHash = (t: string): Uint8Array => k(utf8(t));
+const DOMAIN_TYPEHASH = typeHash(EIP712_DOMAIN_TYPE);
+const TASK_TYPEHASH = typeHash(TASK_TYPE);
+const ASSIGNMENT_TYPEHASH = typeHash(ASSIGNMENT_TYPE);
+const COMPLETION_TYPEHASH = typeHash(COMPLETION_TYPE);
+const DEFAULT_TYPEHASH = typeHash(DEFAULT_TYPE);
+
+/** ethers-style type definitions of every struct (for external signers: wallets, hardware, JSON-RPC). */
+export const EIP712_TYPES: Record<string, Record<string, TypedDataField[]>> = {
+  Task: {
+    Task: [
+      { name: "requester", type: "address" },
+      { name: "proofSystem", type: "uint8" },
+      { name: "circuitId", type: "bytes32" },
+      { name: "inputHash", type: "bytes32" },
+      { name: "publicSignalsHash", type: "bytes32" },
+      { name: "maxReward", type: "uint256" },
+      { name: "penalty", type: "uint256" },
+      { name: "bidDeadline", type: "uint64" },
+      { name: "revealDeadline", type: "uint64" },
+      { name: "proofWindow", type: "uint32" },
+      { name: "maxRounds", type: "uint8" },
+      { name: "stakeSnapshot", type: "uint64" },
+      { name: "nonce", type: "uint64" },
+    ],
+  },
+  Assignment: {
+    Assignment: [
+      { name: "taskId", type: "bytes32" },
+      { name: "round", type: "uint32" },
+      { name: "prover", type: "address" },
+      { name: "price", type: "uint256" },
+    ],
+  },
+  Completion: {
+    Completion: [
+      { name: "taskId", type: "bytes32" },
+      { name: "round", type: "uint32" },
+      { name: "prover", type: "address" },
+      { name: "proofHash", type: "bytes32" },
+    ],
+  },
+  Default: {
+    Default: [
+      { name: "taskId", type: "bytes32" },
+      { name: "round", type: "uint32" },
+      { name: "prover", type: "address" },
+    ],
+  },
+  OperatorRecord: {
+    OperatorRecord: [
+      { name: "operator", type: "address" },
+      { name: "peerId", type: "bytes" },
+      { name: "proofSystems", type: "uint8[]" },
+      { name: "moduleIds", type: "string[]" },
+      { name: "capacity", type: "uint32" },
+      { name: "softwareVersion", type: "string" },
+      { name: "seq", type: "uint64" },
+      { name: "issuedAt", type: "uint64" },
+    ],
+  },
+};
+
+/* ---------------- domain ---------------- */
+
+export function checkDomain(domain: ProtocolDomain): void {
+  if (typeof domain.chainId !== "bigint" || domain.chainId < 1n || domain.chainId > MAX_UINT64) {
+    throw new SigningError({ code: "INVALID_DOMAIN", detail: "chainId" }, "chainId must be a bigint in [1, 2^64)");
+  }
+  if (!isHex(domain.escrow, 20)) {
+    throw new SigningError({ code: "INVALID_DOMAIN", detail: "escrow" }, "escrow must be a 20-byte 0x hex address");
+  }
+}
+
+/** The ethers TypedDataDomain for this protocol domain. */
+export function eip712Domain(domain: ProtocolDomain): {
+  name: string;
+  version: string;
+  chainId: bigint;
+  verifyingContract: string;
+} {
+  checkDomain(domain);
+  return { name: EIP712_NAME, version: PROTOCOL_VERSION, chainId: domain.chainId, verifyingContract: domain.escrow };
+}
+
+const separatorCache = new Map<string, Uint8Array>();
+
+export function domainSeparator(domain: ProtocolDomain): Uint8Array {
+  const key = `${domain.chainId}:${domain.escrow.toLowerCase()}`;
+  let sep = separatorCache.get(key);
+  if (sep === undefined) {
+    checkDomain(domain);
+    sep = k(
+      concatBytes(
+        DOMAIN_TYPEHASH,
+        k(utf8(EIP712_NAME)),
+        k(utf8(PROTOCOL_VERSION)),
+        word(domain.chainId),
+        wordOfBytes(fromHex(domain.escrow)),
+      ),
+    );
+    if (separatorCache.size > 64) separatorCache.clear();
+    separatorCache.set(key, sep);
+  }
+  return sep;
+}
+
+function digestOf(domain: ProtocolDomain, structHash: Uint8Array): Hex {
+  return toHex(k(concatBytes(Uint8Array.of(0x19, 0x01), domainSeparator(domain), structHash)));
+}
+
+/* ---------------- struct hashes ---------------- */
+
+/** keccak256(abi.encode(uint8 proofSystem, bytes32 wasm, bytes32 zkey, bytes32 vkey)) (SPEC §0.3). */
+export function circuitId(proofSystem: number, wasmSha256: Hex, zkeySha256: Hex, vkeySha256: Hex): Hex {
+  return toHex(
+    k(concatBytes(word(BigInt(proofSystem)), fromHex(wasmSha256), fromHex(zkeySha256), fromHex(vkeySha256))),
+  );
+}
+
+export function hashTaskStruct(t: Unsigned<Task>): Uint8Array {
+  return k(
+    concatBytes(
+      TASK_TYPEHASH,
+      wordOfBytes(fromHex(t.requester)),
+      word(BigInt(t.proofSystem)),
+      fromHex(circuitId(t.proofSystem, t.wasmSha256, t.zkeySha256, t.vkeySha256)),
+      fromHex(t.inputHash),
+      fromHex(t.publicSignalsHash),
+      word(t.maxReward),
+      word(t.penalty),
+      word(t.bidDeadline),
+      word(t.revealDeadline),
+      word(BigInt(t.proofWindow)),
+      word(BigInt(t.maxRounds)),
+      word(t.stakeSnapshot),
+      word(t.nonce),
+    ),
+  );
+}
+
+export function hashVoteBodyStruct(b: VoteBody): Uint8Array {
+  const common = [fromHex(b.taskId), word(BigInt(b.round)), wordOfBytes(fromHex(b.prover))];
+  switch (b.kind) {
+    case "assignment":
+      return k(concatBytes(ASSIGNMENT_TYPEHASH, ...common, word(b.price)));
+    case "completion":
+      return k(concatBytes(COMPLETION_TYPEHASH, ...common, fromHex(b.proofHash)));
+    default:
+      return k(concatBytes(DEFAULT_TYPEHASH, ...common));
+  }
+}
+
+/* ---------------- digests ---------------- */
+
+/** taskId: the EIP-712 digest of the Task (SPEC §0.3). Validates the task's fields first. */
+export function taskDigest(t: Task | Unsigned<Task>, domain: ProtocolDomain): Hex {
+  unsignedEncoding.Task(t);
+  return digestOf(domain, hashTaskStruct(t));
+}
+
+/** Alias: the task id is the task's EIP-712 digest. */
+export const taskId = taskDigest;
+
+export function voteBodyDigest(b: VoteBody, domain: ProtocolDomain): Hex {
+  return digestOf(domain, hashVoteBodyStruct(b));
+}
+
+function operatorRecordValue(r: Unsigned<OperatorRecord>): Record<string, unknown> {
+  return {
+    operator: r.operator,
+    peerId: r.peerId,
+    proofSystems: r.proofSystems,
+    moduleIds: r.moduleIds,
+    capacity: r.capacity,
+    softwareVersion: r.softwareVersion,
+    seq: r.seq,
+    issuedAt: r.issuedAt,
+  };
+}
+
+export function operatorRecordDigest(r: OperatorRecord | Unsigned<OperatorRecord>, domain: ProtocolDomain): Hex {
+  unsignedEncoding.OperatorRecord(r);
+  return TypedDataEncoder.hash(eip712Domain(domain), EIP712_TYPES.OperatorRecord!, operatorRecordValue(r)) as Hex;
+}
+
+/* ---------------- typed data for external signers ---------------- */
+
+export interface TypedData {
+  domain: ReturnType<typeof eip712Domain>;
+  types: Record<string, TypedDataField[]>;
+  primaryType: string;
+  value: Record<string, unknown>;
+}
+
+export function taskTypedData(t: Task | Unsigned<Task>, domain: ProtocolDomain): TypedData {
+  unsignedEncoding.Task(t);
+  return {
+    domain: eip712Domain(domain),
+    types: EIP712_TYPES.Task!,
+    primaryType: "Task",
+    value: {
+      requester: t.requester,
+      proofSystem: t.proofSystem,
+      circuitId: circuitId(t.proofSystem, t.wasmSha256, t.zkeySha256, t.vkeySha256),
+      inputHash: t.inputHash,
+      publicSignalsHash: t.publicSignalsHash,
+      maxReward: t.maxReward,
+      penalty: t.penalty,
+      bidDeadline: t.bidDeadline,
+      revealDeadline: t.revealDeadline,
+      proofWindow: t.proofWindow,
+      maxRounds: t.maxRounds,
+      stakeSnapshot: t.stakeSnapshot,
+      nonce: t.nonce,
+    },
+  };
+}
+
+export function voteTypedData(b: VoteBody, domain: ProtocolDomain): TypedData {
+  const primaryType = b.kind === "assignment" ? "Assignment" : b.kind === "completion" ? "Completion" : "Default";
+  const value: Record<string, unknown> = { taskId: b.taskId, round: b.round, prover: b.prover };
+  if (b.kind === "assignment") value.price = b.price;
+  if (b.kind === "completion") value.proofHash = b.proofHash;
+  return { domain: eip712Domain(domain), types: EIP712_TYPES[primaryType]!, primaryType, value };
+}
+
+export function operatorRecordTypedData(r: OperatorRecord | Unsigned<OperatorRecord>, domain: ProtocolDomain): TypedData {
+  unsignedEncoding.OperatorRecord(r);
+  return {
+    domain: eip712Domain(domain),
+    types: EIP712_TYPES.OperatorRecord!,
+    primaryType: "OperatorRecord",
+    value: operatorRecordValue(r),
+  };
+}
+
+/* ---------------- sign / recover ---------------- */
+
+/** A secp256k1 key: an ethers SigningKey, or anything holding one (an ethers Wallet). */
+export type Eip712Key = SigningKey | { readonly signingKey: SigningKey };
+
+function signingKeyOf(key: Eip712Key): SigningKey {
+  if (key instanceof SigningKey) return key;
+  if (key !== null && typeof key === "object" && key.signingKey instanceof SigningKey) return key.signingKey;
+  throw new SigningError({ code: "INVALID_KEY" }, "expected an ethers SigningKey or Wallet");
+}
+
+/** Address (lowercase) of a key. */
+export function addressOf(key: Eip712Key): Hex {
+  return computeAddressLower(signingKeyOf(key));
+}
+
+function computeAddressLower(sk: SigningKey): Hex {
+  const pub = getBytes(sk.publicKey).subarray(1);
+  return toHex(k(pub).subarray(12));
+}
+
+/** Sign a digest: 65 bytes r || s || v, low-s, v in {27, 28}. */
+export function signDigest(digest: Hex, key: Eip712Key): Hex {
+  return signingKeyOf(key).sign(digest).serialized.toLowerCase() as Hex;
+}
+
+/** Recover the signer (lowercase address) of a 65-byte signature over a digest; undefined if invalid. */
+export function recoverSigner(digest: Hex, signature: Hex): Hex | undefined {
+  try {
+    return recoverAddress(digest, signature).toLowerCase() as Hex;
+  } catch {
+    return undefined;
+  }
+}
+
+export function signTask(t: Unsigned<Task>, key: Eip712Key, domain: ProtocolDomain): Task {
+  return { ...t, signature: signDigest(taskDigest(t, domain), key) };
+}
+
+/** True iff the task's signature is the requester's over its EIP-712 digest. */
+export function verifyTaskSignature(t: Task, domain: ProtocolDomain): boolean {
+  return recoverSigner(taskDigest(t, domain), t.signature) === t.requester.toLowerCase();
+}
+
+export function signOperatorRecord(r: Unsigned<OperatorRecord>, key: Eip712Key, domain: ProtocolDomain): OperatorRecord {
+  return { ...r, signature: signDigest(operatorRecordDigest(r, domain), key) };
+}
+
+export function verifyOperatorRecordSignature(r: OperatorRecord, domain: ProtocolDomain): boolean {
+  return recoverSigner(operatorRecordDigest(r, domain), r.signature) === r.operator.toLowerCase();
+}
+
+export function signVote(v: UnsignedVote, key: Eip712Key, domain: ProtocolDomain): Vote {
+  unsignedEncoding.Vote(v);
+  return { ...v, signature: signDigest(voteBodyDigest(v, domain), key) };
+}
+
+export function verifyVoteSignature(v: Vote, domain: ProtocolDomain): boolean {
+  return recoverSigner(voteBodyDigest(v, domain), v.signature) === v.attester.toLowerCase();
+}

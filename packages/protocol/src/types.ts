@@ -1,0 +1,113 @@
+/**
+ * Decoded (domain) forms of every wire message (SPEC §1). Addresses and bytesN are lowercase 0x hex;
+ * uint256 / uint64 are bigint; uint32 / uint8 are number.
+ */
+import type { Hex } from "./bytes.js";
+import type { ProofSystem } from "./constants.js";
+
+/** EIP-712 / Ed25519 signing domain: the network and the escrow contract (SPEC §0.2). */
+export interface ProtocolDomain {
+  chainId: bigint;
+  /** Escrow contract address (the EIP-712 verifyingContract). */
+  escrow: Hex;
+}
+
+export interface OperatorRecord {
+  operator: Hex;
+  /** libp2p peer id bytes (Ed25519 identity multihash, 38 bytes). */
+  peerId: Hex;
+  proofSystems: ProofSystem[];
+  moduleIds: string[];
+  capacity: number;
+  softwareVersion: string;
+  seq: bigint;
+  issuedAt: bigint;
+  signature: Hex;
+}
+
+export interface Task {
+  requester: Hex;
+  proofSystem: ProofSystem;
+  wasmSha256: Hex;
+  zkeySha256: Hex;
+  vkeySha256: Hex;
+  inputHash: Hex;
+  /** Size of the input document in bytes. Advisory: not covered by the signature (SPEC §1.3). */
+  inputSize: bigint;
+  publicSignalsHash: Hex;
+  maxReward: bigint;
+  penalty: bigint;
+  bidDeadline: bigint;
+  revealDeadline: bigint;
+  proofWindow: number;
+  maxRounds: number;
+  stakeSnapshot: bigint;
+  nonce: bigint;
+  signature: Hex;
+}
+
+export interface BidCommit {
+  taskId: Hex;
+  prover: Hex;
+  peerId: Hex;
+  commitment: Hex;
+  signature: Hex;
+}
+
+export interface BidReveal {
+  taskId: Hex;
+  prover: Hex;
+  peerId: Hex;
+  price: bigint;
+  salt: Hex;
+  signature: Hex;
+}
+
+export type VoteKind = "assignment" | "completion" | "default";
+
+export interface AssignmentBody {
+  kind: "assignment";
+  taskId: Hex;
+  round: number;
+  prover: Hex;
+  price: bigint;
+}
+export interface CompletionBody {
+  kind: "completion";
+  taskId: Hex;
+  round: number;
+  prover: Hex;
+  proofHash: Hex;
+}
+export interface DefaultBody {
+  kind: "default";
+  taskId: Hex;
+  round: number;
+  prover: Hex;
+}
+/** The struct an attester signs: EIP-712 Assignment, Completion or Default (SPEC §0.3). */
+export type VoteBody = AssignmentBody | CompletionBody | DefaultBody;
+
+export type Vote = VoteBody & { attester: Hex; signature: Hex };
+
+export type Certificate = VoteBody & {
+  /** Strictly ascending attester addresses. */
+  attesters: Hex[];
+  /** signatures[i] is attesters[i]'s EIP-712 signature of the body. */
+  signatures: Hex[];
+};
+
+export interface ProofSubmission {
+  taskId: Hex;
+  round: number;
+  prover: Hex;
+  peerId: Hex;
+  /** Canonical proof bytes (SPEC §1.9). */
+  proof: Hex;
+  publicSignals: bigint[];
+  signature: Hex;
+}
+
+/** A message without its signature (what gets signed). */
+export type Unsigned<T extends { signature: Hex }> = Omit<T, "signature">;
+export type UnsignedVote = VoteBody & { attester: Hex };

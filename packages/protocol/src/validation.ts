@@ -1,0 +1,235 @@
+/**
+ * Gossip validation (SPEC §2): pure functions that map a decoded message plus the caller's context to
+ * ACCEPT, IGNORE or REJECT with a reason code. REJECT is for messages no honest peer sends (bad signature,
+ * provably wrong content): the sender is penalised. IGNORE is for messages that may be honest but are not
+ * useful here (late, duplicate, unknown context): dropped without penalty. Checks run cheapest first;
+ * signatures last. Decoding failures (ProtocolError) are always REJECT.
+ */
+import type { Hex } from "./bytes.js";
+import { MAX_CLOCK_SKEW, MAX_RECORD_AGE, MAX_TASK_HORIZON, PROOF_BYTES, VOTE_GRACE } from "./constants.js";
+import {
+  taskId as computeTaskId,
+  verifyOperatorRecordSignature,
+  verifyTaskSignature,
+  verifyVoteSignature,
+} from "./crypto/eip712.js";
+import {
+  verifyBidCommitSignature,
+  verifyBidRevealSignature,
+  verifyProofSubmissionSignature,
+} from "./crypto/ed25519.js";
+import { bidCommitment, publicSignalsHash } from "./ids.js";
+import { finalDeadline, isEarly, isLate, roundDeadline, roundStart } from "./lifecycle.js";
+import { sameBody, verifyCertificate, type AttesterSet } from "./certificate.js";
+import { isZkPoolError } from "./errors.js";
+import type {
+  BidCommit,
+  BidReveal,
+  Certificate,
+  OperatorRecord,
+  ProofSubmission,
+  ProtocolDomain,
+  Task,
+  Vote,
+} from "./types.js";
+
+export type ValidationAction = "ACCEPT" | "IGNORE" | "REJECT";
+
+export interface Verdict {
+  action: ValidationAction;
+  /** Reason code; "OK" for ACCEPT. */
+  code: string;
+  /** ACCEPT only: the message proves its signer equivocated (a second, different message in one slot). */
+  equivocation?: boolean;
+}
+
+const ACCEPT: Verdict = { action: "ACCEPT", code: "OK" };
+const ignore = (code: string): Verdict => ({ action: "IGNORE", code });
+const reject = (code: string): Verdict => ({ action: "REJECT", code });
+
+const eq = (a: Hex, b: Hex): boolean => a.toLowerCase() === b.toLowerCase();
+
+interface Base {
+  domain: ProtocolDomain;
+  /** Local clock, unix seconds. */
+  now: bigint;
+}
+
+/* ---------------- OperatorRecord (§2.2) ---------------- */
+
+export interface OperatorRecordContext extends Base {
+  /** seq of the newest valid record already held for this peer id, if any. */
+  currentSeq?: bigint;
+  /** Operator's current stake (undefined if unknown to the caller: the check is skipped). */
+  operatorStake?: bigint;
+}
+
+export function validateOperatorRecord(r: OperatorRecord, ctx: OperatorRecordContext): Verdict {
+  if (r.issuedAt > ctx.now + MAX_CLOCK_SKEW) return ignore("FROM_FUTURE");
+  if (r.issuedAt + MAX_RECORD_AGE < ctx.now) return ignore("EXPIRED");
+  if (ctx.currentSeq !== undefined && r.seq <= ctx.currentSeq) return ignore("STALE");
+  if (ctx.operatorStake !== undefined && ctx.operatorStake === 0n) return ignore("NOT_STAKED");
+  if (!verifyOperatorRecordSignature(r, ctx.domain)) return reject("BAD_SIGNATURE");
+  return ACCEPT;
+}
+
+/* ---------------- Task (§2.3) ---------------- */
+
+export interface TaskContext extends Base {
+  /** True if a task with the same taskId is already held. */
+  known?: boolean;
+  /** Requester's free escrow balance (undefined if unknown: the check is skipped). */
+  requesterBalance?: bigint;
+}
+
+export function validateTask(t: Task, ctx: TaskContext): Verdict {
+  if (ctx.known === true) return ignore("DUPLICATE");
+  if (isLate(ctx.now, t.bidDeadline)) return ignore("LATE");
+  if (t.bidDeadline > ctx.now + MAX_TASK_HORIZON) return ignore("TOO_FAR_AHEAD");
+  if (!verifyTaskSignature(t, ctx.domain)) return reject("BAD_SIGNATURE");
+  if (ctx.requesterBalance !== undefined && ctx.requesterBalance < t.maxReward) return ignore("UNFUNDED");
+  return ACCEPT;
+}
+
+/* ---------------- bids (§2.4, §2.5) ---------------- */
+
+interface BidContextBase extends Base {
+  /** The task (by taskId), if held. */
+  task?: Task;
+  /** Operator bound to the message's peerId by the newest valid OperatorRecord, if any. */
+  peerOperator?: Hex;
+  /** Prover's stake at the task's stake snapshot. */
+  proverStake: bigint;
+}
+
+export interface BidCommitContext extends BidContextBase {
+  /** Distinct commitments already held from this prover for this task (0, 1 or 2). */
+  previousCommitments?: readonly Hex[];
+}
+
+export function validateBidCommit(c: BidCommit, ctx: BidCommitContext): Verdict {
+  const task = ctx.task;
+  if (task === undefined) return ignore("UNKNOWN_TASK");
+  if (isLate(ctx.now, task.bidDeadline)) return ignore("LATE");
+  if (ctx.peerOperator === undefined) return ignore("UNKNOWN_PEER");
+  if (!eq(ctx.peerOperator, c.prover)) return reject("PEER_NOT_BOUND");
+  if (ctx.proverStake === 0n) return reject("NOT_STAKED");
+  const prev = ctx.previousCommitments ?? [];
+  if (prev.some((p) => eq(p, c.commitment))) return ignore("DUPLICATE");
+  if (prev.length >= 2) return ignore("EQUIVOCATION_KNOWN");
+  if (!verifyBidCommitSignature(c, ctx.domain)) return reject("BAD_SIGNATURE");
+  return prev.length === 1 ? { action: "ACCEPT", code: "EQUIVOCATION", equivocation: true } : ACCEPT;
+}
+
+export interface BidRevealContext extends BidContextBase {
+  /** The prover's commitments for this task (a reveal needs exactly one). */
+  commitments: readonly Hex[];
+  /** True if a valid reveal from this prover for this task is already held. */
+  alreadyRevealed?: boolean;
+}
+
+export function validateBidReveal(r: BidReveal, ctx: BidRevealContext): Verdict {
+  const task = ctx.task;
+  if (task === undefined) return ignore("UNKNOWN_TASK");
+  if (isEarly(ctx.now, task.bidDeadline)) return reject("EARLY_REVEAL");
+  if (isLate(ctx.now, task.revealDeadline)) return ignore("LATE");
+  if (ctx.alreadyRevealed === true) return ignore("DUPLICATE");
+  if (ctx.peerOperator === undefined) return ignore("UNKNOWN_PEER");
+  if (!eq(ctx.peerOperator, r.prover)) return reject("PEER_NOT_BOUND");
+  if (ctx.proverStake === 0n) return reject("NOT_STAKED");
+  if (ctx.commitments.length === 0) return ignore("NO_COMMITMENT");
+  if (ctx.commitments.length > 1) return ignore("EQUIVOCATED");
+  if (!eq(bidCommitment(r.taskId, r.prover, r.price, r.salt), ctx.commitments[0]!)) return reject("COMMITMENT_MISMATCH");
+  if (r.price === 0n || r.price > task.maxReward) return reject("PRICE_OUT_OF_RANGE");
+  if (!verifyBidRevealSignature(r, ctx.domain)) return reject("BAD_SIGNATURE");
+  return ACCEPT;
+}
+
+/* ---------------- votes (§2.6) ---------------- */
+
+export interface VoteContext extends Base {
+  task?: Task;
+  /** Attester's stake at the task's stake snapshot. */
+  attesterStake: bigint;
+  /**
+   * This attester's votes already held in the same slot: for an assignment vote, its assignment votes for
+   * (task, round); for a completion or default vote, its completion and default votes for (task, round).
+   */
+  previousInSlot?: readonly Vote[];
+}
+
+export function validateVote(v: Vote, ctx: VoteContext): Verdict {
+  const task = ctx.task;
+  if (task === undefined) return ignore("UNKNOWN_TASK");
+  if (v.round >= task.maxRounds) return reject("WRONG_ROUND");
+  if (isLate(ctx.now, finalDeadline(task) + VOTE_GRACE)) return ignore("LATE");
+  if (ctx.attesterStake === 0n) return reject("NOT_ATTESTER");
+  // An assignment for round r is signed only once round r can start: after the reveals close (r = 0) or after
+  // round r-1's deadline (r > 0). A default is signed only after the round's proof deadline.
+  if (v.kind === "assignment" && isEarly(ctx.now, roundStart(task, v.round))) return reject("EARLY");
+  if (v.kind === "default" && isEarly(ctx.now, roundDeadline(task, v.round))) return reject("EARLY");
+  const prev = ctx.previousInSlot ?? [];
+  if (prev.some((p) => sameBody(p, v))) return ignore("DUPLICATE");
+  if (prev.length >= 2) return ignore("EQUIVOCATION_KNOWN");
+  if (!verifyVoteSignature(v, ctx.domain)) return reject("BAD_SIGNATURE");
+  return prev.length === 1 ? { action: "ACCEPT", code: "EQUIVOCATION", equivocation: true } : ACCEPT;
+}
+
+/* ---------------- certificates (§2.7) ---------------- */
+
+export interface CertificateContext extends Base {
+  task?: Task;
+  /** Stake table at the task's stake snapshot. */
+  stakes: AttesterSet;
+  /** True if an equal certificate (same body) is already held. */
+  known?: boolean;
+}
+
+export function validateCertificate(c: Certificate, ctx: CertificateContext): Verdict {
+  const task = ctx.task;
+  if (task === undefined) return ignore("UNKNOWN_TASK");
+  if (ctx.known === true) return ignore("DUPLICATE");
+  try {
+    verifyCertificate(c, ctx.stakes, ctx.domain, { taskId: c.taskId, maxRounds: task.maxRounds });
+  } catch (err) {
+    if (isZkPoolError(err)) return reject(err.code);
+    throw err;
+  }
+  return ACCEPT;
+}
+
+/* ---------------- proofs (§2.8) ---------------- */
+
+export interface ProofSubmissionContext extends Base {
+  task?: Task;
+  /** The certified assignment for (task, round), if held: its prover. */
+  assignedProver?: Hex;
+  peerOperator?: Hex;
+  /** True if a valid proof for (task, round) is already held. */
+  known?: boolean;
+}
+
+/**
+ * Everything but the proof check itself: the caller then verifies the proof against the task's verification
+ * key (REJECT "INVALID_PROOF" if it fails) before forwarding.
+ */
+export function validateProofSubmission(p: ProofSubmission, ctx: ProofSubmissionContext): Verdict {
+  const task = ctx.task;
+  if (task === undefined) return ignore("UNKNOWN_TASK");
+  if (p.round >= task.maxRounds) return reject("WRONG_ROUND");
+  if (ctx.known === true) return ignore("DUPLICATE");
+  if (isLate(ctx.now, roundDeadline(task, p.round))) return ignore("LATE");
+  if (ctx.assignedProver === undefined) return ignore("NOT_ASSIGNED");
+  if (!eq(ctx.assignedProver, p.prover)) return reject("WRONG_PROVER");
+  if (ctx.peerOperator === undefined) return ignore("UNKNOWN_PEER");
+  if (!eq(ctx.peerOperator, p.prover)) return reject("PEER_NOT_BOUND");
+  if ((p.proof.length - 2) / 2 !== PROOF_BYTES[task.proofSystem]) return reject("PROOF_SIZE");
+  if (!eq(publicSignalsHash(p.publicSignals), task.publicSignalsHash)) return reject("PUBLIC_SIGNALS_MISMATCH");
+  if (!verifyProofSubmissionSignature(p, ctx.domain)) return reject("BAD_SIGNATURE");
+  return ACCEPT;
+}
+
+/** Checks that a message's taskId names this task under this domain (use when looking a task up by id). */
+export function taskIdMatches(task: Task, id: Hex, domain: ProtocolDomain): boolean {
+  return eq(computeTaskId(task, domain), id);
+}
