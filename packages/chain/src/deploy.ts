@@ -1,0 +1,114 @@
+/** Deploys StakeRegistry + Escrow to any RPC endpoint and records the addresses in <dir>/<chainId>.json. */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ContractFactory, JsonRpcProvider, Wallet, type InterfaceAbi, type Signer } from "ethers";
+import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
+import { EscrowClient, StakeRegistryClient, toChainError } from "./contracts.js";
+import { ChainError } from "./errors.js";
+import type { PoolParameters } from "./types.js";
+
+export const DEFAULT_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = {
+  feeBps: 500,
+  treasuryShareBps: 5000,
+  royaltyBps: 1000,
+  withdrawalDelay: 86_400n,
+  unstakeDelay: 604_800n,
+};
+
+/** Contents of a deployment file. Amounts and times are decimal strings. */
+export interface Deployment {
+  version: 1;
+  chainId: string;
+  stakeRegistry: string;
+  escrow: string;
+  deployer: string;
+  blockNumber: number;
+  parameters: { treasury: string; feeBps: number; treasuryShareBps: number; royaltyBps: number; withdrawalDelay: string; unstakeDelay: string };
+}
+
+export interface Deployed {
+  deployment: Deployment;
+  stakeRegistry: StakeRegistryClient;
+  escrow: EscrowClient;
+}
+
+/** Deploys both contracts with `signer` and binds the registry to the escrow. Treasury defaults to the deployer. */
+export async function deployContracts(signer: Signer, params: Partial<PoolParameters> = {}): Promise<Deployed> {
+  const p: PoolParameters = { ...DEFAULT_POOL_PARAMETERS, treasury: await signer.getAddress(), ...params };
+  const provider = signer.provider;
+  if (!provider) throw new ChainError({ code: "CHAIN_NO_PROVIDER" }, "the deployer signer must be connected to a provider");
+  try {
+    const chainId = (await provider.getNetwork()).chainId;
+    const rf = new ContractFactory(StakeRegistryArtifact.abi as unknown as InterfaceAbi, StakeRegistryArtifact.bytecode, signer);
+    const registry = await rf.deploy(p.unstakeDelay);
+    await registry.waitForDeployment();
+    const registryAddress = await registry.getAddress();
+    const ef = new ContractFactory(EscrowArtifact.abi as unknown as InterfaceAbi, EscrowArtifact.bytecode, signer);
+    const escrow = await ef.deploy(registryAddress, p.treasury, p.feeBps, p.treasuryShareBps, p.royaltyBps, p.withdrawalDelay);
+    await escrow.waitForDeployment();
+    const escrowAddress = await escrow.getAddress();
+    const stakeRegistry = new StakeRegistryClient(registryAddress, signer);
+    const receipt = await stakeRegistry.setEscrow(escrowAddress);
+    const deployment: Deployment = {
+      version: 1,
+      chainId: chainId.toString(),
+      stakeRegistry: registryAddress,
+      escrow: escrowAddress,
+      deployer: await signer.getAddress(),
+      blockNumber: receipt.blockNumber,
+      parameters: {
+        treasury: p.treasury,
+        feeBps: p.feeBps,
+        treasuryShareBps: p.treasuryShareBps,
+        royaltyBps: p.royaltyBps,
+        withdrawalDelay: p.withdrawalDelay.toString(),
+        unstakeDelay: p.unstakeDelay.toString(),
+      },
+    };
+    return { deployment, stakeRegistry, escrow: new EscrowClient(escrowAddress, signer) };
+  } catch (err) {
+    throw toChainError(err, "deploy");
+  }
+}
+
+export interface DeployToRpcInit extends Partial<PoolParameters> {
+  rpcUrl: string;
+  /** Hex private key of the deployer (keep it out of argv: read it from the environment). */
+  privateKey: string;
+  /** Folder for <chainId>.json. @default "deployments" */
+  deploymentsDir?: string;
+}
+
+/** Deploys to `rpcUrl` and writes the deployment file; returns it with its path. */
+export async function deployToRpc(init: DeployToRpcInit): Promise<Deployed & { path: string }> {
+  const { rpcUrl, privateKey, deploymentsDir = "deployments", ...params } = init;
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { batchMaxCount: 1 });
+  try {
+    const deployed = await deployContracts(new Wallet(privateKey, provider), params);
+    const path = await writeDeployment(deploymentsDir, deployed.deployment);
+    return { ...deployed, path };
+  } finally {
+    provider.destroy();
+  }
+}
+
+export async function writeDeployment(dir: string, d: Deployment): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${d.chainId}.json`);
+  await writeFile(path, JSON.stringify(d, null, 2) + "\n");
+  return path;
+}
+
+export async function readDeployment(dir: string, chainId: bigint): Promise<Deployment> {
+  const path = join(dir, `${chainId}.json`);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    throw new ChainError({ code: "CHAIN_NO_DEPLOYMENT", path, chainId: chainId.toString() }, `no deployment for chain ${chainId} at ${path}; deploy first`, { cause });
+  }
+  const d = JSON.parse(text) as Deployment;
+  if (d.version !== 1 || d.chainId !== chainId.toString())
+    throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", path }, `${path} is not a version-1 deployment for chain ${chainId}`);
+  return d;
+}
