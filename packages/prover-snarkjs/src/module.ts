@@ -1,0 +1,238 @@
+/**
+ * The snarkjs WASM prover module: Groth16, PLONK and FFLONK over BN254, proved in worker threads.
+ */
+import { availableParallelism, homedir } from "node:os";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { UmpError } from "@zkpool/ump";
+import type {
+  CircuitArtifacts,
+  ModuleHealth,
+  ModuleManifest,
+  ModuleProfile,
+  PreflightResult,
+  ProofResult,
+  ProofSystem,
+  ProverModule,
+  ProveOptions,
+  ProveRequest,
+  SnarkProof,
+} from "@zkpool/ump";
+import { WorkerPool } from "./pool.js";
+import { defaultEstimateMs, estimateFromProfile, estimateMemoryBytes } from "./preflight.js";
+
+export const MODULE_ID = "snarkjs-wasm";
+export const MODULE_VERSION = "0.1.0";
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+export interface SnarkjsModuleInit {
+  /** Directory of the content-addressed ArtifactCache. @default ~/.zkpool/artifacts */
+  cacheDir?: string;
+  /** Threads ffjavascript may use per proof (manifest.resources.threads). @default os.availableParallelism() */
+  threads?: number;
+  /** Proofs run at the same time, one worker thread each. @default 1 */
+  workers?: number;
+  /** Peak memory budget for one proof (manifest.resources.memoryBytes). @default 4 GiB */
+  memoryBytes?: number;
+  /** A proof running longer is killed with TIMEOUT. @default 600_000 (10 min) */
+  timeoutMs?: number;
+  /** Verify every proof against the verification key before returning it. @default true */
+  verifyProofs?: boolean;
+  /** Largest circuit preflight accepts. @default 2^22 */
+  maxConstraints?: number;
+  /** Proof systems to serve. @default ["groth16", "plonk", "fflonk"] */
+  proofSystems?: ProofSystem[];
+  /** Restrict to these circuit ids. @default every circuit */
+  circuits?: string[];
+  /** Royalty payout address of the module author. @default the zero address */
+  payoutAddress?: string;
+}
+
+export class SnarkjsModule implements ProverModule {
+  readonly manifest: ModuleManifest;
+  private readonly cacheDir: string;
+  private readonly workers: number;
+  private readonly timeoutMs: number;
+  private readonly verifyProofs: boolean;
+  private readonly maxConstraints: number;
+  private readonly profiles = new Map<ProofSystem, ModuleProfile>();
+  private provePool: WorkerPool | undefined;
+  private verifyPool: WorkerPool | undefined;
+
+  constructor(init: SnarkjsModuleInit = {}) {
+    const threads = Math.max(1, Math.floor(init.threads ?? availableParallelism()));
+    this.cacheDir = init.cacheDir ?? join(homedir(), ".zkpool", "artifacts");
+    this.workers = Math.max(1, Math.floor(init.workers ?? 1));
+    this.timeoutMs = init.timeoutMs ?? 600_000;
+    this.verifyProofs = init.verifyProofs ?? true;
+    this.maxConstraints = init.maxConstraints ?? 2 ** 22;
+    this.manifest = {
+      id: MODULE_ID,
+      version: MODULE_VERSION,
+      kind: "wasm",
+      proofSystems: init.proofSystems ?? ["groth16", "plonk", "fflonk"],
+      ...(init.circuits !== undefined ? { circuits: init.circuits } : {}),
+      resources: { threads, memoryBytes: init.memoryBytes ?? 4 * 1024 ** 3, gpu: false },
+      author: { name: "ZKPool", payoutAddress: init.payoutAddress ?? ZERO_ADDRESS },
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.provePool !== undefined) return;
+    const script = new URL("./worker.js", import.meta.url);
+    this.provePool = new WorkerPool({
+      moduleId: MODULE_ID,
+      size: this.workers,
+      script,
+      workerInit: { threads: this.manifest.resources.threads, cacheDir: this.cacheDir },
+    });
+    // Verification is short: one single-threaded worker, so it never waits behind a long proof.
+    this.verifyPool = new WorkerPool({ moduleId: MODULE_ID, size: 1, script, workerInit: { threads: 1, cacheDir: this.cacheDir } });
+    try {
+      await Promise.all([this.provePool.warm(), this.verifyPool.warm()]);
+    } catch (cause) {
+      await this.stop();
+      throw new UmpError(
+        { code: "CRASHED", moduleId: MODULE_ID, detail: String(cause) },
+        `the snarkjs proving worker failed to start: ${String(cause)}`,
+        { cause },
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    const pools = [this.provePool, this.verifyPool];
+    this.provePool = undefined;
+    this.verifyPool = undefined;
+    await Promise.all(pools.map((p) => (p === undefined ? Promise.resolve() : p.close())));
+  }
+
+  setProfile(profile: ModuleProfile): void {
+    if (profile.moduleId !== MODULE_ID) return;
+    this.profiles.set(profile.proofSystem, profile);
+  }
+
+  async preflight(circuit: CircuitArtifacts): Promise<PreflightResult> {
+    const system = circuit.proofSystem;
+    let zkeyBytes: number | undefined;
+    try {
+      zkeyBytes = (await stat(circuit.zkey.path)).size;
+    } catch {
+      zkeyBytes = undefined;
+    }
+    const profile = this.profiles.get(system);
+    const estimatedMs = (profile && estimateFromProfile(profile, circuit.constraints)) ?? defaultEstimateMs(system, circuit.constraints);
+    const estimatedMemoryBytes = estimateMemoryBytes(system, circuit.constraints, zkeyBytes);
+    const no = (reason: string): PreflightResult => ({ ok: false, estimatedMs, estimatedMemoryBytes, reason });
+    if (!this.manifest.proofSystems.includes(system)) return no(`${system} is not served by ${MODULE_ID}`);
+    if (this.manifest.circuits !== undefined && !this.manifest.circuits.includes(circuit.circuitId)) {
+      return no(`circuit ${circuit.circuitId} is not in this module's circuit list`);
+    }
+    if (circuit.constraints > this.maxConstraints) return no(`${circuit.constraints} constraints exceed the limit of ${this.maxConstraints}`);
+    if (estimatedMemoryBytes > this.manifest.resources.memoryBytes) {
+      return no(`needs ~${estimatedMemoryBytes} bytes, more than the ${this.manifest.resources.memoryBytes} allowed`);
+    }
+    return { ok: true, estimatedMs, estimatedMemoryBytes };
+  }
+
+  async prove(request: ProveRequest, options: ProveOptions = {}): Promise<ProofResult> {
+    const pool = this.provePool;
+    const { circuit, taskId } = request;
+    const err = (code: "NOT_STARTED" | "UNSUPPORTED" | "ABORTED", message: string): UmpError =>
+      new UmpError({ code, moduleId: MODULE_ID, taskId }, message);
+    if (pool === undefined) throw err("NOT_STARTED", "the snarkjs module is not started; call start() first");
+    if (!this.manifest.proofSystems.includes(circuit.proofSystem)) {
+      throw err("UNSUPPORTED", `${MODULE_ID} does not serve ${circuit.proofSystem}`);
+    }
+    const signal = options.signal;
+    if (signal?.aborted === true) throw err("ABORTED", "the proof was cancelled before it started");
+    const emit = (stage: "queued" | "witness" | "prove" | "verify" | "done", percent: number): void => {
+      try {
+        options.onProgress?.({ taskId, moduleId: MODULE_ID, stage, percent });
+      } catch {
+        // a listener's error must not break the proof
+      }
+    };
+    const started = Date.now();
+    emit("queued", 0);
+    const job = pool.run(
+      {
+        type: "prove",
+        proofSystem: circuit.proofSystem,
+        wasm: circuit.wasm,
+        zkey: circuit.zkey,
+        vkey: circuit.vkey,
+        input: request.input,
+        verify: this.verifyProofs,
+      },
+      (p) => emit(p.stage, p.percent),
+    );
+    const onAbort = (): void => pool.cancel(job.id, "ABORTED", "the proof was cancelled");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(
+      () => pool.cancel(job.id, "TIMEOUT", `the proof took longer than ${this.timeoutMs} ms and was killed`),
+      this.timeoutMs,
+    );
+    try {
+      const result = await job.promise;
+      if (result.type !== "proved") throw new UmpError({ code: "INTERNAL", moduleId: MODULE_ID, taskId }, "unexpected worker answer");
+      emit("done", 100);
+      return {
+        proofSystem: circuit.proofSystem,
+        proof: result.proof,
+        publicSignals: result.publicSignals,
+        moduleId: MODULE_ID,
+        durationMs: Date.now() - started,
+      };
+    } catch (e) {
+      if (e instanceof UmpError && e.type.taskId === undefined) {
+        throw new UmpError({ ...e.type, taskId }, e.message, { cause: e.cause });
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async verify(circuit: CircuitArtifacts, proof: SnarkProof, publicSignals: string[]): Promise<boolean> {
+    const pool = this.verifyPool;
+    if (pool === undefined) {
+      throw new UmpError({ code: "NOT_STARTED", moduleId: MODULE_ID }, "the snarkjs module is not started; call start() first");
+    }
+    if (!this.manifest.proofSystems.includes(circuit.proofSystem)) {
+      throw new UmpError({ code: "UNSUPPORTED", moduleId: MODULE_ID }, `${MODULE_ID} does not serve ${circuit.proofSystem}`);
+    }
+    const job = pool.run({ type: "verify", proofSystem: circuit.proofSystem, vkey: circuit.vkey, proof, publicSignals });
+    const timer = setTimeout(() => pool.cancel(job.id, "TIMEOUT", "verification took longer than 60 s"), 60_000);
+    try {
+      const result = await job.promise;
+      return result.type === "verified" && result.valid;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  health(): Promise<ModuleHealth> {
+    const pool = this.provePool;
+    if (pool === undefined) return Promise.resolve({ healthy: false, details: { started: false } });
+    return Promise.resolve({
+      healthy: true,
+      details: {
+        started: true,
+        workers: this.workers,
+        liveWorkers: pool.live,
+        busy: pool.busy,
+        queued: pool.queued,
+        threads: this.manifest.resources.threads,
+        crashes: pool.crashes,
+        ...(pool.lastError !== undefined ? { lastError: pool.lastError } : {}),
+      },
+    });
+  }
+}
+
+/** js-libp2p style factory. */
+export function snarkjsModule(init: SnarkjsModuleInit = {}): SnarkjsModule {
+  return new SnarkjsModule(init);
+}

@@ -1,0 +1,158 @@
+/**
+ * Proving worker thread. Loads artifacts through the ArtifactCache (hash-checked bytes, never a path that
+ * could change under us), computes the witness with the circuit's WASM, proves with snarkjs, and checks
+ * the proof against the verification key before answering.
+ *
+ * ffjavascript starts one thread per `os.cpus()` entry the first time a curve is built. We cap it to
+ * `workerData.threads` by narrowing `os.cpus()` inside this worker only, before snarkjs is loaded
+ * (each worker thread has its own instance of the `os` module object, so nothing else is affected).
+ */
+import os from "node:os";
+import workerThreads, { parentPort, workerData } from "node:worker_threads";
+import { ArtifactCache } from "@zkpool/ump";
+import type { UmpErrorCode } from "@zkpool/ump";
+import type { WorkerInit, WorkerRequest, WorkerResponse } from "./messages.js";
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (port === null) throw new Error("worker.js must run as a worker thread");
+
+const realCpus = os.cpus.bind(os);
+const threads = Math.max(1, Math.min(init.threads, realCpus().length || init.threads));
+os.cpus = () => {
+  const cpus = realCpus();
+  return cpus.length >= threads ? cpus.slice(0, threads) : cpus;
+};
+
+// ffjavascript starts its threads with the `web-worker` package, which assumes that any code running off
+// the main thread is one of its own workers and takes over the thread's globals. This thread is ours:
+// let web-worker see it as a main thread (its own workers, started from here, still see `false`).
+Object.defineProperty(workerThreads, "isMainThread", { value: true });
+
+const snarkjs = await import("snarkjs");
+const { buildBn128 } = await import("ffjavascript");
+// Build the curve (and its threads) now, so the first proof does not pay for it.
+await buildBn128();
+
+const cache = new ArtifactCache({ dir: init.cacheDir });
+const send = (msg: WorkerResponse): void => port.postMessage(msg);
+
+class Failure extends Error {
+  constructor(
+    readonly code: UmpErrorCode,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+function describe(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).trim().slice(0, 1000);
+}
+
+/** Expected number of snarkjs log lines per proof, to turn them into a percentage. */
+const LOG_LINES = { groth16: 14, plonk: 60, fflonk: 80 } as const;
+
+async function loadArtifact(ref: { sha256: string; path: string }, what: string): Promise<Uint8Array> {
+  try {
+    return await cache.ensure(ref);
+  } catch (err) {
+    const e = err as { type?: { code?: string; detail?: string } };
+    throw new Failure("INVALID_ARTIFACT", `${what}: ${describe(err)}`, e.type?.detail);
+  }
+}
+
+async function loadVkey(ref: { sha256: string; path: string }): Promise<unknown> {
+  const bytes = await loadArtifact(ref, "verification key");
+  try {
+    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (err) {
+    throw new Failure("INVALID_ARTIFACT", `verification key is not JSON: ${describe(err)}`);
+  }
+}
+
+async function handle(req: WorkerRequest): Promise<void> {
+  if (req.type === "verify") {
+    const vkey = await loadVkey(req.vkey);
+    let valid = false;
+    try {
+      valid = await snarkjs[req.proofSystem].verify(vkey, req.publicSignals, req.proof);
+    } catch {
+      valid = false; // a malformed proof is a wrong proof
+    }
+    send({ type: "verified", id: req.id, valid: valid === true });
+    return;
+  }
+
+  const { id, proofSystem } = req;
+  let lastPercent = -1;
+  const progress = (stage: "witness" | "prove" | "verify", percent: number): void => {
+    if (percent <= lastPercent) return;
+    lastPercent = percent;
+    send({ type: "progress", id, stage, percent });
+  };
+
+  const [wasm, zkey, vkey] = await Promise.all([
+    loadArtifact(req.wasm, "circuit wasm"),
+    loadArtifact(req.zkey, "proving key"),
+    loadVkey(req.vkey),
+  ]);
+
+  progress("witness", 5);
+  const wtns = { type: "mem" as const, data: undefined as Uint8Array | undefined };
+  try {
+    await snarkjs.wtns.calculate(req.input, { type: "mem", data: wasm }, wtns);
+  } catch (err) {
+    const msg = describe(err);
+    const name = err instanceof Error ? err.name : "";
+    if (name === "CompileError" || name === "LinkError" || /WebAssembly|magic word|Invalid memory size|Unsupported circom/i.test(msg)) {
+      throw new Failure("INVALID_ARTIFACT", `circuit wasm cannot run: ${msg}`);
+    }
+    throw new Failure("INVALID_INPUT", `the input does not satisfy the circuit: ${msg}`);
+  }
+
+  progress("prove", 10);
+  const start = performance.now();
+  let lines = 0;
+  const expected = LOG_LINES[proofSystem];
+  const bump = (): void => {
+    lines++;
+    progress("prove", 10 + Math.floor((80 * Math.min(lines, expected - 1)) / expected));
+  };
+  const logger = { debug: bump, info: bump, warn: bump, error: () => undefined };
+  let out: { proof: Record<string, unknown>; publicSignals: string[] };
+  try {
+    out = await snarkjs[proofSystem].prove({ type: "mem", data: zkey }, wtns, logger);
+  } catch (err) {
+    throw new Failure("INVALID_ARTIFACT", `the proving key does not fit this circuit or is not a ${proofSystem} key: ${describe(err)}`);
+  }
+  const proveMs = Math.round(performance.now() - start);
+  if (out === undefined || (out as unknown) === -1 || out.proof === undefined) {
+    throw new Failure("INVALID_ARTIFACT", `snarkjs refused the proving key (not a ${proofSystem} zkey for this circuit)`);
+  }
+
+  if (req.verify) {
+    progress("verify", 92);
+    let valid = false;
+    try {
+      valid = await snarkjs[proofSystem].verify(vkey, out.publicSignals, out.proof);
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      throw new Failure("PROOF_INVALID", "the proof does not verify against the verification key (keys of different circuits?)");
+    }
+  }
+  send({ type: "proved", id, proof: out.proof, publicSignals: out.publicSignals.map(String), proveMs });
+}
+
+port.on("message", (req: WorkerRequest) => {
+  handle(req).catch((err: unknown) => {
+    const code: UmpErrorCode = err instanceof Failure ? err.code : "INTERNAL";
+    const detail = err instanceof Failure ? err.detail : undefined;
+    send({ type: "error", id: req.id, error: { code, message: describe(err), detail } });
+  });
+});
+
+send({ type: "ready", threads });
