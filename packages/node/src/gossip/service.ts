@@ -1,0 +1,211 @@
+import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { GossipsubMessage } from "@libp2p/gossipsub";
+import type { Logger } from "../logger.js";
+import type { NodeMetrics } from "../metrics/interface.js";
+import type { PoolHost } from "../network/host.js";
+import { GossipAction, GossipActionError, GossipErrorCode } from "./errors.js";
+import type { AcceptedMessage, MessageContext, MessageSource, TopicHandler, ValidationResult } from "./interface.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_QUEUE_LENGTH, type GossipOptions } from "./options.js";
+import { BoundedQueue } from "./queue.js";
+import { GOSSIP_TOPICS, parseTopic, topicString, type GossipTopicName } from "./topics.js";
+
+interface Pending {
+  data: Uint8Array;
+  msgId: string;
+  from: string;
+  source: MessageSource;
+  done: (r: ValidationResult) => void;
+}
+
+/** Outcome of one validation, for observers (tests, the API layer). */
+export interface ValidatedEvent extends ValidationResult {
+  topic: string;
+  msgId: string;
+  from: string;
+  source: MessageSource;
+}
+
+export interface GossipServiceEvents {
+  accepted: [AcceptedMessage];
+  validated: [ValidatedEvent];
+}
+
+/**
+ * Validated gossip. Every message of a pool topic goes through a bounded per-topic queue, then
+ * size check -> decode -> validate (the topic's handler) -> onAccept, and the outcome is reported to
+ * gossipsub (asyncValidation): only ACCEPTed messages are forwarded; REJECT lowers the sender's score.
+ * Sync responses and local publications go through the same pipeline.
+ */
+export class GossipService extends EventEmitter<GossipServiceEvents> {
+  private readonly handlers = new Map<GossipTopicName, TopicHandler<unknown>>();
+  private readonly queues = new Map<GossipTopicName, BoundedQueue<Pending>>();
+  private readonly onGossip = (evt: CustomEvent<GossipsubMessage>): void => this.handleGossip(evt.detail);
+  private started = false;
+
+  constructor(
+    private readonly host: PoolHost,
+    private readonly chainId: bigint,
+    private readonly log: Logger,
+    private readonly metrics: NodeMetrics,
+    private readonly opts: GossipOptions = {},
+  ) {
+    super();
+  }
+
+  /** Register the handler of a topic (before start). */
+  register<T>(handler: TopicHandler<T>): void {
+    this.handlers.set(handler.topic, handler as TopicHandler<unknown>);
+  }
+
+  handler(topic: GossipTopicName): TopicHandler<unknown> | undefined {
+    return this.handlers.get(topic);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const topic of GOSSIP_TOPICS) {
+      const len = this.opts.queueLength?.[topic] ?? this.opts.maxQueueLength ?? DEFAULT_QUEUE_LENGTH;
+      const name = topicString(this.chainId, topic);
+      this.queues.set(
+        topic,
+        new BoundedQueue<Pending>(len, this.opts.concurrency ?? DEFAULT_CONCURRENCY, (p) => this.run(topic, p), (d) =>
+          this.metrics.validationQueueDepth(name, d),
+        ),
+      );
+    }
+    this.host.services.pubsub.addEventListener("gossipsub:message", this.onGossip);
+    for (const topic of this.handlers.keys()) this.host.services.pubsub.subscribe(topicString(this.chainId, topic));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.host.services.pubsub.removeEventListener("gossipsub:message", this.onGossip);
+    for (const topic of this.handlers.keys()) {
+      try {
+        this.host.services.pubsub.unsubscribe(topicString(this.chainId, topic));
+      } catch {
+        // host already stopping
+      }
+    }
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+
+  private handleGossip(m: GossipsubMessage): void {
+    const topic = parseTopic(this.chainId, m.msg.topic);
+    const from = m.propagationSource.toString();
+    const report = (r: ValidationResult): void => {
+      this.host.services.pubsub.reportMessageValidationResult(m.msgId, from, r.outcome);
+    };
+    if (topic === undefined || !this.handlers.has(topic)) {
+      this.count(m.msg.topic, { outcome: "reject", reason: GossipErrorCode.UNKNOWN_TOPIC });
+      report({ outcome: "reject" });
+      return;
+    }
+    this.metrics.bytes("in", "gossip", m.msg.data.byteLength);
+    this.enqueue(topic, m.msg.data, m.msgId, from, "gossip", report);
+  }
+
+  private enqueue(
+    topic: GossipTopicName,
+    data: Uint8Array,
+    msgId: string,
+    from: string,
+    source: MessageSource,
+    done: (r: ValidationResult) => void,
+  ): void {
+    const q = this.queues.get(topic);
+    if (q === undefined || !q.push({ data, msgId, from, source, done })) {
+      this.metrics.validationQueueDropped(topicString(this.chainId, topic));
+      const r: ValidationResult = { outcome: "ignore", reason: GossipErrorCode.QUEUE_FULL };
+      this.count(topicString(this.chainId, topic), r, { data, msgId, from, source, done });
+      done(r);
+    }
+  }
+
+  /** Validate (and on success store) a message that did not come through gossipsub: sync or local. */
+  process(topic: GossipTopicName, data: Uint8Array, from: string, source: Exclude<MessageSource, "gossip">): Promise<ValidationResult> {
+    return new Promise((resolve) => this.enqueue(topic, data, messageId(data), from, source, resolve));
+  }
+
+  private async run(topic: GossipTopicName, p: Pending): Promise<void> {
+    const name = topicString(this.chainId, topic);
+    const t0 = process.hrtime.bigint();
+    const result = await this.validate(topic, p);
+    this.metrics.gossipValidationSeconds(name, Number(process.hrtime.bigint() - t0) / 1e9);
+    this.count(name, result, p);
+    p.done(result);
+  }
+
+  private async validate(topic: GossipTopicName, p: Pending): Promise<ValidationResult> {
+    const handler = this.handlers.get(topic);
+    if (handler === undefined) return { outcome: "reject", reason: GossipErrorCode.UNKNOWN_TOPIC };
+    if (p.data.byteLength > handler.maxBytes) return { outcome: "reject", reason: GossipErrorCode.TOO_LARGE };
+    const ctx: MessageContext = { data: p.data, msgId: p.msgId, from: p.from, source: p.source };
+    let msg: unknown;
+    try {
+      msg = handler.decode(p.data);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return { outcome: "reject", reason: typeof code === "string" ? code : GossipErrorCode.MALFORMED };
+    }
+    try {
+      await handler.validate(msg, ctx);
+    } catch (err) {
+      if (err instanceof GossipActionError) {
+        return { outcome: err.action === GossipAction.REJECT ? "reject" : "ignore", reason: err.code };
+      }
+      this.log.error("gossip validator failed", { topic }, err);
+      return { outcome: "ignore", reason: GossipErrorCode.INTERNAL };
+    }
+    try {
+      await handler.onAccept(msg, ctx);
+    } catch (err) {
+      // Not the sender's fault: don't forward what we could not store, don't penalise either.
+      this.log.error("storing accepted message failed", { topic }, err);
+      return { outcome: "ignore", reason: GossipErrorCode.INTERNAL };
+    }
+    this.emit("accepted", { topic, message: msg, ctx });
+    return { outcome: "accept" };
+  }
+
+  private count(topic: string, r: ValidationResult, p?: Pending): void {
+    this.metrics.gossipMessage(topic, r.outcome, r.reason);
+    if (p !== undefined) this.emit("validated", { ...r, topic, msgId: p.msgId, from: p.from, source: p.source });
+    if (r.outcome !== "accept") this.log.debug("gossip message not accepted", { topic, outcome: r.outcome, reason: r.reason, from: p?.from, source: p?.source });
+  }
+
+  /**
+   * Validate and store a message of our own, then publish it. Throws GossipActionError if our own
+   * message is invalid (nothing is published then).
+   */
+  async publish(topic: GossipTopicName, data: Uint8Array): Promise<void> {
+    const r = await this.process(topic, data, this.host.peerId.toString(), "local");
+    if (r.outcome !== "accept" && r.reason !== GossipErrorCode.DUPLICATE) {
+      throw new GossipActionError(
+        r.outcome === "reject" ? GossipAction.REJECT : GossipAction.IGNORE,
+        { code: r.reason ?? GossipErrorCode.INTERNAL, topic },
+        `Own ${topic} message not published: ${r.reason ?? "unknown"}`,
+      );
+    }
+    await this.host.services.pubsub.publish(topicString(this.chainId, topic), data);
+    this.metrics.bytes("out", "gossip", data.byteLength);
+  }
+
+  meshPeers(topic: GossipTopicName): string[] {
+    return this.host.services.pubsub.getMeshPeers(topicString(this.chainId, topic));
+  }
+
+  /** Gossipsub score of a connected peer (0 for unknown peers). */
+  peerScore(peerId: string): number {
+    return this.host.services.pubsub.getScore(peerId);
+  }
+}
+
+/** Hex sha256 of the data, the same id gossipsub uses (msgIdFn). */
+export function messageId(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}

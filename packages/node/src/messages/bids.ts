@@ -1,0 +1,92 @@
+import {
+  decodeBidCommit,
+  decodeBidReveal,
+  MAX_MESSAGE_BYTES,
+  ProtocolError,
+  validateBidCommit,
+  validateBidReveal,
+  type BidCommit,
+  type BidReveal,
+  type Hex,
+} from "@zkpool/protocol";
+import type { TopicHandler } from "../gossip/interface.js";
+import { enforce, judgedAt, loadTask, peerOperator, stakeAt, type ValidationDeps } from "./context.js";
+
+export type BidMessage = { kind: "commit"; commit: BidCommit } | { kind: "reveal"; reveal: BidReveal };
+
+/**
+ * The bids topic carries both commits and reveals. Their canonical encodings differ (field 5 is a 64-byte
+ * signature in a commit, a 32-byte salt in a reveal), so at most one decoder accepts a message.
+ */
+export function decodeBid(data: Uint8Array): BidMessage {
+  try {
+    return { kind: "commit", commit: decodeBidCommit(data) };
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    try {
+      return { kind: "reveal", reveal: decodeBidReveal(data) };
+    } catch {
+      throw err;
+    }
+  }
+}
+
+const lc = (h: Hex): string => h.toLowerCase();
+
+/**
+ * Storage ids: `bid/<taskId>/c/<prover>/<commitment>` (up to two distinct commitments are kept as
+ * equivocation evidence) and `bid/<taskId>/r/<prover>`.
+ */
+export function bidKey(m: BidMessage): string[] {
+  return m.kind === "commit"
+    ? [lc(m.commit.taskId), "c", lc(m.commit.prover), lc(m.commit.commitment)]
+    : [lc(m.reveal.taskId), "r", lc(m.reveal.prover)];
+}
+
+async function commitmentsOf(deps: ValidationDeps, taskId: Hex, prover: Hex): Promise<Hex[]> {
+  return (await deps.repos.bids.entries([lc(taskId), "c", lc(prover)])).map((e) => e.id[3] as Hex);
+}
+
+export function bidsHandler(deps: ValidationDeps): TopicHandler<BidMessage> {
+  return {
+    topic: "bids",
+    maxBytes: Math.max(MAX_MESSAGE_BYTES.BidCommit, MAX_MESSAGE_BYTES.BidReveal),
+    decode: decodeBid,
+    async validate(m, ctx) {
+      if (m.kind === "commit") {
+        const c = m.commit;
+        const task = await loadTask(deps, c.taskId);
+        const op = await peerOperator(deps, c.peerId);
+        enforce(
+          validateBidCommit(c, {
+            domain: deps.domain,
+            now: judgedAt(deps, ctx.source, task?.bidDeadline ?? 0n),
+            task,
+            peerOperator: op,
+            proverStake: await stakeAt(deps, c.prover, task?.stakeSnapshot),
+            previousCommitments: await commitmentsOf(deps, c.taskId, c.prover),
+          }),
+          "BidCommit",
+        );
+        return;
+      }
+      const r = m.reveal;
+      const task = await loadTask(deps, r.taskId);
+      enforce(
+        validateBidReveal(r, {
+          domain: deps.domain,
+          now: judgedAt(deps, ctx.source, task?.revealDeadline ?? 0n),
+          task,
+          peerOperator: await peerOperator(deps, r.peerId),
+          proverStake: await stakeAt(deps, r.prover, task?.stakeSnapshot),
+          commitments: await commitmentsOf(deps, r.taskId, r.prover),
+          alreadyRevealed: await deps.repos.bids.has(bidKey(m)),
+        }),
+        "BidReveal",
+      );
+    },
+    async onAccept(m, ctx) {
+      await deps.repos.bids.put(bidKey(m), ctx.data);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { decodeCertificate, MAX_MESSAGE_BYTES, validateCertificate, type Certificate, type Hex } from "@zkpool/protocol";
+import type { TopicHandler } from "../gossip/interface.js";
+import { attestersAt, enforce, loadTask, type ValidationDeps } from "./context.js";
+
+/** Storage id: `cert/<taskId>/<round>/<kind>`; the first valid certificate per (task, round, kind) is kept. */
+export function certificateKey(c: Certificate): string[] {
+  return [(c.taskId as Hex).toLowerCase(), String(c.round), c.kind];
+}
+
+export function certificatesHandler(deps: ValidationDeps): TopicHandler<Certificate> {
+  return {
+    topic: "certificates",
+    maxBytes: MAX_MESSAGE_BYTES.Certificate,
+    decode: decodeCertificate,
+    async validate(c) {
+      const task = await loadTask(deps, c.taskId);
+      enforce(
+        validateCertificate(c, {
+          domain: deps.domain,
+          now: deps.now(),
+          task,
+          stakes: await attestersAt(deps, task?.stakeSnapshot ?? 0n),
+          known: await deps.repos.certificates.has(certificateKey(c)),
+        }),
+        "Certificate",
+      );
+    },
+    async onAccept(c, ctx) {
+      await deps.repos.certificates.put(certificateKey(c), ctx.data);
+    },
+  };
+}

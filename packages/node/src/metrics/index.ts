@@ -1,0 +1,4 @@
+export * from "./interface.js";
+export * from "./options.js";
+export * from "./noop.js";
+export * from "./prometheus.js";

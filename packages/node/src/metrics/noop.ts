@@ -1,0 +1,14 @@
+import type { NodeMetrics } from "./interface.js";
+
+/** Metrics sink that records nothing. */
+export class NoopMetrics implements NodeMetrics {
+  gossipMessage(): void {}
+  gossipValidationSeconds(): void {}
+  validationQueueDepth(): void {}
+  validationQueueDropped(): void {}
+  peers(): void {}
+  meshPeers(): void {}
+  bytes(): void {}
+  transferFetch(): void {}
+  syncRequest(): void {}
+}

@@ -1,0 +1,137 @@
+import { join } from "node:path";
+import type { PeerId, PrivateKey } from "@libp2p/interface";
+import { nodeKeyFromSeed, type NodeKey } from "@zkpool/protocol";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { NodeDb } from "./db/db.js";
+import { MessageRepositories } from "./db/messages.js";
+import { NodeError, NodeErrorCode } from "./errors.js";
+import { GossipService } from "./gossip/service.js";
+import { GOSSIP_TOPICS, topicString } from "./gossip/topics.js";
+import { silentLogger, type Logger } from "./logger.js";
+import { MembershipService, operatorDhtRecordRules } from "./membership/service.js";
+import type { ValidationDeps } from "./messages/context.js";
+import { protocolHandlers } from "./messages/index.js";
+import { NoopMetrics } from "./metrics/noop.js";
+import type { NodeMetrics } from "./metrics/interface.js";
+import { createHost, type PoolHost } from "./network/host.js";
+import { loadOrCreatePeerKey } from "./network/keys.js";
+import { systemNow, type PoolNodeOptions } from "./options.js";
+import { SyncService } from "./sync/service.js";
+import { ContentStore } from "./transfer/store.js";
+import { TransferService } from "./transfer/service.js";
+
+/**
+ * The pool node: libp2p host + validated gossip + content transfer + storage + sync + membership.
+ * `PoolNode.create()` opens the data directory; `start()`/`stop()` bring everything up and down.
+ */
+export class PoolNode {
+  private tick: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly onFirstPeer = (): void => {
+    this.host.removeEventListener("peer:connect", this.onFirstPeer);
+    // Give identify a moment to learn the peer's protocols before asking it.
+    setTimeout(() => {
+      if (!this.running) return;
+      this.sync.syncOpenTasks().catch((err: unknown) => this.log.debug("initial sync skipped", { reason: String(err) }));
+    }, 250).unref();
+  };
+
+  private constructor(
+    readonly opts: PoolNodeOptions,
+    readonly host: PoolHost,
+    readonly db: NodeDb,
+    readonly repos: MessageRepositories,
+    readonly gossip: GossipService,
+    readonly transfer: TransferService,
+    readonly sync: SyncService,
+    readonly membership: MembershipService,
+    readonly log: Logger,
+    readonly metrics: NodeMetrics,
+    private readonly privateKey: PrivateKey,
+  ) {}
+
+  /** This node's Ed25519 key in @zkpool/protocol form, for signing bids and proof submissions. */
+  get nodeKey(): NodeKey {
+    return nodeKeyFromSeed(this.privateKey.raw);
+  }
+
+  static async create(opts: PoolNodeOptions): Promise<PoolNode> {
+    const log = opts.logger ?? silentLogger();
+    const metrics = opts.metrics ?? new NoopMetrics();
+    const now = opts.now ?? systemNow;
+    const privateKey = await loadOrCreatePeerKey(opts.dataDir);
+    const db = await NodeDb.open({ path: join(opts.dataDir, "db") });
+    try {
+      const repos = new MessageRepositories(db);
+      const deps: ValidationDeps = { domain: opts.domain, now, repos, stake: opts.stake };
+      const rules = operatorDhtRecordRules(deps);
+      const host = await createHost({
+        ...opts.network,
+        chainId: opts.domain.chainId,
+        privateKey,
+        dhtValidators: rules.validators,
+        dhtSelectors: rules.selectors,
+        ...(opts.connectionGater !== undefined ? { connectionGater: opts.connectionGater } : {}),
+      });
+      const nodeLog = log.child({ peer: host.peerId.toString().slice(-8) });
+      const gossip = new GossipService(host, opts.domain.chainId, nodeLog.child({ mod: "gossip" }), metrics, opts.gossip);
+      for (const h of protocolHandlers(deps, opts.proofVerifier)) gossip.register(h);
+      const store = new ContentStore(join(opts.dataDir, "content"));
+      const transfer = new TransferService(host, store, nodeLog.child({ mod: "transfer" }), metrics, opts.transfer);
+      const sync = new SyncService(host, repos, gossip, now, nodeLog.child({ mod: "sync" }), metrics, opts.sync);
+      const membership = new MembershipService(host, gossip, deps, nodeLog.child({ mod: "membership" }));
+      return new PoolNode(opts, host, db, repos, gossip, transfer, sync, membership, nodeLog, metrics, privateKey);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  get peerId(): PeerId {
+    return this.host.peerId;
+  }
+
+  get multiaddrs(): Multiaddr[] {
+    return this.host.getMultiaddrs();
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new NodeError({ code: NodeErrorCode.ALREADY_STARTED }, "Node already started");
+    this.running = true;
+    await this.host.start();
+    await this.transfer.start();
+    await this.sync.start();
+    this.gossip.start();
+    const interval = this.opts.metricsIntervalMs ?? 5000;
+    this.tick = setInterval(() => this.refreshGauges(), interval);
+    this.tick.unref();
+    if (this.opts.syncOnStart ?? true) this.host.addEventListener("peer:connect", this.onFirstPeer);
+    this.log.info("pool node started", { addrs: this.multiaddrs.map((a) => a.toString()) });
+  }
+
+  private refreshGauges(): void {
+    this.metrics.peers(this.host.getPeers().length);
+    for (const t of GOSSIP_TOPICS) this.metrics.meshPeers(topicString(this.opts.domain.chainId, t), this.gossip.meshPeers(t).length);
+  }
+
+  /** Stop everything this node started and close the database. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (!this.running) {
+      await this.closeDb();
+      return;
+    }
+    this.running = false;
+    if (this.tick !== undefined) clearInterval(this.tick);
+    this.host.removeEventListener("peer:connect", this.onFirstPeer);
+    await this.gossip.stop();
+    await this.sync.stop();
+    await this.transfer.stop();
+    await this.host.stop();
+    await this.closeDb();
+    this.log.info("pool node stopped");
+  }
+
+  private async closeDb(): Promise<void> {
+    if (this.db.raw.status === "open") await this.db.close();
+  }
+}

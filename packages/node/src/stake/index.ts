@@ -1,0 +1,3 @@
+export * from "./interface.js";
+export * from "./errors.js";
+export * from "./genesis.js";

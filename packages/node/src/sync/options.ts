@@ -1,0 +1,16 @@
+export const SYNC_PROTOCOL = "/zkpool/sync/0";
+
+export interface SyncOptions {
+  /** Most messages accepted in one sync response. @default 50000 */
+  maxMessages?: number;
+  /** Time limit of one sync exchange, ms. @default 30000 */
+  timeoutMs?: number;
+  /** Peers asked by syncOpenTasks(). @default 3 */
+  peers?: number;
+}
+
+export const DEFAULT_SYNC_MAX_MESSAGES = 50_000;
+export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
+export const DEFAULT_SYNC_PEERS = 3;
+/** Largest frame: the largest message (a certificate) plus the topic byte. */
+export const SYNC_MAX_FRAME_BYTES = 128 * 1024;
