@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet, hexlify, randomBytes } from "ethers";
 import type { ConnectionGater, PeerId } from "@libp2p/interface";
+import type { SingleKadDHT } from "@libp2p/kad-dht";
 import {
   encodeOperatorRecord,
   encodeTask,
@@ -83,6 +84,10 @@ export async function startCluster(n: number, gaterFor?: (i: number) => Connecti
       const t = await makeNode(i, n, { bootstrap: boot, ...(g ? { connectionGater: g } : {}) });
       nodes.push(t);
       await t.node.start();
+    }
+    // Connected, and every DHT routing table knows someone (identify has run).
+    for (const t of nodes) {
+      await waitFor(() => t.node.host.getPeers().length > 0 && (t.node.host.services.dht as unknown as SingleKadDHT).routingTable.size > 0, "node connected with a DHT routing table");
     }
     return nodes;
   } catch (err) {

@@ -180,6 +180,15 @@ export class TransferService {
     }
   }
 
+  /** Look a peer's addresses up (DHT peer routing) when we are not connected and know none. */
+  private async ensureAddresses(peer: PeerId, signal: AbortSignal): Promise<void> {
+    if (this.host.getConnections(peer).length > 0) return;
+    const known = await this.host.peerStore.get(peer).then((p) => p.addresses.length, () => 0);
+    if (known > 0) return;
+    const info = await this.host.peerRouting.findPeer(peer, { signal });
+    await this.host.peerStore.merge(peer, { multiaddrs: info.multiaddrs });
+  }
+
   private async fetchFrom(peer: PeerId, hash: string, maxBytes: number, outer?: AbortSignal): Promise<Uint8Array> {
     const p = peer.toString();
     const idle = new AbortController();
@@ -191,6 +200,7 @@ export class TransferService {
     const signal = outer ? AbortSignal.any([outer, idle.signal]) : idle.signal;
     let stream: Stream | undefined;
     try {
+      await this.ensureAddresses(peer, signal);
       stream = await this.host.dialProtocol(peer, TRANSFER_PROTOCOL, { signal });
       const lp = lpStream(stream, { maxDataLength: this.chunkBytes });
       await lp.write(Buffer.from(hash, "hex"), { signal });
