@@ -55,7 +55,7 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
 
   /** Register the handler of a topic (before start). */
   register<T>(handler: TopicHandler<T>): void {
-    this.handlers.set(handler.topic, handler as TopicHandler<unknown>);
+    this.handlers.set(handler.topic, handler);
   }
 
   handler(topic: GossipTopicName): TopicHandler<unknown> | undefined {
@@ -156,7 +156,8 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
       await handler.validate(msg, ctx);
     } catch (err) {
       if (err instanceof GossipActionError) {
-        return { outcome: err.action === GossipAction.REJECT ? "reject" : "ignore", reason: err.code };
+        const reason = (err as GossipActionError).type.code;
+        return { outcome: err.action === GossipAction.REJECT ? "reject" : "ignore", reason };
       }
       this.log.error("gossip validator failed", { topic }, err);
       return { outcome: "ignore", reason: GossipErrorCode.INTERNAL };

@@ -1,10 +1,10 @@
-import { decodeCertificate, MAX_MESSAGE_BYTES, validateCertificate, type Certificate, type Hex } from "@zkpool/protocol";
+import { decodeCertificate, MAX_MESSAGE_BYTES, validateCertificate, type Certificate } from "@zkpool/protocol";
 import type { TopicHandler } from "../gossip/interface.js";
 import { attestersAt, enforce, loadTask, type ValidationDeps } from "./context.js";
 
 /** Storage id: `cert/<taskId>/<round>/<kind>`; the first valid certificate per (task, round, kind) is kept. */
 export function certificateKey(c: Certificate): string[] {
-  return [(c.taskId as Hex).toLowerCase(), String(c.round), c.kind];
+  return [c.taskId.toLowerCase(), String(c.round), c.kind];
 }
 
 export function certificatesHandler(deps: ValidationDeps): TopicHandler<Certificate> {
