@@ -8,6 +8,8 @@ import { readFileSync, readdirSync } from "node:fs";
 export interface TreeStats {
   /** OS threads in this process and its descendants; undefined where /proc is missing. */
   threads: number | undefined;
+  /** Descendant processes (sidecars, child processes); 0 where /proc is missing. */
+  processes: number;
   /** Resident memory of this process and its descendants, bytes. */
   rssBytes: number;
 }
@@ -35,9 +37,10 @@ function readStatus(pid: number | "self"): { threads: number; rssBytes: number; 
 }
 
 export function processTreeStats(): TreeStats {
-  if (!hasProc) return { threads: undefined, rssBytes: process.memoryUsage.rss() };
+  if (!hasProc) return { threads: undefined, processes: 0, rssBytes: process.memoryUsage.rss() };
   const self = readStatus(process.pid);
-  if (!self) return { threads: undefined, rssBytes: process.memoryUsage.rss() };
+  if (!self) return { threads: undefined, processes: 0, rssBytes: process.memoryUsage.rss() };
+  let processes = 0;
   let threads = self.threads;
   let rssBytes = self.rssBytes;
   // Descendants: walk /proc once, then collect the subtree under our pid.
@@ -58,12 +61,13 @@ export function processTreeStats(): TreeStats {
     const pid = stack.pop()!;
     const st = stats.get(pid);
     if (st) {
+      processes++;
       threads += st.threads;
       rssBytes += st.rssBytes;
     }
     stack.push(...(children.get(pid) ?? []));
   }
-  return { threads, rssBytes };
+  return { threads, processes, rssBytes };
 }
 
 export interface PeakSample {

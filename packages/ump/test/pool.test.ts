@@ -4,7 +4,12 @@ import { isUmpError } from "../src/errors.js";
 import type { DoubleJob, DoubleOutput } from "./doubles/modules.js";
 
 const script = new URL("./doubles/double-worker.js", import.meta.url);
-const job = (over: Partial<DoubleJob> = {}): DoubleJob => ({ mode: "ok", workMs: 1, input: { x: 1 }, ...over });
+const job = (over: Partial<DoubleJob> = {}): DoubleJob => ({
+  mode: "ok",
+  workMs: 1,
+  input: { x: 1 },
+  ...over,
+});
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<unknown> {
   try {
@@ -29,7 +34,10 @@ describe("WorkerPool (isolation helper)", () => {
     pool = new WorkerPool({ moduleId: "double", script });
     await pool.start();
     const stages: string[] = [];
-    const out = await pool.run<DoubleOutput>(job(), { taskId: "0x01", onProgress: (s, p) => stages.push(`${s}:${p}`) });
+    const out = await pool.run<DoubleOutput>(job(), {
+      taskId: "0x01",
+      onProgress: (s, p) => stages.push(`${s}:${p}`),
+    });
     assert.equal(out.proof.valid, true);
     assert.deepEqual(stages, ["witness:10", "prove:50", "prove:90"]);
   });
@@ -54,7 +62,10 @@ describe("WorkerPool (isolation helper)", () => {
   it("a worker that crashes (uncaught error or exit) rejects CRASHED and is replaced", async () => {
     pool = new WorkerPool({ moduleId: "double", script });
     await pool.start();
-    const crash = (await rejectsWith(pool.run(job({ mode: "crash" }), { taskId: "0x04" }), "CRASHED")) as Error;
+    const crash = (await rejectsWith(
+      pool.run(job({ mode: "crash" }), { taskId: "0x04" }),
+      "CRASHED",
+    )) as Error;
     assert.match(crash.message, /crashed its worker/);
     await rejectsWith(pool.run(job({ mode: "exit" }), { taskId: "0x05" }), "CRASHED");
     const out = await pool.run<DoubleOutput>(job(), { taskId: "0x06" });
@@ -83,7 +94,11 @@ describe("WorkerPool (isolation helper)", () => {
     await pool.start();
     const ac1 = new AbortController();
     const ac2 = new AbortController();
-    const running = pool.run(job({ mode: "hang" }), { taskId: "0x0b", signal: ac1.signal, onProgress: () => ac1.abort() });
+    const running = pool.run(job({ mode: "hang" }), {
+      taskId: "0x0b",
+      signal: ac1.signal,
+      onProgress: () => ac1.abort(),
+    });
     const queued = pool.run(job(), { taskId: "0x0c", signal: ac2.signal });
     ac2.abort();
     await rejectsWith(queued, "ABORTED");
@@ -107,7 +122,9 @@ describe("WorkerPool (isolation helper)", () => {
   it("runs at most `size` workers", async () => {
     pool = new WorkerPool({ moduleId: "double", script, size: 2 });
     await pool.start();
-    await Promise.all(Array.from({ length: 6 }, (_, i) => pool.run(job({ workMs: 5 }), { taskId: `0x1${i}` })));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => pool.run(job({ workMs: 5 }), { taskId: `0x1${i}` })),
+    );
     assert.equal(pool.peakWorkerCount, 2);
   });
 });

@@ -33,7 +33,10 @@ describe("DeadlineQueue", () => {
     const out: number[] = [];
     for (let i = q.pop(); i; i = q.pop()) out.push(i.deadlineMs);
     assert.equal(out.length, 49);
-    assert.deepEqual(out, [...out].sort((a, b) => a - b));
+    assert.deepEqual(
+      out,
+      [...out].sort((a, b) => a - b),
+    );
   });
 });
 

@@ -8,7 +8,12 @@ import { estimateFromProfile } from "../src/profile/estimate.js";
 import { benchmarkModule } from "../src/profile/benchmark.js";
 import type { ProgressEvent, ProverModule } from "../src/interface.js";
 import type { UmpInit } from "../src/runtime/options.js";
-import { UnresponsiveTestDoubleModule, WorkerTestDoubleModule, doubleCircuit, taskId } from "./doubles/modules.js";
+import {
+  UnresponsiveTestDoubleModule,
+  WorkerTestDoubleModule,
+  doubleCircuit,
+  taskId,
+} from "./doubles/modules.js";
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error> {
   try {
@@ -34,7 +39,9 @@ describe("Ump runtime", () => {
 
   afterEach(async () => {
     await ump?.stop();
-    for (const m of modules ?? []) if (m instanceof WorkerTestDoubleModule) assert.equal(m.pool.workerCount, 0, `${m.manifest.id} left a worker running`);
+    for (const m of modules ?? [])
+      if (m instanceof WorkerTestDoubleModule)
+        assert.equal(m.pool.workerCount, 0, `${m.manifest.id} left a worker running`);
   });
 
   describe("dispatch", () => {
@@ -55,21 +62,37 @@ describe("Ump runtime", () => {
 
     it("skips unhealthy modules and modules that do not serve the proof system or circuit", async () => {
       const sick = new WorkerTestDoubleModule({ id: "sick", kind: "native-gpu", healthy: false });
-      const plonkOnly = new WorkerTestDoubleModule({ id: "plonk-only", kind: "native-cpu", proofSystems: ["plonk"] });
-      const otherCircuit = new WorkerTestDoubleModule({ id: "other", kind: "native-cpu", circuits: ["0x" + "cd".repeat(32)] });
+      const plonkOnly = new WorkerTestDoubleModule({
+        id: "plonk-only",
+        kind: "native-cpu",
+        proofSystems: ["plonk"],
+      });
+      const otherCircuit = new WorkerTestDoubleModule({
+        id: "other",
+        kind: "native-cpu",
+        circuits: ["0x" + "cd".repeat(32)],
+      });
       const wasm = new WorkerTestDoubleModule({ id: "wasm" });
       await make([sick, plonkOnly, otherCircuit, wasm]);
       const r = await ump.prove({ taskId: taskId(), circuit: doubleCircuit("groth16"), input: {} });
       assert.equal(r.moduleId, "wasm");
-      const err = await rejectsWith(ump.prove({ taskId: taskId(), circuit: doubleCircuit("fflonk"), input: {} }), "UNSUPPORTED");
+      const err = await rejectsWith(
+        ump.prove({ taskId: taskId(), circuit: doubleCircuit("fflonk"), input: {} }),
+        "UNSUPPORTED",
+      );
       assert.match(err.message, /no registered module serves fflonk/);
       sick.healthy = true;
-      assert.equal((await ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} })).moduleId, "sick");
+      assert.equal(
+        (await ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} })).moduleId,
+        "sick",
+      );
     });
 
     it("rejects a duplicate module id and lists modules with their state", async () => {
       await make([new WorkerTestDoubleModule({ id: "a" })]);
-      await assert.rejects(ump.register(new WorkerTestDoubleModule({ id: "a" })), (e) => isUmpError(e, "DUPLICATE_MODULE"));
+      await assert.rejects(ump.register(new WorkerTestDoubleModule({ id: "a" })), (e) =>
+        isUmpError(e, "DUPLICATE_MODULE"),
+      );
       assert.deepEqual(
         ump.modules().map((m) => [m.manifest.id, m.state]),
         [["a", "started"]],
@@ -91,14 +114,24 @@ describe("Ump runtime", () => {
         const r = await ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} });
         assert.equal(r.moduleId, "wasm");
         assert.equal(gpu.proveCalls, 1);
-        const code = { crash: "CRASHED", exit: "CRASHED", internal: "INTERNAL", "bad-proof": "PROOF_INVALID" }[mode];
+        const code = {
+          crash: "CRASHED",
+          exit: "CRASHED",
+          internal: "INTERNAL",
+          "bad-proof": "PROOF_INVALID",
+        }[mode];
         assert.deepEqual(fallbacks, [`gpu->wasm:${code}`]);
       });
     }
 
     it("falls back when the best module hangs past its timeout (and its worker is killed)", async () => {
       // gpu: timeout max(200, 10 ms * 4) = 200 ms; wasm: 20 s
-      const gpu = new WorkerTestDoubleModule({ id: "gpu", kind: "native-gpu", mode: "hang", estimatedMs: 10 });
+      const gpu = new WorkerTestDoubleModule({
+        id: "gpu",
+        kind: "native-gpu",
+        mode: "hang",
+        estimatedMs: 10,
+      });
       const wasm = new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 5000 });
       await make([gpu, wasm], { minJobTimeoutMs: 200 });
       const r = await ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} });
@@ -110,7 +143,10 @@ describe("Ump runtime", () => {
       const gpu = new WorkerTestDoubleModule({ id: "gpu", kind: "native-gpu", mode: "invalid-input" });
       const wasm = new WorkerTestDoubleModule({ id: "wasm" });
       await make([gpu, wasm]);
-      await rejectsWith(ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} }), "INVALID_INPUT");
+      await rejectsWith(
+        ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} }),
+        "INVALID_INPUT",
+      );
       assert.equal(wasm.proveCalls, 0);
     });
 
@@ -119,7 +155,10 @@ describe("Ump runtime", () => {
         new WorkerTestDoubleModule({ id: "gpu", kind: "native-gpu", mode: "crash" }),
         new WorkerTestDoubleModule({ id: "wasm", mode: "internal" }),
       ]);
-      const err = await rejectsWith(ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} }), "INTERNAL");
+      const err = await rejectsWith(
+        ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} }),
+        "INTERNAL",
+      );
       assert.equal((err as unknown as { type: { moduleId: string } }).type.moduleId, "wasm");
     });
   });
@@ -129,7 +168,10 @@ describe("Ump runtime", () => {
       const m = new WorkerTestDoubleModule({ id: "wasm" });
       await make([m]);
       const err = await rejectsWith(
-        ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: { mode: "hang" } }, { timeoutMs: 200 }),
+        ump.prove(
+          { taskId: taskId(), circuit: doubleCircuit(), input: { mode: "hang" } },
+          { timeoutMs: 200 },
+        ),
         "TIMEOUT",
       );
       assert.match(err.message, /did not finish within 200 ms/);
@@ -142,8 +184,14 @@ describe("Ump runtime", () => {
     it("survives a module crash: the job fails CRASHED, the next job runs on a fresh worker", async () => {
       const m = new WorkerTestDoubleModule({ id: "wasm" });
       await make([m]);
-      await rejectsWith(ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: { mode: "crash" } }), "CRASHED");
-      await rejectsWith(ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: { mode: "exit" } }), "CRASHED");
+      await rejectsWith(
+        ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: { mode: "crash" } }),
+        "CRASHED",
+      );
+      await rejectsWith(
+        ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: { mode: "exit" } }),
+        "CRASHED",
+      );
       const r = await ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} });
       assert.equal(r.moduleId, "wasm");
     });
@@ -177,14 +225,25 @@ describe("Ump runtime", () => {
       const started = new Promise<void>((r) => (blockerStarted = r));
       const done: string[] = [];
       const blocker = ump
-        .prove({ taskId: "0xb1", circuit: doubleCircuit(), input: { gate } }, { onProgress: (e) => e.stage === "witness" && blockerStarted() })
+        .prove(
+          { taskId: "0xb1", circuit: doubleCircuit(), input: { gate } },
+          { onProgress: (e) => e.stage === "witness" && blockerStarted() },
+        )
         .then(() => done.push("blocker"));
       await started;
       const now = Date.now();
-      const late = ump.prove({ taskId: "0xc3", circuit: doubleCircuit(), input: {}, deadlineMs: now + 90_000 }).then(() => done.push("late"));
-      const none = ump.prove({ taskId: "0xc4", circuit: doubleCircuit(), input: {} }).then(() => done.push("none"));
-      const early = ump.prove({ taskId: "0xc1", circuit: doubleCircuit(), input: {}, deadlineMs: now + 30_000 }).then(() => done.push("early"));
-      const mid = ump.prove({ taskId: "0xc2", circuit: doubleCircuit(), input: {}, deadlineMs: now + 60_000 }).then(() => done.push("mid"));
+      const late = ump
+        .prove({ taskId: "0xc3", circuit: doubleCircuit(), input: {}, deadlineMs: now + 90_000 })
+        .then(() => done.push("late"));
+      const none = ump
+        .prove({ taskId: "0xc4", circuit: doubleCircuit(), input: {} })
+        .then(() => done.push("none"));
+      const early = ump
+        .prove({ taskId: "0xc1", circuit: doubleCircuit(), input: {}, deadlineMs: now + 30_000 })
+        .then(() => done.push("early"));
+      const mid = ump
+        .prove({ taskId: "0xc2", circuit: doubleCircuit(), input: {}, deadlineMs: now + 60_000 })
+        .then(() => done.push("mid"));
       while (ump.load().queued < 4) await new Promise((r) => setImmediate(r));
       Atomics.store(new Int32Array(gate), 0, 1);
       Atomics.notify(new Int32Array(gate), 0);
@@ -201,7 +260,10 @@ describe("Ump runtime", () => {
         { taskId: taskId(), circuit: doubleCircuit(), input: { mode: "hang" } },
         { signal: running.signal, onProgress: (e) => e.stage === "witness" && running.abort() },
       );
-      const p2 = ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} }, { signal: queued.signal });
+      const p2 = ump.prove(
+        { taskId: taskId(), circuit: doubleCircuit(), input: {} },
+        { signal: queued.signal },
+      );
       while (ump.load().queued < 1) await new Promise((r) => setImmediate(r));
       queued.abort();
       await rejectsWith(p2, "ABORTED");
@@ -210,7 +272,10 @@ describe("Ump runtime", () => {
       assert.equal(m.pool.workerCount, 0);
       const pre = new AbortController();
       pre.abort();
-      await rejectsWith(ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} }, { signal: pre.signal }), "ABORTED");
+      await rejectsWith(
+        ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} }, { signal: pre.signal }),
+        "ABORTED",
+      );
     });
 
     it("reports progress from queued to done, with the module id", async () => {
@@ -219,7 +284,10 @@ describe("Ump runtime", () => {
       const global: string[] = [];
       const off = ump.on("progress", (e) => global.push(e.stage));
       const id = taskId();
-      await ump.prove({ taskId: id, circuit: doubleCircuit(), input: {} }, { onProgress: (e) => seen.push(e) });
+      await ump.prove(
+        { taskId: id, circuit: doubleCircuit(), input: {} },
+        { onProgress: (e) => seen.push(e) },
+      );
       off();
       assert.deepEqual(
         seen.map((e) => `${e.stage}:${e.percent}`),
@@ -251,7 +319,10 @@ describe("Ump runtime", () => {
     const circuit = doubleCircuit();
 
     it("refuses a job it cannot finish by its deadline, and one that would make accepted work late", async () => {
-      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], { estimateMarginPercent: 0, now: () => T0 });
+      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], {
+        estimateMarginPercent: 0,
+        now: () => T0,
+      });
       assert.equal((await ump.canAccept({ circuit, deadlineMs: T0 + 999 })).ok, false);
       const yes = await ump.canAccept({ circuit, deadlineMs: T0 + 1000 });
       assert.deepEqual([yes.ok, yes.estimatedDoneMs, yes.moduleId], [true, T0 + 1000, "wasm"]);
@@ -269,17 +340,30 @@ describe("Ump runtime", () => {
       const full = await ump.canAccept({ circuit, deadlineMs: T0 + 2999 });
       assert.equal(full.ok, false);
       assert.match(full.reason!, /after its deadline/);
-      await assert.rejects(ump.reserve({ circuit, deadlineMs: T0 + 2999 }), (e) => isUmpError(e, "OVER_CAPACITY"));
+      await assert.rejects(ump.reserve({ circuit, deadlineMs: T0 + 2999 }), (e) =>
+        isUmpError(e, "OVER_CAPACITY"),
+      );
       r1.release();
       r1.release();
-      assert.equal((await ump.canAccept({ circuit, deadlineMs: T0 + 2000 })).ok, true, "released capacity is free again");
+      assert.equal(
+        (await ump.canAccept({ circuit, deadlineMs: T0 + 2000 })).ok,
+        true,
+        "released capacity is free again",
+      );
       r2.release();
       assert.equal(ump.load().reserved, 0);
     });
 
     it("counts the safety margin and the slots", async () => {
-      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], { now: () => T0, concurrency: 2 });
-      assert.equal((await ump.canAccept({ circuit, deadlineMs: T0 + 1100 })).ok, false, "1000 ms + 20% margin");
+      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], {
+        now: () => T0,
+        concurrency: 2,
+      });
+      assert.equal(
+        (await ump.canAccept({ circuit, deadlineMs: T0 + 1100 })).ok,
+        false,
+        "1000 ms + 20% margin",
+      );
       await ump.reserve({ circuit, deadlineMs: T0 + 1200 });
       const second = await ump.canAccept({ circuit, deadlineMs: T0 + 1200 });
       assert.deepEqual([second.ok, second.estimatedDoneMs], [true, T0 + 1200], "a second slot is free");
@@ -289,10 +373,19 @@ describe("Ump runtime", () => {
 
     it("prove() refuses OVER_CAPACITY without a reservation and honours one", async () => {
       let now = T0;
-      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], { estimateMarginPercent: 0, now: () => now });
+      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], {
+        estimateMarginPercent: 0,
+        now: () => now,
+      });
       const r = await ump.reserve({ circuit, deadlineMs: T0 + 1000 });
-      await rejectsWith(ump.prove({ taskId: taskId(), circuit, input: {}, deadlineMs: T0 + 1500 }), "OVER_CAPACITY");
-      const proof = await ump.prove({ taskId: taskId(), circuit, input: {}, deadlineMs: T0 + 1000 }, { reservation: r });
+      await rejectsWith(
+        ump.prove({ taskId: taskId(), circuit, input: {}, deadlineMs: T0 + 1500 }),
+        "OVER_CAPACITY",
+      );
+      const proof = await ump.prove(
+        { taskId: taskId(), circuit, input: {}, deadlineMs: T0 + 1000 },
+        { reservation: r },
+      );
       assert.equal(proof.moduleId, "wasm");
       now = T0 + 10;
       assert.equal(ump.load().reserved, 0, "prove() consumed the reservation");
@@ -301,7 +394,10 @@ describe("Ump runtime", () => {
 
     it("drops reservations whose deadline has passed", async () => {
       let now = T0;
-      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], { estimateMarginPercent: 0, now: () => now });
+      await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 1000 })], {
+        estimateMarginPercent: 0,
+        now: () => now,
+      });
       await ump.reserve({ circuit, deadlineMs: T0 + 1000 });
       assert.equal(ump.load().reserved, 1);
       now = T0 + 1001;
@@ -313,7 +409,10 @@ describe("Ump runtime", () => {
       const d = await ump.canAccept({ circuit: doubleCircuit("plonk"), deadlineMs: Date.now() + 60_000 });
       assert.equal(d.ok, false);
       assert.match(d.reason!, /no registered module serves plonk/);
-      await assert.rejects(ump.reserve({ circuit: doubleCircuit("plonk"), deadlineMs: Date.now() + 60_000 }), (e) => isUmpError(e, "UNSUPPORTED"));
+      await assert.rejects(
+        ump.reserve({ circuit: doubleCircuit("plonk"), deadlineMs: Date.now() + 60_000 }),
+        (e) => isUmpError(e, "UNSUPPORTED"),
+      );
     });
   });
 
@@ -343,11 +442,21 @@ describe("Ump runtime", () => {
         );
         assert.equal(profiles.length, 1);
         const p = profiles[0]!;
-        assert.deepEqual([p.moduleId, p.moduleVersion, p.proofSystem], ["wasm", "0.0.1-test-double", "groth16"]);
-        assert.deepEqual(p.samples.map((s) => s.constraints), [1000, 2000]);
-        assert.ok(p.samples.every((s) => Number.isInteger(s.ms) && s.ms > 0 && Number.isInteger(s.memoryBytes)));
+        assert.deepEqual(
+          [p.moduleId, p.moduleVersion, p.proofSystem],
+          ["wasm", "0.0.1-test-double", "groth16"],
+        );
+        assert.deepEqual(
+          p.samples.map((s) => s.constraints),
+          [1000, 2000],
+        );
+        assert.ok(
+          p.samples.every((s) => Number.isInteger(s.ms) && s.ms > 0 && Number.isInteger(s.memoryBytes)),
+        );
         assert.equal(m.proveCalls, 6);
-        await assert.rejects(benchmarkModule(m, [{ circuit: doubleCircuit("fflonk"), input: {} }]), (e) => isUmpError(e, "UNSUPPORTED"));
+        await assert.rejects(benchmarkModule(m, [{ circuit: doubleCircuit("fflonk"), input: {} }]), (e) =>
+          isUmpError(e, "UNSUPPORTED"),
+        );
       } finally {
         await m.stop();
       }
@@ -355,10 +464,13 @@ describe("Ump runtime", () => {
 
     it("ump.benchmark() stores profiles in the data dir and a new runtime's preflight uses them", async () => {
       await make([new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 99_999 })], { dataDir: dir });
-      const profiles = await ump.benchmark([
-        { circuit: doubleCircuit("groth16", 1000), input: { workMs: 2 } },
-        { circuit: doubleCircuit("groth16", 4000), input: { workMs: 8 } },
-      ], { runs: 1, warmupRuns: 0 });
+      const profiles = await ump.benchmark(
+        [
+          { circuit: doubleCircuit("groth16", 1000), input: { workMs: 2 } },
+          { circuit: doubleCircuit("groth16", 4000), input: { workMs: 8 } },
+        ],
+        { runs: 1, warmupRuns: 0 },
+      );
       await ump.stop();
       const fresh = new WorkerTestDoubleModule({ id: "wasm", estimatedMs: 99_999 });
       await make([fresh], { dataDir: dir });

@@ -7,7 +7,13 @@
  * (threads and sidecar processes included) over the measured runs.
  */
 import { UmpError } from "../errors.js";
-import type { CircuitArtifacts, CircuitInput, ModuleProfile, ProofSystem, ProverModule } from "../interface.js";
+import type {
+  CircuitArtifacts,
+  CircuitInput,
+  ModuleProfile,
+  ProofSystem,
+  ProverModule,
+} from "../interface.js";
 import { startPeakSampler } from "../proc.js";
 
 export interface BenchmarkCircuit {
@@ -64,7 +70,13 @@ export async function benchmarkModule(
     times.sort((a, b) => a - b);
     const ms = times[Math.floor((times.length - 1) / 2)] ?? 0;
     const memoryBytes = Math.max(0, peak.peakRssBytes - peak.baseline.rssBytes);
-    const fresh: ModuleProfile = { moduleId: id, moduleVersion: version, proofSystem: circuit.proofSystem, samples: [], measuredAt: 0 };
+    const fresh: ModuleProfile = {
+      moduleId: id,
+      moduleVersion: version,
+      proofSystem: circuit.proofSystem,
+      samples: [],
+      measuredAt: 0,
+    };
     const profile = bySystem.get(circuit.proofSystem) ?? fresh;
     profile.samples.push({ constraints: circuit.constraints, ms, memoryBytes });
     profile.measuredAt = now();

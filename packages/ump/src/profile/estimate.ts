@@ -28,7 +28,10 @@ export interface Estimate {
 }
 
 /** Estimate proving time and peak memory for `constraints` from a profile's samples; undefined without samples. */
-export function estimateFromProfile(profile: Pick<ModuleProfile, "samples">, constraints: number): Estimate | undefined {
+export function estimateFromProfile(
+  profile: Pick<ModuleProfile, "samples">,
+  constraints: number,
+): Estimate | undefined {
   const samples = profile.samples.filter(
     (s) => Number.isSafeInteger(s.constraints) && s.constraints > 0 && Number.isFinite(s.ms) && s.ms >= 0,
   );

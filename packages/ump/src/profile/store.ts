@@ -54,7 +54,8 @@ export class ProfileStore {
       );
     }
     this.profiles.clear();
-    for (const p of file.profiles) this.profiles.set(profileKey(p.moduleId, p.moduleVersion, p.proofSystem), p);
+    for (const p of file.profiles)
+      this.profiles.set(profileKey(p.moduleId, p.moduleVersion, p.proofSystem), p);
     this.loaded = true;
   }
 
@@ -68,7 +69,9 @@ export class ProfileStore {
 
   /** Every profile of one module version. */
   forModule(moduleId: string, moduleVersion: string): ModuleProfile[] {
-    return [...this.profiles.values()].filter((p) => p.moduleId === moduleId && p.moduleVersion === moduleVersion);
+    return [...this.profiles.values()].filter(
+      (p) => p.moduleId === moduleId && p.moduleVersion === moduleVersion,
+    );
   }
 
   all(): ModuleProfile[] {

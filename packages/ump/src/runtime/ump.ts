@@ -152,7 +152,10 @@ export class Ump {
       ...(init.dataDir === undefined ? {} : { dataDir: init.dataDir }),
     };
     if (!Number.isInteger(this.opts.concurrency) || this.opts.concurrency < 1) {
-      throw new UmpError({ code: "INTERNAL", detail: `concurrency=${this.opts.concurrency}` }, "concurrency must be a positive integer");
+      throw new UmpError(
+        { code: "INTERNAL", detail: `concurrency=${this.opts.concurrency}` },
+        "concurrency must be a positive integer",
+      );
     }
     for (const m of init.modules ?? []) this.addEntry(m);
   }
@@ -184,7 +187,8 @@ export class Ump {
     this.started = false;
     const stopped = (taskId: string): UmpError =>
       new UmpError({ code: "ABORTED", taskId, detail: "runtime stopped" }, "the prover runtime was stopped");
-    for (let job = this.queue.pop(); job; job = this.queue.pop()) this.settle(job, stopped(job.request.taskId));
+    for (let job = this.queue.pop(); job; job = this.queue.pop())
+      this.settle(job, stopped(job.request.taskId));
     for (const job of this.running) job.controller.abort(stopped(job.request.taskId));
     while (this.runningDone.size > 0) await Promise.allSettled([...this.runningDone]);
     this.reservations.clear();
@@ -242,7 +246,9 @@ export class Ump {
     const out: ModuleProfile[] = [];
     for (const entry of this.entries.values()) {
       if (entry.state !== "started") continue;
-      const served = circuits.filter((c) => entry.module.manifest.proofSystems.includes(c.circuit.proofSystem));
+      const served = circuits.filter((c) =>
+        entry.module.manifest.proofSystems.includes(c.circuit.proofSystem),
+      );
       if (served.length === 0) continue;
       const profiles = await benchmarkModule(entry.module, served, { now: this.opts.now, ...opts });
       for (const p of profiles) this.installProfile(p);
@@ -259,7 +265,9 @@ export class Ump {
    * Unhealthy modules, modules whose preflight refuses, and modules with abandoned work are left out.
    */
   async candidates(circuit: CircuitArtifacts): Promise<Candidate[]> {
-    const entries = [...this.entries.values()].filter((e) => e.state === "started" && e.stuck === 0 && serves(e.module.manifest, circuit));
+    const entries = [...this.entries.values()].filter(
+      (e) => e.state === "started" && e.stuck === 0 && serves(e.module.manifest, circuit),
+    );
     const checked = await Promise.all(
       entries.map(async (e, order) => {
         const healthy = await this.isHealthy(e.module);
@@ -271,7 +279,9 @@ export class Ump {
           return undefined;
         }
         if (!pre.ok) return undefined;
-        const profile = this.profiles.get(key(e.module.manifest.id, e.module.manifest.version, circuit.proofSystem));
+        const profile = this.profiles.get(
+          key(e.module.manifest.id, e.module.manifest.version, circuit.proofSystem),
+        );
         const fromProfile = profile ? estimateFromProfile(profile, circuit.constraints) : undefined;
         const estimatedMs = Math.max(1, Math.ceil(fromProfile?.ms ?? pre.estimatedMs));
         return { module: e.module, estimatedMs, order };
@@ -292,13 +302,19 @@ export class Ump {
 
   /** Could one more job for `circuit` be done by `deadlineMs` without making accepted work late? */
   async canAccept(req: CapacityRequest): Promise<CapacityDecision> {
-    if (!this.started) return { ok: false, estimatedDoneMs: 0, estimatedMs: 0, reason: "the prover runtime is not started" };
+    if (!this.started)
+      return { ok: false, estimatedDoneMs: 0, estimatedMs: 0, reason: "the prover runtime is not started" };
     const cands = await this.candidates(req.circuit);
     const best = cands[0];
     if (!best) {
       return { ok: false, estimatedDoneMs: 0, estimatedMs: 0, reason: this.unsupportedReason(req.circuit) };
     }
-    return this.evaluate(withMargin(best.estimatedMs, this.opts.estimateMarginPercent), req.deadlineMs, req.nowMs ?? this.opts.now(), best.module.manifest.id);
+    return this.evaluate(
+      withMargin(best.estimatedMs, this.opts.estimateMarginPercent),
+      req.deadlineMs,
+      req.nowMs ?? this.opts.now(),
+      best.module.manifest.id,
+    );
   }
 
   /**
@@ -308,8 +324,16 @@ export class Ump {
   async reserve(req: CapacityRequest): Promise<Reservation> {
     const decision = await this.canAccept(req);
     if (!decision.ok) {
-      const code = decision.estimatedMs === 0 && this.started ? "UNSUPPORTED" : this.started ? "OVER_CAPACITY" : "NOT_STARTED";
-      throw new UmpError({ code, detail: decision.reason ?? "" }, `cannot take this job: ${decision.reason ?? "refused"}`);
+      const code =
+        decision.estimatedMs === 0 && this.started
+          ? "UNSUPPORTED"
+          : this.started
+            ? "OVER_CAPACITY"
+            : "NOT_STARTED";
+      throw new UmpError(
+        { code, detail: decision.reason ?? "" },
+        `cannot take this job: ${decision.reason ?? "refused"}`,
+      );
     }
     const entry: ReservationEntry = {
       id: `reservation:${this.seq}`,
@@ -347,12 +371,16 @@ export class Ump {
    */
   async prove(request: ProveRequest, opts: UmpProveOptions = {}): Promise<ProofResult> {
     this.assertStarted(request.taskId);
-    const aborted = (): UmpError => new UmpError({ code: "ABORTED", taskId: request.taskId }, "the proof was cancelled");
+    const aborted = (): UmpError =>
+      new UmpError({ code: "ABORTED", taskId: request.taskId }, "the proof was cancelled");
     if (opts.signal?.aborted) throw aborted();
     const cands = await this.candidates(request.circuit);
     const best = cands[0];
     if (!best) {
-      throw new UmpError({ code: "UNSUPPORTED", taskId: request.taskId }, this.unsupportedReason(request.circuit));
+      throw new UmpError(
+        { code: "UNSUPPORTED", taskId: request.taskId },
+        this.unsupportedReason(request.circuit),
+      );
     }
     this.assertStarted(request.taskId);
     if (opts.signal?.aborted) throw aborted();
@@ -443,7 +471,10 @@ export class Ump {
     try {
       const cands = await this.candidates(request.circuit);
       if (cands.length === 0) {
-        throw new UmpError({ code: "UNSUPPORTED", taskId: request.taskId }, this.unsupportedReason(request.circuit));
+        throw new UmpError(
+          { code: "UNSUPPORTED", taskId: request.taskId },
+          this.unsupportedReason(request.circuit),
+        );
       }
       for (let i = 0; i < cands.length; i++) {
         const cand = cands[i]!;
@@ -460,7 +491,12 @@ export class Ump {
           const next = cands[i + 1]?.module.manifest.id;
           this.events.dispatchEvent(
             new CustomEvent<FallbackEvent>("fallback", {
-              detail: { taskId: request.taskId, moduleId: cand.module.manifest.id, ...(next ? { nextModuleId: next } : {}), error: e },
+              detail: {
+                taskId: request.taskId,
+                moduleId: cand.module.manifest.id,
+                ...(next ? { nextModuleId: next } : {}),
+                error: e,
+              },
             }),
           );
         }
@@ -480,7 +516,8 @@ export class Ump {
     const forward = (): void => ctl.abort(job.controller.signal.reason);
     if (job.controller.signal.aborted) forward();
     else job.controller.signal.addEventListener("abort", forward, { once: true });
-    const timeoutMs = job.opts.timeoutMs ?? Math.max(this.opts.minJobTimeoutMs, cand.estimatedMs * this.opts.timeoutFactor);
+    const timeoutMs =
+      job.opts.timeoutMs ?? Math.max(this.opts.minJobTimeoutMs, cand.estimatedMs * this.opts.timeoutFactor);
     const timer = setTimeout(
       () =>
         ctl.abort(
@@ -494,7 +531,8 @@ export class Ump {
     let graceTimer: NodeJS.Timeout | undefined;
     let onAbortGrace: (() => void) | undefined;
     try {
-      const onProgress = (ev: ProgressEvent): void => this.emitProgress(job, { ...ev, moduleId, taskId: request.taskId });
+      const onProgress = (ev: ProgressEvent): void =>
+        this.emitProgress(job, { ...ev, moduleId, taskId: request.taskId });
       const proving = module.prove(request, { signal: ctl.signal, onProgress });
       // If the module ignores the abort, stop waiting after the grace period and quarantine it until it settles.
       const abandoned = new Promise<never>((_, reject) => {
@@ -542,9 +580,18 @@ export class Ump {
     }
   }
 
-  private evaluate(estimatedMs: number, deadlineMs: number, nowMs: number, moduleId: string): CapacityDecision {
+  private evaluate(
+    estimatedMs: number,
+    deadlineMs: number,
+    nowMs: number,
+    moduleId: string,
+  ): CapacityDecision {
     this.dropExpiredReservations(nowMs);
-    const committed: Commitment[] = [...this.running, ...this.queue.toArray(), ...this.reservations.values()].map((c) => ({
+    const committed: Commitment[] = [
+      ...this.running,
+      ...this.queue.toArray(),
+      ...this.reservations.values(),
+    ].map((c) => ({
       id: c.id,
       seq: c.seq,
       estimatedMs: c.estimatedMs,
@@ -565,13 +612,18 @@ export class Ump {
     }
     const newlyLate = after.late.filter((id) => !before.late.includes(id));
     if (newlyLate.length > 0) {
-      return { ...base, ok: false, reason: `it would make ${newlyLate.length} accepted job(s) miss their deadline` };
+      return {
+        ...base,
+        ok: false,
+        reason: `it would make ${newlyLate.length} accepted job(s) miss their deadline`,
+      };
     }
     return { ...base, ok: true };
   }
 
   private dropExpiredReservations(nowMs: number): void {
-    for (const [id, r] of this.reservations) if (r.deadlineMs !== undefined && r.deadlineMs < nowMs) this.reservations.delete(id);
+    for (const [id, r] of this.reservations)
+      if (r.deadlineMs !== undefined && r.deadlineMs < nowMs) this.reservations.delete(id);
   }
 
   private emitProgress(job: Job, ev: ProgressEvent): void {
@@ -609,7 +661,10 @@ export class Ump {
   private addEntry(module: ProverModule): ModuleEntry {
     const id = module.manifest.id;
     if (this.entries.has(id)) {
-      throw new UmpError({ code: "DUPLICATE_MODULE", moduleId: id }, `a module with id "${id}" is already registered`);
+      throw new UmpError(
+        { code: "DUPLICATE_MODULE", moduleId: id },
+        `a module with id "${id}" is already registered`,
+      );
     }
     const entry: ModuleEntry = { module, state: "registered", stuck: 0 };
     this.entries.set(id, entry);
@@ -622,7 +677,8 @@ export class Ump {
   private async startEntry(entry: ModuleEntry): Promise<void> {
     if (entry.state === "started") return;
     const m = entry.module.manifest;
-    for (const p of this.profiles.values()) if (p.moduleId === m.id && p.moduleVersion === m.version) entry.module.setProfile?.(p);
+    for (const p of this.profiles.values())
+      if (p.moduleId === m.id && p.moduleVersion === m.version) entry.module.setProfile?.(p);
     try {
       await entry.module.start();
       entry.state = "started";
@@ -641,13 +697,17 @@ export class Ump {
 
   private assertStarted(taskId?: string): void {
     if (!this.started) {
-      throw new UmpError({ code: "NOT_STARTED", ...(taskId ? { taskId } : {}) }, "the prover runtime is not started: call start() first");
+      throw new UmpError(
+        { code: "NOT_STARTED", ...(taskId ? { taskId } : {}) },
+        "the prover runtime is not started: call start() first",
+      );
     }
   }
 
   private unsupportedReason(circuit: CircuitArtifacts): string {
     const serving = [...this.entries.values()].filter((e) => serves(e.module.manifest, circuit));
-    if (serving.length === 0) return `no registered module serves ${circuit.proofSystem} circuit ${circuit.circuitId}`;
+    if (serving.length === 0)
+      return `no registered module serves ${circuit.proofSystem} circuit ${circuit.circuitId}`;
     return `no healthy module can prove ${circuit.proofSystem} circuit ${circuit.circuitId} now (${serving
       .map((e) => `${e.module.manifest.id}: ${e.state}${e.stuck > 0 ? ", stuck" : ""}`)
       .join("; ")})`;
@@ -660,7 +720,9 @@ export function createUmp(init: UmpInit = {}): Ump {
 }
 
 function serves(m: ModuleManifest, c: CircuitArtifacts): boolean {
-  return m.proofSystems.includes(c.proofSystem) && (m.circuits === undefined || m.circuits.includes(c.circuitId));
+  return (
+    m.proofSystems.includes(c.proofSystem) && (m.circuits === undefined || m.circuits.includes(c.circuitId))
+  );
 }
 
 function key(id: string, version: string, system: string): string {

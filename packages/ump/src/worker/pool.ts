@@ -116,7 +116,10 @@ export class WorkerPool {
   async stop(): Promise<void> {
     this.started = false;
     const stopped = (): UmpError =>
-      new UmpError({ code: "ABORTED", moduleId: this.moduleId, detail: "worker pool stopped" }, "the prover module was stopped");
+      new UmpError(
+        { code: "ABORTED", moduleId: this.moduleId, detail: "worker pool stopped" },
+        "the prover module was stopped",
+      );
     for (const job of this.waiting.splice(0)) this.settle(job, stopped());
     const running: PendingJob[] = [];
     for (const slot of this.slots) {
@@ -201,7 +204,12 @@ export class WorkerPool {
           this.abortJob(
             job,
             new UmpError(
-              { code: "TIMEOUT", moduleId: this.moduleId, taskId: job.opts.taskId, detail: `${timeoutMs} ms` },
+              {
+                code: "TIMEOUT",
+                moduleId: this.moduleId,
+                taskId: job.opts.taskId,
+                detail: `${timeoutMs} ms`,
+              },
               `the prover module did not finish within ${timeoutMs} ms and was killed`,
             ),
           );
@@ -222,7 +230,9 @@ export class WorkerPool {
     const worker = new Worker(this.init.script, {
       workerData: this.init.workerData,
       resourceLimits:
-        maxHeap === undefined ? undefined : { maxOldGenerationSizeMb: Math.max(1, Math.floor(maxHeap / 1048576)) },
+        maxHeap === undefined
+          ? undefined
+          : { maxOldGenerationSizeMb: Math.max(1, Math.floor(maxHeap / 1048576)) },
     });
     slot.worker = worker;
     this.spawned++;

@@ -16,7 +16,7 @@
  * main thread as `INTERNAL`. An uncaught error or `process.exit()` outside a job's promise kills the worker
  * and the pending job rejects with `CRASHED`.
  */
-import { isMainThread, parentPort } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { UmpError, isPlainUmpError } from "../errors.js";
 import type { ProveStage } from "../interface.js";
 import type { JobMessage, WorkerReply } from "./messages.js";
@@ -32,7 +32,7 @@ export type WorkerJobHandler<I, O> = (data: I, ctx: WorkerJobContext) => Promise
 
 export function serveWorkerJobs<I, O>(handler: WorkerJobHandler<I, O>): void {
   const port = parentPort;
-  if (isMainThread || port === null) {
+  if (port === null) {
     throw new UmpError(
       { code: "INTERNAL", detail: "serveWorkerJobs called on the main thread" },
       "serveWorkerJobs() must run inside a worker started by WorkerPool",

@@ -31,7 +31,10 @@ serveWorkerJobs<DoubleJob, DoubleOutput>((job, ctx) => {
       for (;;) hog.push(new Array<number>(1 << 16).fill(1));
     }
     case "invalid-input":
-      throw new UmpError({ code: "INVALID_INPUT", detail: "test double rejects this input" }, "the input does not satisfy the circuit");
+      throw new UmpError(
+        { code: "INVALID_INPUT", detail: "test double rejects this input" },
+        "the input does not satisfy the circuit",
+      );
     case "internal":
       throw new Error("test double failed unexpectedly");
     default:
@@ -45,5 +48,8 @@ serveWorkerJobs<DoubleJob, DoubleOutput>((job, ctx) => {
   sleepSync(job.workMs);
   ctx.progress("prove", 90);
   const digest = createHash("sha256").update(JSON.stringify(job.input)).digest("hex");
-  return { proof: { protocol: "test-double", digest, valid: job.mode !== "bad-proof" }, publicSignals: ["1"] };
+  return {
+    proof: { protocol: "test-double", digest, valid: job.mode !== "bad-proof" },
+    publicSignals: ["1"],
+  };
 });

@@ -23,7 +23,8 @@ import type {
   SnarkProof,
 } from "../../src/interface.js";
 
-export type DoubleMode = "ok" | "hang" | "crash" | "exit" | "oom" | "invalid-input" | "internal" | "bad-proof";
+export type DoubleMode =
+  "ok" | "hang" | "crash" | "exit" | "oom" | "invalid-input" | "internal" | "bad-proof";
 
 export interface DoubleJob {
   mode: DoubleMode;
@@ -75,7 +76,11 @@ export class WorkerTestDoubleModule implements ProverModule {
       kind: init.kind ?? "wasm",
       proofSystems: init.proofSystems ?? ["groth16"],
       ...(init.circuits ? { circuits: init.circuits } : {}),
-      resources: { threads: init.threads ?? 1, memoryBytes: init.maxHeapBytes ?? 256 * 1024 * 1024, gpu: init.kind === "native-gpu" },
+      resources: {
+        threads: init.threads ?? 1,
+        memoryBytes: init.maxHeapBytes ?? 256 * 1024 * 1024,
+        gpu: init.kind === "native-gpu",
+      },
       author: { name: "test double", payoutAddress: "0x0000000000000000000000000000000000000001" },
     };
     this.pool = new WorkerPool({
@@ -119,7 +124,12 @@ export class WorkerTestDoubleModule implements ProverModule {
       onProgress: (stage, percent) =>
         options.onProgress?.({ taskId: request.taskId, moduleId: this.manifest.id, stage, percent }),
     });
-    return { proofSystem: request.circuit.proofSystem, ...out, moduleId: this.manifest.id, durationMs: Date.now() - t0 };
+    return {
+      proofSystem: request.circuit.proofSystem,
+      ...out,
+      moduleId: this.manifest.id,
+      durationMs: Date.now() - t0,
+    };
   }
 
   verify(_circuit: CircuitArtifacts, proof: SnarkProof, _publicSignals: string[]): Promise<boolean> {
@@ -185,7 +195,11 @@ export class UnresponsiveTestDoubleModule implements ProverModule {
 }
 
 /** A circuit description for the test doubles (no real artifacts behind it). */
-export function doubleCircuit(proofSystem: ProofSystem = "groth16", constraints = 1000, circuitId = "0x" + "ab".repeat(32)): CircuitArtifacts {
+export function doubleCircuit(
+  proofSystem: ProofSystem = "groth16",
+  constraints = 1000,
+  circuitId = "0x" + "ab".repeat(32),
+): CircuitArtifacts {
   const ref = { sha256: "00".repeat(32), path: "/nonexistent" };
   return { circuitId, proofSystem, wasm: ref, zkey: ref, vkey: ref, constraints };
 }
