@@ -110,6 +110,17 @@ describe("codecs", () => {
     });
   }
 
+  it("carries 64-bit fields exactly across 2^31, 2^32, 2^63 and 2^64 - 1 (fixed64 on the wire)", () => {
+    for (const v of [0n, 1n, (1n << 31n) - 1n, 1n << 31n, (1n << 32n) - 1n, 1n << 32n, 1n << 63n, (1n << 64n) - 1n]) {
+      const r = devOperatorRecord(1, { seq: v });
+      assert.equal(decodeOperatorRecord(encodeOperatorRecord(r)).seq, v);
+      const t = { ...task, nonce: v, stakeSnapshot: v };
+      const back = decodeTask(encodeTask(t));
+      assert.equal(back.nonce, v);
+      assert.equal(back.stakeSnapshot, v);
+    }
+  });
+
   it("rejects a non-minimal varint as NON_CANONICAL", () => {
     // Task.proof_system = 1 written as a 2-byte varint 0x81 0x00.
     const bytes = encodeTask(task);

@@ -64,6 +64,7 @@ function decodeCanonical<W>(
   codec: { decode(buf: Uint8Array, opts?: { limits?: Record<string, number> }): W; encode(obj: Partial<W>): Uint8Array },
   bytes: Uint8Array,
   limits: Record<string, number> | undefined,
+  fixed64Fields: readonly (keyof W)[] = [],
 ): W {
   if (!(bytes instanceof Uint8Array)) {
     throw new ProtocolError({ code: "MALFORMED", message: name }, `${name}: expected a Uint8Array`);
@@ -86,6 +87,10 @@ function decodeCanonical<W>(
       { cause },
     );
   }
+  for (const f of fixed64Fields) {
+    const v = wire[f];
+    if (typeof v === "bigint") (wire[f] as bigint) = u64(v);
+  }
   let again: Uint8Array;
   try {
     again = codec.encode(wire);
@@ -102,6 +107,14 @@ function decodeCanonical<W>(
 }
 
 /* ---------------- shared field rules ---------------- */
+
+/**
+ * 64-bit fields are fixed64 on the wire (protons-runtime 7 mis-encodes uint64 varints in [2^31, 2^32)).
+ * protons-runtime reads fixed64 as signed; map it back to the unsigned value.
+ */
+function u64(value: bigint): bigint {
+  return value < 0n ? value + (1n << 64n) : value;
+}
 
 function eip712SigOut(name: MessageName, field: string, bytes: Uint8Array): Hex {
   const hex = fixedOut(name, field, bytes, EIP712_SIG);
@@ -206,7 +219,7 @@ export function decodeOperatorRecord(bytes: Uint8Array): OperatorRecord {
   const w = decodeCanonical(N, zkpool.OperatorRecord, bytes, {
     proofSystems: LIMITS.maxProofSystems,
     moduleIds: LIMITS.maxModuleIds,
-  });
+  }, ["seq", "issuedAt"]);
   const out: OperatorRecord = {
     operator: fixedOut(N, "operator", w.operator, ADDRESS),
     peerId: peerIdOut(N, "peerId", w.peerId),
@@ -215,7 +228,7 @@ export function decodeOperatorRecord(bytes: Uint8Array): OperatorRecord {
     capacity: w.capacity,
     softwareVersion: w.softwareVersion,
     seq: w.seq,
-    issuedAt: w.issuedAt,
+    issuedAt: (w.issuedAt),
     signature: eip712SigOut(N, "signature", w.signature),
   };
   checkOperatorRecord(out);
@@ -268,7 +281,13 @@ export function encodeTask(t: Task): Uint8Array {
 
 export function decodeTask(bytes: Uint8Array): Task {
   const N: MessageName = "Task";
-  const w = decodeCanonical(N, zkpool.Task, bytes, undefined);
+  const w = decodeCanonical(N, zkpool.Task, bytes, undefined, [
+    "inputSize",
+    "bidDeadline",
+    "revealDeadline",
+    "stakeSnapshot",
+    "nonce",
+  ]);
   const t: Task = {
     requester: fixedOut(N, "requester", w.requester, ADDRESS),
     proofSystem: proofSystemOut(N, "proofSystem", w.proofSystem),
@@ -276,16 +295,16 @@ export function decodeTask(bytes: Uint8Array): Task {
     zkeySha256: fixedOut(N, "zkeySha256", w.zkeySha256, B32),
     vkeySha256: fixedOut(N, "vkeySha256", w.vkeySha256, B32),
     inputHash: fixedOut(N, "inputHash", w.inputHash, B32),
-    inputSize: w.inputSize,
+    inputSize: (w.inputSize),
     publicSignalsHash: fixedOut(N, "publicSignalsHash", w.publicSignalsHash, B32),
     maxReward: uint256Out(N, "maxReward", w.maxReward),
     penalty: uint256Out(N, "penalty", w.penalty),
-    bidDeadline: w.bidDeadline,
-    revealDeadline: w.revealDeadline,
+    bidDeadline: (w.bidDeadline),
+    revealDeadline: (w.revealDeadline),
     proofWindow: w.proofWindow,
     maxRounds: w.maxRounds,
-    stakeSnapshot: w.stakeSnapshot,
-    nonce: w.nonce,
+    stakeSnapshot: (w.stakeSnapshot),
+    nonce: (w.nonce),
     signature: eip712SigOut(N, "signature", w.signature),
   };
   checkTask(t);

@@ -65,13 +65,13 @@ export namespace zkpool {
           }
 
           if ((obj.seq != null && obj.seq !== 0n)) {
-            w.uint32(56)
-            w.uint64(obj.seq)
+            w.uint32(57)
+            w.fixed64(obj.seq)
           }
 
           if ((obj.issuedAt != null && obj.issuedAt !== 0n)) {
-            w.uint32(64)
-            w.uint64(obj.issuedAt)
+            w.uint32(65)
+            w.fixed64(obj.issuedAt)
           }
 
           if ((obj.signature != null && obj.signature.byteLength > 0)) {
@@ -134,11 +134,11 @@ export namespace zkpool {
                 break
               }
               case 7: {
-                obj.seq = reader.uint64()
+                obj.seq = reader.fixed64()
                 break
               }
               case 8: {
-                obj.issuedAt = reader.uint64()
+                obj.issuedAt = reader.fixed64()
                 break
               }
               case 9: {
@@ -226,14 +226,14 @@ export namespace zkpool {
               case 7: {
                 yield {
                   field: `${prefix}.seq`,
-                  value: reader.uint64()
+                  value: reader.fixed64()
                 }
                 break
               }
               case 8: {
                 yield {
                   field: `${prefix}.issuedAt`,
-                  value: reader.uint64()
+                  value: reader.fixed64()
                 }
                 break
               }
@@ -377,8 +377,8 @@ export namespace zkpool {
           }
 
           if ((obj.inputSize != null && obj.inputSize !== 0n)) {
-            w.uint32(56)
-            w.uint64(obj.inputSize)
+            w.uint32(57)
+            w.fixed64(obj.inputSize)
           }
 
           if ((obj.publicSignalsHash != null && obj.publicSignalsHash.byteLength > 0)) {
@@ -397,13 +397,13 @@ export namespace zkpool {
           }
 
           if ((obj.bidDeadline != null && obj.bidDeadline !== 0n)) {
-            w.uint32(88)
-            w.uint64(obj.bidDeadline)
+            w.uint32(89)
+            w.fixed64(obj.bidDeadline)
           }
 
           if ((obj.revealDeadline != null && obj.revealDeadline !== 0n)) {
-            w.uint32(96)
-            w.uint64(obj.revealDeadline)
+            w.uint32(97)
+            w.fixed64(obj.revealDeadline)
           }
 
           if ((obj.proofWindow != null && obj.proofWindow !== 0)) {
@@ -417,13 +417,13 @@ export namespace zkpool {
           }
 
           if ((obj.stakeSnapshot != null && obj.stakeSnapshot !== 0n)) {
-            w.uint32(120)
-            w.uint64(obj.stakeSnapshot)
+            w.uint32(121)
+            w.fixed64(obj.stakeSnapshot)
           }
 
           if ((obj.nonce != null && obj.nonce !== 0n)) {
-            w.uint32(128)
-            w.uint64(obj.nonce)
+            w.uint32(129)
+            w.fixed64(obj.nonce)
           }
 
           if ((obj.signature != null && obj.signature.byteLength > 0)) {
@@ -486,7 +486,7 @@ export namespace zkpool {
                 break
               }
               case 7: {
-                obj.inputSize = reader.uint64()
+                obj.inputSize = reader.fixed64()
                 break
               }
               case 8: {
@@ -502,11 +502,11 @@ export namespace zkpool {
                 break
               }
               case 11: {
-                obj.bidDeadline = reader.uint64()
+                obj.bidDeadline = reader.fixed64()
                 break
               }
               case 12: {
-                obj.revealDeadline = reader.uint64()
+                obj.revealDeadline = reader.fixed64()
                 break
               }
               case 13: {
@@ -518,11 +518,11 @@ export namespace zkpool {
                 break
               }
               case 15: {
-                obj.stakeSnapshot = reader.uint64()
+                obj.stakeSnapshot = reader.fixed64()
                 break
               }
               case 16: {
-                obj.nonce = reader.uint64()
+                obj.nonce = reader.fixed64()
                 break
               }
               case 17: {
@@ -589,7 +589,7 @@ export namespace zkpool {
               case 7: {
                 yield {
                   field: `${prefix}.inputSize`,
-                  value: reader.uint64()
+                  value: reader.fixed64()
                 }
                 break
               }
@@ -617,14 +617,14 @@ export namespace zkpool {
               case 11: {
                 yield {
                   field: `${prefix}.bidDeadline`,
-                  value: reader.uint64()
+                  value: reader.fixed64()
                 }
                 break
               }
               case 12: {
                 yield {
                   field: `${prefix}.revealDeadline`,
-                  value: reader.uint64()
+                  value: reader.fixed64()
                 }
                 break
               }
@@ -645,14 +645,14 @@ export namespace zkpool {
               case 15: {
                 yield {
                   field: `${prefix}.stakeSnapshot`,
-                  value: reader.uint64()
+                  value: reader.fixed64()
                 }
                 break
               }
               case 16: {
                 yield {
                   field: `${prefix}.nonce`,
-                  value: reader.uint64()
+                  value: reader.fixed64()
                 }
                 break
               }
