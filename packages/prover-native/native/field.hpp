@@ -143,33 +143,43 @@ struct Fp {
   }
   Fp dbl() const { return *this + *this; }
 
-  // Montgomery multiplication (CIOS): a * b * 2^-256 mod p.
+  // Montgomery multiplication: a * b * 2^-256 mod p. CIOS with the "no-carry" shortcut, valid because the
+  // top limb of both BN254 moduli is below 2^63 - 1 (intermediate values stay below 2p < 2^256).
   friend inline Fp operator*(const Fp& a, const Fp& b) {
-    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-    for (int i = 0; i < 4; i++) {
-      uint64_t carry = 0;
-      for (int j = 0; j < 4; j++) {
-        u128 x = (u128)a.v[j] * b.v[i] + t[j] + carry;
-        t[j] = (uint64_t)x;
-        carry = (uint64_t)(x >> 64);
-      }
-      u128 x = (u128)t[4] + carry;
-      t[4] = (uint64_t)x;
-      t[5] = (uint64_t)(x >> 64);
-      uint64_t m = t[0] * INV;
-      x = (u128)m * PP::P[0] + t[0];
-      carry = (uint64_t)(x >> 64);
-      for (int j = 1; j < 4; j++) {
-        x = (u128)m * PP::P[j] + t[j] + carry;
-        t[j - 1] = (uint64_t)x;
-        carry = (uint64_t)(x >> 64);
-      }
-      x = (u128)t[4] + carry;
-      t[3] = (uint64_t)x;
-      t[4] = t[5] + (uint64_t)(x >> 64);
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    const uint64_t p0 = PP::P[0], p1 = PP::P[1], p2 = PP::P[2], p3 = PP::P[3];
+#define ZKP_MONT_ROUND(bi)                                          \
+    {                                                               \
+      u128 x = (u128)a.v[0] * (bi) + t0;                            \
+      uint64_t A = (uint64_t)(x >> 64);                             \
+      t0 = (uint64_t)x;                                             \
+      uint64_t m = t0 * INV;                                        \
+      u128 y = (u128)m * p0 + t0;                                   \
+      uint64_t C = (uint64_t)(y >> 64);                             \
+      x = (u128)a.v[1] * (bi) + t1 + A;                             \
+      A = (uint64_t)(x >> 64);                                      \
+      y = (u128)m * p1 + (uint64_t)x + C;                           \
+      C = (uint64_t)(y >> 64);                                      \
+      t0 = (uint64_t)y;                                             \
+      x = (u128)a.v[2] * (bi) + t2 + A;                             \
+      A = (uint64_t)(x >> 64);                                      \
+      y = (u128)m * p2 + (uint64_t)x + C;                           \
+      C = (uint64_t)(y >> 64);                                      \
+      t1 = (uint64_t)y;                                             \
+      x = (u128)a.v[3] * (bi) + t3 + A;                             \
+      A = (uint64_t)(x >> 64);                                      \
+      y = (u128)m * p3 + (uint64_t)x + C;                           \
+      C = (uint64_t)(y >> 64);                                      \
+      t2 = (uint64_t)y;                                             \
+      t3 = C + A;                                                   \
     }
-    Fp r{{t[0], t[1], t[2], t[3]}};
-    if (t[4] || u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
+    ZKP_MONT_ROUND(b.v[0])
+    ZKP_MONT_ROUND(b.v[1])
+    ZKP_MONT_ROUND(b.v[2])
+    ZKP_MONT_ROUND(b.v[3])
+#undef ZKP_MONT_ROUND
+    Fp r{{t0, t1, t2, t3}};
+    if (u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
     return r;
   }
   Fp sqr() const { return *this * *this; }

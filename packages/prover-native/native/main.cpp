@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -303,11 +304,13 @@ struct Sidecar {
       ctx.threads = threads;
       ctx.cancel = &cancel;
       Timings tm;
+      std::clock_t c0 = std::clock();
       Proof pr = prove(*zk, w, ctx, &tm);
+      double cpuMs = (double)(std::clock() - c0) * 1000.0 / CLOCKS_PER_SEC;
       reply = "{\"id\":" + jstr(id) + ",\"ok\":true,\"proof\":" + proof_json(pr) +
               ",\"publicSignals\":" + signals_json(pr) + ",\"ms\":" + std::to_string((long long)tm.total) +
               ",\"msm\":" + std::to_string((long long)tm.msm) + ",\"ntt\":" + std::to_string((long long)tm.ntt) +
-              "}";
+              ",\"cpuMs\":" + std::to_string((long long)cpuMs) + "}";
     } catch (const Cancelled&) {
       reply = timedOut ? "{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":\"TIMEOUT\",\"message\":\"proof exceeded " +
                              std::to_string(timeoutMs) + " ms\"}"
