@@ -2,8 +2,13 @@
  * Worker thread that keeps snarkjs off the caller's event loop: witness calculation (circom WASM) and
  * Groth16 verification of every proof the sidecar returns.
  */
-import { parentPort } from "node:worker_threads";
-import * as snarkjs from "snarkjs";
+import workerThreads, { parentPort } from "node:worker_threads";
+
+// ffjavascript starts its threads with the `web-worker` package, which takes any non-main thread for one of
+// its own workers and crashes reading its workerData; let it see this helper as a main thread (its own
+// workers, started from here, still see false). snarkjs is imported only after this.
+Object.defineProperty(workerThreads, "isMainThread", { value: true });
+const snarkjs = await import("snarkjs");
 
 export type HelperRequest =
   | { id: number; op: "witness"; wasmPath: string; input: Record<string, unknown> }

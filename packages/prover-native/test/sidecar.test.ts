@@ -1,0 +1,93 @@
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import * as snarkjs from "snarkjs";
+import { SidecarClient, SidecarExitedError } from "../src/client.js";
+import { BINARY, FIXTURES, fixtureArtifacts } from "./helpers.js";
+
+async function witness(input: Record<string, unknown>): Promise<Uint8Array> {
+  const out: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+  await snarkjs.wtns.calculate(input, FIXTURES + "chain.wasm", out);
+  assert.ok(out.data);
+  return out.data;
+}
+
+describe("native sidecar protocol", function () {
+  this.timeout(60_000);
+  let client: SidecarClient;
+  const art = fixtureArtifacts();
+  const vkey: unknown = JSON.parse(readFileSync(art.vkey.path, "utf8"));
+
+  beforeEach(async () => {
+    client = new SidecarClient({ binaryPath: BINARY });
+    await client.start();
+  });
+  afterEach(async () => {
+    await client.stop();
+  });
+  after(async () => {
+    const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+    await g.curve_bn128?.terminate();
+    delete g.curve_bn128;
+  });
+
+  it("reports device and memory in info", async () => {
+    const info = await client.request("info").reply;
+    assert.equal(info.ok, true);
+    assert.equal(info.device, "cpu");
+    assert.ok(Number(info.threads) >= 1);
+    assert.ok(Number(info.memTotal) > 0);
+    assert.deepEqual(info.keys, []);
+  });
+
+  it("loads a key once, proves from witness bytes and from a path, and snarkjs accepts the proofs", async () => {
+    const load = await client.request("load", { sha256: art.zkey.sha256, path: art.zkey.path }).reply;
+    assert.equal(load.ok, true, String(load.message));
+    assert.equal(load.cached, false);
+    assert.equal(load.domainSize, 1024);
+    const again = await client.request("load", { sha256: art.zkey.sha256, path: art.zkey.path }).reply;
+    assert.equal(again.cached, true);
+
+    const wtns = await witness({ a: "3", b: "5" });
+    const res = await client.request("prove", { sha256: art.zkey.sha256 }, wtns).reply;
+    assert.equal(res.ok, true, String(res.message));
+    const publicSignals = res.publicSignals as string[];
+    assert.equal(publicSignals.length, 2);
+    assert.equal(publicSignals[1], "5");
+    assert.equal(await snarkjs.groth16.verify(vkey, publicSignals, res.proof), true);
+
+    // a wrong public signal must not verify (the check above could fail)
+    assert.equal(await snarkjs.groth16.verify(vkey, [publicSignals[0]!, "6"], res.proof), false);
+
+    const info = await client.request("info").reply;
+    assert.deepEqual(info.keys, [art.zkey.sha256]);
+  });
+
+  it("answers typed errors: unknown key, bad key file, bad witness, unknown op", async () => {
+    const noKey = await client.request("prove", { sha256: "00" }, new Uint8Array(8)).reply;
+    assert.equal(noKey.ok, false);
+    assert.equal(noKey.code, "NO_KEY");
+
+    const badKey = await client.request("load", { sha256: "11", path: art.vkey.path }).reply;
+    assert.equal(badKey.code, "BAD_KEY");
+    const missing = await client.request("load", { sha256: "12", path: "/nonexistent/x.zkey" }).reply;
+    assert.equal(missing.code, "BAD_KEY");
+
+    await client.request("load", { sha256: art.zkey.sha256, path: art.zkey.path }).reply;
+    const badW = await client.request("prove", { sha256: art.zkey.sha256 }, new Uint8Array(100)).reply;
+    assert.equal(badW.ok, false);
+    assert.equal(badW.code, "BAD_WITNESS");
+
+    const unknown = await client.request("frobnicate").reply;
+    assert.equal(unknown.code, "BAD_REQUEST");
+  });
+
+  it("rejects pending requests when the process dies", async () => {
+    const pending = client.request("load", { sha256: art.zkey.sha256, path: art.zkey.path }).reply;
+    client.kill();
+    await pending.then(
+      () => undefined, // it may have answered before the kill landed
+      (err: unknown) => assert.ok(err instanceof SidecarExitedError),
+    );
+    await assert.rejects(client.request("info").reply, SidecarExitedError);
+  });
+});
