@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { ConnectionGater, PeerId } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { decodeTask, taskId } from "@zkpool/protocol";
-import { loadOrCreatePeerKey, messageId, SCORE_THRESHOLDS, topicString, type ValidatedEvent } from "../src/index.js";
+import { loadOrCreatePeerKey, messageId, PrometheusMetrics, SCORE_THRESHOLDS, topicString, type ValidatedEvent } from "../src/index.js";
 import { DOMAIN, OTHER_DOMAIN, makeNode, operatorRecordBytes, operatorWallet, startCluster, stopAll, taskBytes, tempDir, waitFor, type TestNode } from "./utils.js";
 
 /** Deny every connection to/from `denied`. */
@@ -23,12 +23,13 @@ describe("gossip: 5 nodes over TCP loopback + an attacker attached to one victim
   let attacker: TestNode | undefined;
   let attackerId: PeerId;
   const events: ValidatedEvent[][] = [];
+  const victimMetrics = new PrometheusMetrics();
 
   before(async () => {
     const attackerDir = await tempDir();
     attackerId = peerIdFromPrivateKey(await loadOrCreatePeerKey(attackerDir));
     // Honest nodes other than the victim never talk to the attacker, so anything they see from it was forwarded.
-    nodes = await startCluster(N, (i) => (i === VICTIM ? undefined : denyPeer((p) => p.equals(attackerId))));
+    nodes = await startCluster(N, (i) => (i === VICTIM ? { metrics: victimMetrics } : { connectionGater: denyPeer((p) => p.equals(attackerId)) }));
     nodes.forEach((t, i) => {
       events[i] = [];
       t.node.gossip.on("validated", (e) => events[i]!.push(e));
@@ -112,6 +113,14 @@ describe("gossip: 5 nodes over TCP loopback + an attacker attached to one victim
       if (i === VICTIM) continue;
       assert.equal(evs.filter((e) => badIds.includes(e.msgId)).length, 0, `node ${i} received a rejected message`);
     }
+
+    // The metrics say the same, by topic, outcome and reason.
+    const text = await victimMetrics.text();
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="reject",reason="BAD_SIGNATURE"\} 2/);
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="reject",reason="GOSSIP_TOO_LARGE"\} 1/);
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="accept",reason=""\} 2/);
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="reject",reason="MALFORMED"\} 2/);
+    assert.match(text, /zkpool_node_bytes_total\{direction="in",channel="gossip"\} \d+/);
 
     // gossipsub caches scores for a heartbeat: wait for the refreshed value.
     await waitFor(() => victim.gossip.peerScore(attackerId.toString()) < SCORE_THRESHOLDS.graylistThreshold, "attacker graylisted");

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet, hexlify, randomBytes } from "ethers";
-import type { ConnectionGater, PeerId } from "@libp2p/interface";
+import type { PeerId } from "@libp2p/interface";
 import type { SingleKadDHT } from "@libp2p/kad-dht";
 import {
   encodeOperatorRecord,
@@ -71,17 +71,16 @@ export async function makeNode(
   return { node, dataDir, operator: operatorWallet(index) };
 }
 
-/** Start n staked nodes; node 0 first, the others bootstrap to it. */
-export async function startCluster(n: number, gaterFor?: (i: number) => ConnectionGater | undefined): Promise<TestNode[]> {
+/** Start n staked nodes; node 0 first, the others bootstrap to it. `optsFor(i)` adds per-node options. */
+export async function startCluster(n: number, optsFor?: (i: number) => Partial<PoolNodeOptions>): Promise<TestNode[]> {
   const nodes: TestNode[] = [];
   try {
-    const first = await makeNode(0, n, gaterFor?.(0) ? { connectionGater: gaterFor(0) } : {});
+    const first = await makeNode(0, n, optsFor?.(0) ?? {});
     nodes.push(first);
     await first.node.start();
     const boot = first.node.multiaddrs.map((a) => a.toString());
     for (let i = 1; i < n; i++) {
-      const g = gaterFor?.(i);
-      const t = await makeNode(i, n, { bootstrap: boot, ...(g ? { connectionGater: g } : {}) });
+      const t = await makeNode(i, n, { bootstrap: boot, ...(optsFor?.(i) ?? {}) });
       nodes.push(t);
       await t.node.start();
     }
