@@ -3,6 +3,7 @@ import {
   MAX_MESSAGE_BYTES,
   ProtocolError,
   concatBytes,
+  decodeBid,
   decodeBidCommit,
   decodeBidReveal,
   decodeCertificate,
@@ -119,6 +120,15 @@ describe("codecs", () => {
       assert.equal(back.nonce, v);
       assert.equal(back.stakeSnapshot, v);
     }
+  });
+
+  it("decodeBid tells commits from reveals on the bids topic", () => {
+    const c = devBidCommit(1, task, 5n);
+    const r = devBidReveal(1, task, 5n);
+    assert.deepEqual(decodeBid(encodeBidCommit(c)), { kind: "commit", commit: c });
+    assert.deepEqual(decodeBid(encodeBidReveal(r)), { kind: "reveal", reveal: r });
+    expectCode(() => decodeBid(encodeTask(task)), "TOO_LARGE");
+    expectCode(() => decodeBid(Uint8Array.of(0x0a, 0x01, 0x00)), "FIELD_INVALID");
   });
 
   it("rejects a non-minimal varint as NON_CANONICAL", () => {

@@ -554,3 +554,24 @@ export const unsignedEncoding = {
     zkpool.OperatorRecord.encode(operatorRecordToWire(r, false)),
   Vote: (v: Vote | UnsignedVote): Uint8Array => zkpool.Vote.encode(voteToWire(v, false)),
 };
+
+/* ---------------- the bids topic ---------------- */
+
+export type BidMessage = { kind: "commit"; commit: BidCommit } | { kind: "reveal"; reveal: BidReveal };
+
+/**
+ * Decodes a message of the bids topic (SPEC §2.1), which carries both BidCommit and BidReveal. No byte string
+ * is valid as both (field 5 is a 64-byte signature in a commit and a 32-byte salt in a reveal; a reveal has a
+ * field 6), so the first decoder that accepts it decides. On failure the BidCommit error is thrown.
+ */
+export function decodeBid(bytes: Uint8Array): BidMessage {
+  try {
+    return { kind: "commit", commit: decodeBidCommit(bytes) };
+  } catch (err) {
+    try {
+      return { kind: "reveal", reveal: decodeBidReveal(bytes) };
+    } catch {
+      throw err;
+    }
+  }
+}
