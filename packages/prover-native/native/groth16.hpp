@@ -91,6 +91,11 @@ struct ZKey {
   // device-resident copy handle (CUDA builds)
   void* gpu = nullptr;
 
+  ZKey() = default;
+  ZKey(const ZKey&) = delete;
+  ZKey& operator=(const ZKey&) = delete;
+  ~ZKey();
+
   void load(const std::string& path) {
     f.data = read_file(path);
     f.parse("zkey");
@@ -225,6 +230,10 @@ struct GpuBackend {
   virtual uint64_t mem_free() const = 0;
 };
 GpuBackend* gpu_backend();  // defined in gpu_stub.cpp or msm_cuda.cu
+
+inline ZKey::~ZKey() {
+  if (gpu && gpu_backend()) gpu_backend()->release(gpu);
+}
 
 struct Timings {
   double abc = 0, ntt = 0, msm = 0, total = 0;
