@@ -26,6 +26,7 @@ import { TransferService } from "./transfer/service.js";
  */
 export class PoolNode {
   private tick: NodeJS.Timeout | undefined;
+  private ticks = 0;
   private running = false;
   private readonly onFirstPeer = (): void => {
     this.host.removeEventListener("peer:connect", this.onFirstPeer);
@@ -98,6 +99,7 @@ export class PoolNode {
   async start(): Promise<void> {
     if (this.running) throw new NodeError({ code: NodeErrorCode.ALREADY_STARTED }, "Node already started");
     this.running = true;
+    if (this.opts.syncOnStart ?? true) this.host.addEventListener("peer:connect", this.onFirstPeer);
     await this.host.start();
     await this.transfer.start();
     await this.sync.start();
@@ -105,11 +107,13 @@ export class PoolNode {
     const interval = this.opts.metricsIntervalMs ?? 5000;
     this.tick = setInterval(() => this.refreshGauges(), interval);
     this.tick.unref();
-    if (this.opts.syncOnStart ?? true) this.host.addEventListener("peer:connect", this.onFirstPeer);
     this.log.info("pool node started", { addrs: this.multiaddrs.map((a) => a.toString()) });
   }
 
   private refreshGauges(): void {
+    if (++this.ticks % 12 === 0) {
+      this.repos.closeExpired((this.opts.now ?? systemNow)()).catch((err: unknown) => this.log.warn("closing expired tasks failed", { err: String(err) }));
+    }
     this.metrics.peers(this.host.getPeers().length);
     for (const t of GOSSIP_TOPICS) this.metrics.meshPeers(topicString(this.opts.domain.chainId, t), this.gossip.meshPeers(t).length);
   }

@@ -5,6 +5,8 @@ export interface SyncOptions {
   maxMessages?: number;
   /** Time limit of one sync exchange, ms. @default 30000 */
   timeoutMs?: number;
+  /** A sync is aborted (and the peer disconnected) after this many REJECTed messages. @default 16 */
+  maxRejected?: number;
   /** Peers asked by syncOpenTasks(). @default 3 */
   peers?: number;
 }
@@ -12,5 +14,6 @@ export interface SyncOptions {
 export const DEFAULT_SYNC_MAX_MESSAGES = 50_000;
 export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
 export const DEFAULT_SYNC_PEERS = 3;
+export const DEFAULT_SYNC_MAX_REJECTED = 16;
 /** Largest frame: the largest message (a certificate) plus the topic byte. */
 export const SYNC_MAX_FRAME_BYTES = 128 * 1024;

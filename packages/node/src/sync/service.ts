@@ -10,6 +10,7 @@ import type { PoolHost } from "../network/host.js";
 import { SyncError, SyncErrorCode } from "./errors.js";
 import {
   DEFAULT_SYNC_MAX_MESSAGES,
+  DEFAULT_SYNC_MAX_REJECTED,
   DEFAULT_SYNC_PEERS,
   DEFAULT_SYNC_TIMEOUT_MS,
   SYNC_MAX_FRAME_BYTES,
@@ -37,6 +38,7 @@ export class SyncService {
   private readonly maxMessages: number;
   private readonly timeoutMs: number;
   private readonly peersPerSync: number;
+  private readonly maxRejected: number;
   private started = false;
 
   constructor(
@@ -51,6 +53,7 @@ export class SyncService {
     this.maxMessages = opts.maxMessages ?? DEFAULT_SYNC_MAX_MESSAGES;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS;
     this.peersPerSync = opts.peers ?? DEFAULT_SYNC_PEERS;
+    this.maxRejected = opts.maxRejected ?? DEFAULT_SYNC_MAX_REJECTED;
   }
 
   async start(): Promise<void> {
@@ -144,11 +147,17 @@ export class SyncService {
         bytes += frame.byteLength;
         const topic = GOSSIP_TOPICS[frame[0] ?? 255];
         if (topic === undefined || frame.byteLength < 2) {
-          result.rejected++;
-          continue;
+          throw new SyncError({ code: SyncErrorCode.PROTOCOL, peer: p, reason: "bad frame" }, `${p} sent a malformed sync frame`);
         }
         const r = await this.gossip.process(topic, frame.subarray(1), p, "sync");
         result[r.outcome === "accept" ? "accepted" : r.outcome === "ignore" ? "ignored" : "rejected"]++;
+        if (result.rejected > this.maxRejected) {
+          await this.host.hangUp(peer).catch(() => {});
+          throw new SyncError(
+            { code: SyncErrorCode.TOO_MANY_INVALID, peer: p, rejected: result.rejected },
+            `${p} served more than ${this.maxRejected} invalid messages; sync aborted and peer disconnected`,
+          );
+        }
       }
       this.metrics.bytes("in", "sync", bytes);
       this.metrics.syncRequest("ok", result.accepted);
