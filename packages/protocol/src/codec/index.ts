@@ -83,7 +83,9 @@ function decodeCanonical<W>(
     const tooMany = cause instanceof Error && cause.name === "MaxLengthError";
     throw new ProtocolError(
       { code: tooMany ? "TOO_LARGE" : "MALFORMED", message: name },
-      `${name} is not a valid protobuf message: ${cause instanceof Error ? cause.message : String(cause)}`,
+      tooMany
+        ? `${name} has a repeated field over its element limit (SPEC §7): ${cause.message}`
+        : `${name} is not a valid protobuf message: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
   }
