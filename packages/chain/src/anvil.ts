@@ -10,6 +10,8 @@ import { ChainError } from "./errors.js";
 export interface AnvilInit {
   /** @default 31337 */
   chainId?: number;
+  /** EVM hardfork, e.g. "cancun" (the contracts' evmVersion). @default anvil's latest */
+  hardfork?: string;
   /** Seconds between automatically mined blocks; unset = mine on every transaction. */
   blockTime?: number;
   /** Path of the anvil binary. @default the one from @foundry-rs/anvil-<platform>-<arch> */
@@ -54,6 +56,7 @@ export async function startAnvil(init: AnvilInit = {}): Promise<Anvil> {
   const chainId = init.chainId ?? 31337;
   const args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", String(chainId)];
   args.push("--accounts", String(init.accounts ?? 10), "--balance", String(init.balanceEther ?? 10000));
+  if (init.hardfork !== undefined) args.push("--hardfork", init.hardfork);
   if (init.blockTime !== undefined) args.push("--block-time", String(init.blockTime));
   const child = spawn(init.binary ?? anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);

@@ -53,7 +53,9 @@ export function toChainError(err: unknown, what: string): ChainError {
       { cause: err },
     );
   }
-  const msg = err instanceof Error ? err.message : String(err);
+  // ethers' full message embeds the whole transaction (kilobytes of bytecode for a deployment): keep it short
+  const short = (err as { shortMessage?: unknown }).shortMessage;
+  const msg = (typeof short === "string" ? short : err instanceof Error ? err.message : String(err)).slice(0, 300);
   return new ChainError({ code: "CHAIN_RPC_FAILED", what }, `${what} failed: ${msg}`, { cause: err });
 }
 

@@ -1,7 +1,7 @@
 /** Deploys StakeRegistry + Escrow to any RPC endpoint and records the addresses in <dir>/<chainId>.json. */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ContractFactory, JsonRpcProvider, Wallet, type InterfaceAbi, type Signer } from "ethers";
+import { ContractFactory, JsonRpcProvider, NonceManager, Wallet, type InterfaceAbi, type Signer } from "ethers";
 import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
 import { EscrowClient, StakeRegistryClient, toChainError } from "./contracts.js";
 import { ChainError } from "./errors.js";
@@ -33,9 +33,11 @@ export interface Deployed {
 }
 
 /** Deploys both contracts with `signer` and binds the registry to the escrow. Treasury defaults to the deployer. */
-export async function deployContracts(signer: Signer, params: Partial<PoolParameters> = {}): Promise<Deployed> {
-  const p: PoolParameters = { ...DEFAULT_POOL_PARAMETERS, treasury: await signer.getAddress(), ...params };
-  const provider = signer.provider;
+export async function deployContracts(deployer: Signer, params: Partial<PoolParameters> = {}): Promise<Deployed> {
+  const p: PoolParameters = { ...DEFAULT_POOL_PARAMETERS, treasury: await deployer.getAddress(), ...params };
+  // count nonces locally: a provider that caches eth_getTransactionCount would reuse one between the three txs
+  const signer = new NonceManager(deployer);
+  const provider = deployer.provider;
   if (!provider) throw new ChainError({ code: "CHAIN_NO_PROVIDER" }, "the deployer signer must be connected to a provider");
   try {
     const chainId = (await provider.getNetwork()).chainId;
@@ -65,7 +67,7 @@ export async function deployContracts(signer: Signer, params: Partial<PoolParame
         unstakeDelay: p.unstakeDelay.toString(),
       },
     };
-    return { deployment, stakeRegistry, escrow: new EscrowClient(escrowAddress, signer) };
+    return { deployment, stakeRegistry: stakeRegistry.connect(deployer), escrow: new EscrowClient(escrowAddress, deployer) };
   } catch (err) {
     throw toChainError(err, "deploy");
   }
@@ -82,7 +84,7 @@ export interface DeployToRpcInit extends Partial<PoolParameters> {
 /** Deploys to `rpcUrl` and writes the deployment file; returns it with its path. */
 export async function deployToRpc(init: DeployToRpcInit): Promise<Deployed & { path: string }> {
   const { rpcUrl, privateKey, deploymentsDir = "deployments", ...params } = init;
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { batchMaxCount: 1 });
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
   try {
     const deployed = await deployContracts(new Wallet(privateKey, provider), params);
     const path = await writeDeployment(deploymentsDir, deployed.deployment);

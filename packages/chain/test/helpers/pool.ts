@@ -73,7 +73,10 @@ export async function groth16Proof(input: { a: number; b: number } = { a: 3, b: 
 
 export async function otherProof(system: "plonk" | "fflonk", input = { a: 3, b: 11 }): Promise<FixtureProof> {
   const { proof, publicSignals } = await snarkjs[system].fullProve(input, join(FIXTURES, "mul.wasm"), join(FIXTURES, `${system}.zkey`));
-  const calldata = await snarkjs[system].exportSolidityCallData(proof, publicSignals);
+  // snarkjs 0.7 takes (proof, publicSignals) for PLONK but (publicSignals, proof) for FFLONK
+  const calldata = system === "plonk"
+    ? await snarkjs.plonk.exportSolidityCallData(proof, publicSignals)
+    : await snarkjs.fflonk.exportSolidityCallData(publicSignals as unknown as Record<string, unknown>, proof as unknown as string[]);
   return parseSolidityCallData(calldata, system === "plonk" ? ProofSystem.Plonk : ProofSystem.Fflonk);
 }
 
