@@ -1,5 +1,5 @@
 /**
- * A second, deliberately naive implementation of the lottery rule (SPEC §0.6 / LOTTERY.md), written
+ * A second, deliberately naive implementation of the lottery rule (SPEC §0.6 / §4), written
  * independently of src/lottery: quadratic linear scans, solidityPacked hashing, no Fenwick tree. The vector
  * generator computes expected outputs with it and the tests cross-check drawLottery against it.
  * Not part of the package API.

@@ -208,7 +208,7 @@ function cases(): Case[] {
   out.push({
     name: "uint256-extremes",
     description:
-      "maxReward and stakes at 2^256 - 1: the total weight exceeds 2^256 (see LOTTERY.md, bias bound)",
+      "maxReward and stakes at 2^256 - 1: the total weight exceeds 2^256 (see SPEC §4.6, bias bound)",
     input: {
       taskId: task("uint256"),
       maxReward: ((1n << 256n) - 1n).toString(),
@@ -361,7 +361,7 @@ export function buildLotteryVectors(): LotteryVectorFile {
   return {
     description:
       "ZKPool lottery v0 test vectors: inputs -> seed, ordered draw (order[r] = assignee of round r) and exclusions",
-    rule: "protocol/LOTTERY.md (SPEC §0.6, §4)",
+    rule: "protocol/SPEC.md §4 (SPEC §0.6, §4)",
     generator:
       "packages/protocol/bench/lottery-vectors.ts (node packages/protocol/dist/bench/lottery-vectors.js --write)",
     encoding:

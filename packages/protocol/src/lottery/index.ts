@@ -1,4 +1,4 @@
-// The stake-weighted lottery (protocol/SPEC.md §0.6 and §4; normative text in protocol/LOTTERY.md).
+// The stake-weighted lottery (protocol/SPEC.md §0.6 and §4; normative text in §4).
 export type {
   DrawLotteryParams,
   LotteryBid,

@@ -1,5 +1,5 @@
 /**
- * Types of the stake-weighted lottery (protocol/SPEC.md §0.6 and §4, protocol/LOTTERY.md).
+ * Types of the stake-weighted lottery (protocol/SPEC.md §0.6 and §4).
  */
 
 /** One revealed sealed bid, as it enters the lottery. */

@@ -1,5 +1,5 @@
 /**
- * The stake-weighted lottery (protocol/SPEC.md §0.6, normative text in protocol/LOTTERY.md).
+ * The stake-weighted lottery (protocol/SPEC.md §0.6, normative text in §4).
  *
  * Pure and integer-only: every quantity on the decision path is a bigint or a byte string; no floats.
  */
