@@ -80,6 +80,151 @@ inline std::string u256_to_dec(const uint64_t* a) {
   return std::string(out.rbegin(), out.rend());
 }
 
+
+#if defined(__x86_64__) && defined(__BMI2__) && defined(__ADX__) && !defined(ZKP_NO_ASM)
+#define ZKP_HAVE_ASM_MUL 1
+// 4-limb Montgomery product with MULX / ADCX / ADOX (two carry chains), same no-carry CIOS as below.
+inline void mont_mul_asm(uint64_t* o, const uint64_t* a, const uint64_t* b, const uint64_t* p, uint64_t inv) {
+  asm volatile(
+      "xorq %%r10, %%r10\n\t"
+      "xorq %%r11, %%r11\n\t"
+      "xorq %%r12, %%r12\n\t"
+      "xorq %%r13, %%r13\n\t"
+      "xorq %%r14, %%r14\n\t"
+      "movq 0(%[b]), %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r10\n\t"
+      "adcxq %%r9, %%r11\n\t"
+      "mulxq 8(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r11\n\t"
+      "adcxq %%r9, %%r12\n\t"
+      "mulxq 16(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r12\n\t"
+      "adcxq %%r9, %%r13\n\t"
+      "mulxq 24(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "adoxq %%r15, %%r14\n\t"
+      "movq %%r10, %%rdx\n\t"
+      "imulq %[inv], %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r10\n\t"
+      "adcxq %%r9, %%r11\n\t"
+      "mulxq 8(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r11\n\t"
+      "adcxq %%r9, %%r12\n\t"
+      "mulxq 16(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r12\n\t"
+      "adcxq %%r9, %%r13\n\t"
+      "mulxq 24(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "adoxq %%r15, %%r14\n\t"
+      "movq 8(%[b]), %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r11\n\t"
+      "adcxq %%r9, %%r12\n\t"
+      "mulxq 8(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r12\n\t"
+      "adcxq %%r9, %%r13\n\t"
+      "mulxq 16(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "mulxq 24(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r14\n\t"
+      "adcxq %%r9, %%r10\n\t"
+      "adoxq %%r15, %%r10\n\t"
+      "movq %%r11, %%rdx\n\t"
+      "imulq %[inv], %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r11\n\t"
+      "adcxq %%r9, %%r12\n\t"
+      "mulxq 8(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r12\n\t"
+      "adcxq %%r9, %%r13\n\t"
+      "mulxq 16(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "mulxq 24(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r14\n\t"
+      "adcxq %%r9, %%r10\n\t"
+      "adoxq %%r15, %%r10\n\t"
+      "movq 16(%[b]), %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r12\n\t"
+      "adcxq %%r9, %%r13\n\t"
+      "mulxq 8(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "mulxq 16(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r14\n\t"
+      "adcxq %%r9, %%r10\n\t"
+      "mulxq 24(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r10\n\t"
+      "adcxq %%r9, %%r11\n\t"
+      "adoxq %%r15, %%r11\n\t"
+      "movq %%r12, %%rdx\n\t"
+      "imulq %[inv], %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r12\n\t"
+      "adcxq %%r9, %%r13\n\t"
+      "mulxq 8(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "mulxq 16(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r14\n\t"
+      "adcxq %%r9, %%r10\n\t"
+      "mulxq 24(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r10\n\t"
+      "adcxq %%r9, %%r11\n\t"
+      "adoxq %%r15, %%r11\n\t"
+      "movq 24(%[b]), %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "mulxq 8(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r14\n\t"
+      "adcxq %%r9, %%r10\n\t"
+      "mulxq 16(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r10\n\t"
+      "adcxq %%r9, %%r11\n\t"
+      "mulxq 24(%[a]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r11\n\t"
+      "adcxq %%r9, %%r12\n\t"
+      "adoxq %%r15, %%r12\n\t"
+      "movq %%r13, %%rdx\n\t"
+      "imulq %[inv], %%rdx\n\t"
+      "xorq %%r15, %%r15\n\t"
+      "mulxq 0(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r13\n\t"
+      "adcxq %%r9, %%r14\n\t"
+      "mulxq 8(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r14\n\t"
+      "adcxq %%r9, %%r10\n\t"
+      "mulxq 16(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r10\n\t"
+      "adcxq %%r9, %%r11\n\t"
+      "mulxq 24(%[p]), %%r8, %%r9\n\t"
+      "adoxq %%r8, %%r11\n\t"
+      "adcxq %%r9, %%r12\n\t"
+      "adoxq %%r15, %%r12\n\t"
+      "movq %%r14, 0(%[o])\n\t"
+      "movq %%r10, 8(%[o])\n\t"
+      "movq %%r11, 16(%[o])\n\t"
+      "movq %%r12, 24(%[o])\n\t"
+      :
+      : [o] "r"(o), [a] "r"(a), [b] "r"(b), [p] "r"(p), [inv] "r"(inv)
+      : "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+}
+#endif
+
 struct FqParams {
   static constexpr uint64_t P[4] = {0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL,
                                     0x30644e72e131a029ULL};
@@ -146,6 +291,12 @@ struct Fp {
   // Montgomery multiplication: a * b * 2^-256 mod p. CIOS with the "no-carry" shortcut, valid because the
   // top limb of both BN254 moduli is below 2^63 - 1 (intermediate values stay below 2p < 2^256).
   friend inline Fp operator*(const Fp& a, const Fp& b) {
+#ifdef ZKP_HAVE_ASM_MUL
+    Fp r;
+    mont_mul_asm(r.v, a.v, b.v, PP::P, INV);
+    if (u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
+    return r;
+#else
     uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
     const uint64_t p0 = PP::P[0], p1 = PP::P[1], p2 = PP::P[2], p3 = PP::P[3];
 #define ZKP_MONT_ROUND(bi)                                          \
@@ -181,6 +332,7 @@ struct Fp {
     Fp r{{t0, t1, t2, t3}};
     if (u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
     return r;
+#endif
   }
   Fp sqr() const { return *this * *this; }
 

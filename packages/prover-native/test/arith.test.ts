@@ -99,14 +99,14 @@ describe("native field and curve arithmetic vs ffjavascript (random inputs)", fu
   it("MSM (Pippenger) in G1 and G2 equals the sum of scalar multiplications", async () => {
     const cmds: string[] = [];
     const expected: string[] = [];
-    for (const n of [1, 5, 40, 300]) {
+    for (const n of [1, 5, 40, 300, 1500]) {
       const pts1: Uint8Array[] = [];
       const pts2: Uint8Array[] = [];
       const ks: bigint[] = [];
       for (let i = 0; i < n; i++) {
         // repeated points, zero / one / r-1 scalars and the point at infinity exercise bucket edge cases
         const base = i % 7 === 3 && i > 0 ? pts1[i - 1]! : curve.G1.timesScalar(curve.G1.g, rand(curve.r));
-        const base2 = curve.G2.timesScalar(curve.G2.g, rand(curve.r));
+        const base2 = n <= 300 ? curve.G2.timesScalar(curve.G2.g, rand(curve.r)) : curve.G2.g;
         pts1.push(i % 11 === 5 ? curve.G1.zero : base);
         pts2.push(base2);
         ks.push(i % 5 === 1 ? 0n : i % 5 === 2 ? 1n : i % 13 === 4 ? curve.r - 1n : rand(curve.r));
@@ -115,11 +115,14 @@ describe("native field and curve arithmetic vs ffjavascript (random inputs)", fu
       let acc2 = curve.G2.zero;
       for (let i = 0; i < n; i++) {
         acc1 = curve.G1.add(acc1, curve.G1.timesScalar(pts1[i]!, ks[i]!));
-        acc2 = curve.G2.add(acc2, curve.G2.timesScalar(pts2[i]!, ks[i]!));
+        if (n <= 300) acc2 = curve.G2.add(acc2, curve.G2.timesScalar(pts2[i]!, ks[i]!));
       }
       cmds.push(`g1_msm ${n} ` + pts1.map((p, i) => `${g1(curve, p)} ${ks[i]}`).join(" "));
-      cmds.push(`g2_msm ${n} ` + pts2.map((p, i) => `${g2(curve, p)} ${ks[i]}`).join(" "));
-      expected.push(g1(curve, acc1), g2(curve, acc2));
+      expected.push(g1(curve, acc1));
+      if (n <= 300) {
+        cmds.push(`g2_msm ${n} ` + pts2.map((p, i) => `${g2(curve, p)} ${ks[i]}`).join(" "));
+        expected.push(g2(curve, acc2));
+      }
     }
     assert.deepEqual(await runTestCommands(cmds), expected);
   });

@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { SidecarClient, SidecarExitedError } from "../src/client.js";
 import { BINARY, FIXTURES, fixtureArtifacts } from "./helpers.js";
@@ -57,6 +59,18 @@ describe("native sidecar protocol", function () {
 
     // a wrong public signal must not verify (the check above could fail)
     assert.equal(await snarkjs.groth16.verify(vkey, [publicSignals[0]!, "6"], res.proof), false);
+
+    // the same proof from a witness file path
+    const dir = mkdtempSync(join(tmpdir(), "zkprover-test-"));
+    try {
+      writeFileSync(join(dir, "w.wtns"), wtns);
+      const res2 = await client.request("prove", { sha256: art.zkey.sha256, witnessPath: join(dir, "w.wtns") }).reply;
+      assert.equal(res2.ok, true, String(res2.message));
+      assert.deepEqual(res2.publicSignals, publicSignals);
+      assert.equal(await snarkjs.groth16.verify(vkey, res2.publicSignals, res2.proof), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
 
     const info = await client.request("info").reply;
     assert.deepEqual(info.keys, [art.zkey.sha256]);
