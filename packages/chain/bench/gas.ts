@@ -2,8 +2,10 @@
  * Gas benchmark on anvil: stake, deposit, settle per proof system (Groth16, PLONK, FFLONK), default+slash, and
  * settlement gas against the proof verification alone. Run: npm run bench -w @zkpool/chain
  */
-import { Interface, Wallet, type InterfaceAbi } from "ethers";
-import { ProofSystem, deployContracts, publicSignalsHash, startAnvil, testProvider, ChainTestHelper, type TaskStruct } from "../src/index.js";
+import type { Wallet} from "ethers";
+import { Interface, type InterfaceAbi } from "ethers";
+import { ProofSystem, publicSignalsHash } from "@zkpool/protocol";
+import { deployContracts, startAnvil, testProvider, ChainTestHelper, type TaskStruct } from "../src/index.js";
 import {
   ETH, assignmentDigest, certify, defaultDigest, deployVerifiers, devWallet, fixtureCircuitId, groth16Proof, otherProof,
   terminateSnarkjs, type FixtureProof, type PoolEnv,

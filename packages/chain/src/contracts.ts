@@ -6,17 +6,15 @@ import {
   Contract,
   Interface,
   type ContractRunner,
-  type ContractTransactionResponse,
-  type InterfaceAbi,
   type TransactionReceipt,
   type ErrorDescription,
 } from "ethers";
 import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
-import { ChainError } from "./errors.js";
+import { ChainError, isChainError } from "./errors.js";
 import type { AssignmentStruct, CertificateStruct, CircuitEntry, TaskRecord, TaskStatus, TaskStruct } from "./types.js";
 
-export const stakeRegistryInterface = new Interface(StakeRegistryArtifact.abi as unknown as InterfaceAbi);
-export const escrowInterface = new Interface(EscrowArtifact.abi as unknown as InterfaceAbi);
+export const stakeRegistryInterface = new Interface(StakeRegistryArtifact.abi);
+export const escrowInterface = new Interface(EscrowArtifact.abi);
 
 /** Finds revert data in an ethers / JSON-RPC error object, however deeply the provider nested it. */
 function revertData(err: unknown, depth = 0): string | undefined {
@@ -43,7 +41,7 @@ function stringify(v: unknown): string {
 
 /** Wraps a failed call in a ChainError naming the custom error (code CHAIN_REVERTED) or CHAIN_RPC_FAILED. */
 export function toChainError(err: unknown, what: string): ChainError {
-  if (err instanceof ChainError) return err;
+  if (isChainError(err)) return err;
   const decoded = decodeContractError(err);
   if (decoded) {
     const args = decoded.fragment.inputs.map((p, i) => `${p.name}=${stringify(decoded.args[i])}`).join(", ");
@@ -80,7 +78,7 @@ abstract class Binding {
   protected async send(fn: string, args: unknown[], value?: bigint): Promise<TransactionReceipt> {
     try {
       const overrides = value === undefined ? {} : { value };
-      const tx = (await this.contract.getFunction(fn).send(...args, overrides)) as ContractTransactionResponse;
+      const tx = (await this.contract.getFunction(fn).send(...args, overrides));
       const receipt = await tx.wait();
       if (receipt === null) throw new ChainError({ code: "CHAIN_TX_DROPPED", fn }, `${fn} transaction was dropped; resend it`);
       return receipt;
@@ -281,6 +279,6 @@ export class EscrowClient extends Binding {
 
 /** Name of the contract custom error in a thrown error (ChainError or raw ethers error), if any. */
 export function revertReason(err: unknown): string | undefined {
-  if (err instanceof ChainError && err.type.code === "CHAIN_REVERTED") return err.type["reason"] as string;
+  if (isChainError(err) && err.type.code === "CHAIN_REVERTED") return String(err.type["reason"]);
   return decodeContractError(err)?.name;
 }

@@ -1,7 +1,7 @@
 /** Deploys StakeRegistry + Escrow to any RPC endpoint and records the addresses in <dir>/<chainId>.json. */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ContractFactory, JsonRpcProvider, NonceManager, Wallet, type InterfaceAbi, type Signer } from "ethers";
+import { ContractFactory, JsonRpcProvider, NonceManager, Wallet, type Signer } from "ethers";
 import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
 import { EscrowClient, StakeRegistryClient, toChainError } from "./contracts.js";
 import { ChainError } from "./errors.js";
@@ -41,11 +41,11 @@ export async function deployContracts(deployer: Signer, params: Partial<PoolPara
   if (!provider) throw new ChainError({ code: "CHAIN_NO_PROVIDER" }, "the deployer signer must be connected to a provider");
   try {
     const chainId = (await provider.getNetwork()).chainId;
-    const rf = new ContractFactory(StakeRegistryArtifact.abi as unknown as InterfaceAbi, StakeRegistryArtifact.bytecode, signer);
+    const rf = new ContractFactory(StakeRegistryArtifact.abi, StakeRegistryArtifact.bytecode, signer);
     const registry = await rf.deploy(p.unstakeDelay);
     await registry.waitForDeployment();
     const registryAddress = await registry.getAddress();
-    const ef = new ContractFactory(EscrowArtifact.abi as unknown as InterfaceAbi, EscrowArtifact.bytecode, signer);
+    const ef = new ContractFactory(EscrowArtifact.abi, EscrowArtifact.bytecode, signer);
     const escrow = await ef.deploy(registryAddress, p.treasury, p.feeBps, p.treasuryShareBps, p.royaltyBps, p.withdrawalDelay);
     await escrow.waitForDeployment();
     const escrowAddress = await escrow.getAddress();

@@ -4,6 +4,6 @@ export * from "./contracts.js";
 export * from "./deploy.js";
 export * from "./anvil.js";
 export * from "./testing.js";
-export * from "./proof.js";
+export * from "./stake-source.js";
 export { compile, readSources, renderArtifacts, SOLC_SETTINGS, SOLC_VERSION, SHIPPED_CONTRACTS } from "./compile.js";
 export { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";

@@ -1,7 +1,6 @@
 /** TypeScript shapes of the contracts' structs (SPEC 0.3), bigint for every amount and time. */
 
-export const ProofSystem = { Groth16: 1, Plonk: 2, Fflonk: 3 } as const;
-export type ProofSystem = (typeof ProofSystem)[keyof typeof ProofSystem];
+import { circuitId, type Certificate, type Task } from "@zkpool/protocol";
 
 /** SPEC 0.3 Task, field for field. */
 export interface TaskStruct {
@@ -107,4 +106,28 @@ export const EIP712_TYPES = {
 
 export function eip712Domain(chainId: bigint, escrow: string): { name: string; version: string; chainId: bigint; verifyingContract: string } {
   return { name: "ZKPool", version: "0", chainId, verifyingContract: escrow };
+}
+
+/** The escrow's Task struct for a protocol Task (the circuit id is derived from the three artifact hashes). */
+export function taskStructOf(t: Omit<Task, "signature" | "inputSize"> & Partial<Pick<Task, "signature" | "inputSize">>): TaskStruct {
+  return {
+    requester: t.requester,
+    proofSystem: t.proofSystem,
+    circuitId: circuitId(t.proofSystem, t.wasmSha256, t.zkeySha256, t.vkeySha256),
+    inputHash: t.inputHash,
+    publicSignalsHash: t.publicSignalsHash,
+    maxReward: t.maxReward,
+    penalty: t.penalty,
+    bidDeadline: t.bidDeadline,
+    revealDeadline: t.revealDeadline,
+    proofWindow: t.proofWindow,
+    maxRounds: t.maxRounds,
+    stakeSnapshot: t.stakeSnapshot,
+    nonce: t.nonce,
+  };
+}
+
+/** The escrow's Certificate struct for a protocol certificate (attesters are already strictly ascending). */
+export function certificateStructOf(c: Pick<Certificate, "attesters" | "signatures">): CertificateStruct {
+  return { attesters: [...c.attesters], signatures: [...c.signatures] };
 }

@@ -6,17 +6,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ContractFactory, HDNodeWallet, Mnemonic, TypedDataEncoder, Wallet, ZeroHash, keccak256, toUtf8Bytes, type InterfaceAbi, type JsonRpcProvider } from "ethers";
 import * as snarkjs from "snarkjs";
+import { ProofSystem, groth16ProofWords, proofWordsFromSolidityCalldata, publicSignalsHash } from "@zkpool/protocol";
 import {
   ANVIL_DEV_MNEMONIC,
   ChainTestHelper,
   EIP712_TYPES,
-  ProofSystem,
   compile,
   deployContracts,
   eip712Domain,
-  groth16ProofWords,
-  parseSolidityCallData,
-  publicSignalsHash,
   startAnvil,
   testProvider,
   type Anvil,
@@ -77,7 +74,7 @@ export async function otherProof(system: "plonk" | "fflonk", input = { a: 3, b: 
   const calldata = system === "plonk"
     ? await snarkjs.plonk.exportSolidityCallData(proof, publicSignals)
     : await snarkjs.fflonk.exportSolidityCallData(publicSignals as unknown as Record<string, unknown>, proof as unknown as string[]);
-  return parseSolidityCallData(calldata, system === "plonk" ? ProofSystem.Plonk : ProofSystem.Fflonk);
+  return { proof: proofWordsFromSolidityCalldata(calldata), publicSignals: publicSignals.map((x) => BigInt(x)) };
 }
 
 /** Stops snarkjs' curve worker threads so mocha can exit without --exit. */
