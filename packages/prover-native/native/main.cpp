@@ -138,9 +138,7 @@ struct Sidecar {
   std::map<std::string, std::shared_ptr<ZKey>> keys;  // by sha256
 
   std::mutex jobMu;
-  std::condition_variable jobCv;
   bool busy = false;
-  bool jobDone = true;
   std::string jobId;
   std::atomic<bool> cancel{false};
   std::atomic<bool> timedOut{false};
@@ -268,7 +266,6 @@ struct Sidecar {
         std::lock_guard<std::mutex> g(jobMu);
         if (busy) return reply_err(id, "BUSY", "a proof is already running; retry when it finishes");
         busy = true;
-        jobDone = false;
         jobId = id;
         cancel = false;
         timedOut = false;
@@ -284,16 +281,6 @@ struct Sidecar {
 
   void run_job(const std::string& id, std::shared_ptr<ZKey> zk, const std::string& wpath, long long timeoutMs,
                std::vector<uint8_t>&& payload) {
-    std::thread watchdog;
-    if (timeoutMs > 0) {
-      watchdog = std::thread([this, timeoutMs]() {
-        std::unique_lock<std::mutex> l(jobMu);
-        if (!jobCv.wait_for(l, std::chrono::milliseconds(timeoutMs), [this] { return jobDone; })) {
-          timedOut = true;
-          cancel = true;
-        }
-      });
-    }
     std::string reply;
     try {
       BinFile wf;
@@ -303,6 +290,8 @@ struct Sidecar {
       Ctx ctx;
       ctx.threads = threads;
       ctx.cancel = &cancel;
+      ctx.timedOut = &timedOut;
+      if (timeoutMs > 0) ctx.deadlineMs = now_ms() + (double)timeoutMs;
       Timings tm;
       std::clock_t c0 = std::clock();
       Proof pr = prove(*zk, w, ctx, &tm);
@@ -320,12 +309,6 @@ struct Sidecar {
     } catch (const std::exception& e) {
       reply = "{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":\"INTERNAL\",\"message\":" + jstr(e.what()) + "}";
     }
-    {
-      std::lock_guard<std::mutex> g(jobMu);
-      jobDone = true;
-    }
-    jobCv.notify_all();
-    if (watchdog.joinable()) watchdog.join();
     {
       std::lock_guard<std::mutex> g(jobMu);
       busy = false;

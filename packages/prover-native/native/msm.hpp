@@ -3,6 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -18,13 +19,25 @@ struct Cancelled : std::runtime_error {
 struct Ctx {
   unsigned threads = 1;
   const std::atomic<bool>* cancel = nullptr;
-  bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
+  // steady_clock deadline in ms (0 = none); past it, cancelled() is true and *timedOut is set
+  double deadlineMs = 0;
+  std::atomic<bool>* timedOut = nullptr;
+  bool cancelled() const {
+    if (cancel && cancel->load(std::memory_order_relaxed)) return true;
+    if (deadlineMs > 0 &&
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count() >
+            deadlineMs) {
+      if (timedOut) timedOut->store(true);
+      return true;
+    }
+    return false;
+  }
   void check() const {
     if (cancelled()) throw Cancelled();
   }
 };
 
-// Run f(i) for i in [0, n) on up to ctx.threads threads (dynamic scheduling).
+// Run f(i) for i in [0, n) on up to ctx.threads threads, the calling thread included (dynamic scheduling).
 inline void parallel_for(const Ctx& ctx, size_t n, const std::function<void(size_t)>& f) {
   unsigned t = (unsigned)std::min<size_t>(ctx.threads, n);
   if (t <= 1) {
@@ -32,16 +45,16 @@ inline void parallel_for(const Ctx& ctx, size_t n, const std::function<void(size
     return;
   }
   std::atomic<size_t> next{0};
+  auto loop = [&]() {
+    for (;;) {
+      size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      f(i);
+    }
+  };
   std::vector<std::thread> ts;
-  for (unsigned k = 0; k < t; k++) {
-    ts.emplace_back([&]() {
-      for (;;) {
-        size_t i = next.fetch_add(1);
-        if (i >= n) return;
-        f(i);
-      }
-    });
-  }
+  for (unsigned k = 1; k < t; k++) ts.emplace_back(loop);
+  loop();
   for (auto& th : ts) th.join();
 }
 

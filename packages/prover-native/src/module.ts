@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import {
@@ -271,7 +273,9 @@ export class NativeProverModule implements ProverModule {
     if (signal?.aborted) throw aborted();
 
     progress("witness", 5);
+    if (signal?.aborted) throw aborted();
     const wtns = await this.witness(request, signal);
+    if (signal?.aborted) throw aborted();
     const vkey = await this.vkey(circuit);
 
     // one proof at a time in the sidecar: queue here instead of bouncing BUSY replies
@@ -319,6 +323,19 @@ export class NativeProverModule implements ProverModule {
   private async ensureKey(client: SidecarClient, circuit: CircuitArtifacts, taskId: string): Promise<void> {
     const sha = circuit.zkey.sha256;
     if (this.loaded.has(sha)) return;
+    // the sidecar keeps keys by this hash: make sure the file is what the hash says before it is loaded
+    let actual: string;
+    try {
+      actual = await sha256File(circuit.zkey.path);
+    } catch (err) {
+      throw this.err("INVALID_ARTIFACT", `cannot read the proving key ${circuit.zkey.path}: ${(err as Error).message}`, { taskId });
+    }
+    if (actual !== sha.toLowerCase()) {
+      throw this.err("INVALID_ARTIFACT", `the proving key ${circuit.zkey.path} does not match its sha256; fetch it again`, {
+        taskId,
+        detail: `expected ${sha}, got ${actual}`,
+      });
+    }
     const reply = await client.request("load", { sha256: sha, path: circuit.zkey.path }, undefined, 120_000).reply;
     if (!reply.ok) {
       throw this.err("INVALID_ARTIFACT", `the native prover cannot read the proving key: ${reply.message ?? reply.code}`, {
@@ -389,6 +406,12 @@ export class NativeProverModule implements ProverModule {
       throw this.err("INTERNAL", `native prover failed: ${(err as Error).message}`, { taskId });
     }
   }
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 export function createNativeProverModule(options: NativeProverModuleOptions = {}): NativeProverModule {

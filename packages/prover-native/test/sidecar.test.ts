@@ -95,6 +95,25 @@ describe("native sidecar protocol", function () {
     assert.equal(unknown.code, "BAD_REQUEST");
   });
 
+  it("backpressure and cancellation: a second prove gets BUSY, cancel stops the running proof", async () => {
+    await client.request("load", { sha256: art.zkey.sha256, path: art.zkey.path }).reply;
+    const wtns = await witness({ a: "1", b: "2" });
+    // the three frames are written back to back; the proof takes far longer than reading the next frame
+    const first = client.request("prove", { sha256: art.zkey.sha256 }, wtns);
+    const second = client.request("prove", { sha256: art.zkey.sha256 }, wtns).reply;
+    const cancel = client.request("cancel", { target: first.id }).reply;
+    const busy = await second;
+    assert.equal(busy.ok, false);
+    assert.equal(busy.code, "BUSY");
+    assert.equal((await cancel).cancelled, true);
+    const res = await first.reply;
+    assert.equal(res.ok, false);
+    assert.equal(res.code, "CANCELLED");
+    // and it proves again afterwards
+    const again = await client.request("prove", { sha256: art.zkey.sha256 }, wtns).reply;
+    assert.equal(again.ok, true);
+  });
+
   it("rejects pending requests when the process dies", async () => {
     const pending = client.request("load", { sha256: art.zkey.sha256, path: art.zkey.path }).reply;
     client.kill();
