@@ -315,6 +315,28 @@ describe("chain: escrow settlement, refusals, defaults", function () {
     await expectRevert(esc.withdraw(), "NoPendingWithdrawal");
   });
 
+  it("checkpoints stake per block: stakeAt / totalStakeAt read the past, unstaking removes weight at once", async () => {
+    const op = env.outsider;
+    const reg = env.registry.connect(op);
+    await reg.stake(5n * ETH);
+    const b1 = await env.chain.blockNumber();
+    await reg.stake(3n * ETH);
+    const b2 = await env.chain.blockNumber();
+    await reg.requestUnstake(6n * ETH);
+    const b3 = await env.chain.blockNumber();
+    await env.chain.mine();
+    assert.equal(await env.registry.stakeAt(op.address, b1 - 1n), 0n);
+    assert.equal(await env.registry.stakeAt(op.address, b1), 5n * ETH);
+    assert.equal(await env.registry.stakeAt(op.address, b2), 8n * ETH);
+    assert.equal(await env.registry.stakeAt(op.address, b3), 2n * ETH);
+    assert.equal(await env.registry.totalStakeAt(b2), 108n * ETH);
+    assert.equal(await env.registry.totalStakeAt(env.stakeBlock), 100n * ETH);
+    assert.deepEqual(await reg.unbondingOf(op.address), { amount: 6n * ETH, unlockTime: BigInt((await env.provider.getBlock(Number(b3)))!.timestamp) + 7200n });
+    assert.ok((await env.registry.operators()).includes(op.address));
+    await expectRevert(reg.requestUnstake(3n * ETH), "InsufficientStake");
+    await expectRevert(reg.stake(0n), "ZeroAmount");
+  });
+
   it("refuses slashing and hold changes from anyone but the escrow, and a second escrow binding", async () => {
     const reg = env.registry.contract.connect(env.outsider) as typeof env.registry.contract;
     for (const call of [
