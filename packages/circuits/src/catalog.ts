@@ -26,6 +26,8 @@ export interface LoadCircuitOptions {
   cacheDir?: string;
   /** Re-hash every file against meta.json. @default true */
   verifyHashes?: boolean;
+  /** Folders to search instead of the committed artifacts and the cache. @default artifactRoots(cacheDir) */
+  roots?: string[];
 }
 
 /** Names of all catalog circuits. */
@@ -85,7 +87,7 @@ export async function loadCircuit(
     );
   }
   const verify = options.verifyHashes ?? true;
-  for (const root of artifactRoots(options.cacheDir)) {
+  for (const root of options.roots ?? artifactRoots(options.cacheDir)) {
     const meta: CircuitMeta | undefined = await readMeta(root, name);
     const sys: SystemMeta | undefined = meta?.systems[proofSystem];
     if (meta === undefined || sys === undefined) continue;

@@ -89,7 +89,11 @@ async function main(argv: string[]): Promise<number> {
         console.error("ptau needs --power N");
         return 2;
       }
-      console.log(await makeLocalPtau(power, join(cacheDir, "ptau"), progress));
+      try {
+        console.log(await makeLocalPtau(power, join(cacheDir, "ptau"), progress));
+      } finally {
+        await (await buildBn128()).terminate();
+      }
       return 0;
     }
     default:
@@ -99,9 +103,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2))
-  .then(async (code) => {
-    // snarkjs keeps the curve's worker threads alive: end them so the process can exit.
-    await (await buildBn128()).terminate();
+  .then((code) => {
     process.exitCode = code;
   })
   .catch((err: unknown) => {

@@ -225,6 +225,7 @@ export class SnarkjsModule implements ProverModule {
         busy: pool.busy,
         queued: pool.queued,
         threads: this.manifest.resources.threads,
+        ...(pool.threadsStarted !== undefined ? { threadsStarted: pool.threadsStarted } : {}),
         crashes: pool.crashes,
         ...(pool.lastError !== undefined ? { lastError: pool.lastError } : {}),
       },

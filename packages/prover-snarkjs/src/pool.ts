@@ -45,6 +45,8 @@ export class WorkerPool {
   /** Last crash or error, for health(). */
   lastError: string | undefined;
   crashes = 0;
+  /** ffjavascript threads the latest worker reported starting. */
+  threadsStarted: number | undefined;
 
   constructor(init: WorkerPoolInit) {
     this.init = init;
@@ -129,7 +131,10 @@ export class WorkerPool {
     const slot: Slot = { worker, ready };
     this.slots[index] = slot;
     worker.on("message", (msg: WorkerResponse) => {
-      if (msg.type === "ready") return onReady();
+      if (msg.type === "ready") {
+        this.threadsStarted = msg.threads;
+        return onReady();
+      }
       const job = slot.job;
       if (job === undefined || msg.id !== job.id) return;
       if (msg.type === "progress") {

@@ -32,7 +32,9 @@ Object.defineProperty(workerThreads, "isMainThread", { value: true });
 const snarkjs = await import("snarkjs");
 const { buildBn128 } = await import("ffjavascript");
 // Build the curve (and its threads) now, so the first proof does not pay for it.
-await buildBn128();
+const curve = (await buildBn128()) as unknown as { tm?: { concurrency?: number } };
+/** Threads ffjavascript actually started (reported so the cap can be checked). */
+const started = curve.tm?.concurrency ?? threads;
 
 const cache = new ArtifactCache({ dir: init.cacheDir });
 const send = (msg: WorkerResponse): void => port.postMessage(msg);
@@ -155,4 +157,4 @@ port.on("message", (req: WorkerRequest) => {
   });
 });
 
-send({ type: "ready", threads });
+send({ type: "ready", threads: started });

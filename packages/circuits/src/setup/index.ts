@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { sha256File } from "@zkpool/ump";
 import type { ProofSystem } from "@zkpool/ump";
@@ -127,8 +128,19 @@ async function makeZkey(
   await rename(tmp, zkeyPath);
 }
 
-/** Run the dev setup. Resolves with one result per (circuit, proof system). */
+/**
+ * Run the dev setup. Resolves with one result per (circuit, proof system). When done (or failed) it ends
+ * the worker threads snarkjs started for the BN254 curve, so the process can exit.
+ */
 export async function runSetup(options: SetupOptions = {}): Promise<SetupResult[]> {
+  try {
+    return await setup(options);
+  } finally {
+    await (await buildBn128()).terminate();
+  }
+}
+
+async function setup(options: SetupOptions): Promise<SetupResult[]> {
   const progress = options.progress ?? new Progress();
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const outRoot = options.outDir ?? join(cacheDir, "artifacts");
