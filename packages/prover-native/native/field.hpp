@@ -3,6 +3,9 @@
 // (4 little-endian u64 limbs, Montgomery form) is the one snarkjs uses for zkey points.
 #pragma once
 #include <cstdint>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <cstring>
 #include <string>
 #include <stdexcept>
@@ -25,6 +28,34 @@ inline bool u256_geq(const uint64_t* a, const uint64_t* b) {
   return true;
 }
 
+#if defined(__x86_64__)
+// r = a - b, returns borrow
+__attribute__((always_inline)) inline uint64_t u256_sub(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+  unsigned long long t0, t1, t2, t3;
+  unsigned char c = _subborrow_u64(0, a[0], b[0], &t0);
+  c = _subborrow_u64(c, a[1], b[1], &t1);
+  c = _subborrow_u64(c, a[2], b[2], &t2);
+  c = _subborrow_u64(c, a[3], b[3], &t3);
+  r[0] = t0;
+  r[1] = t1;
+  r[2] = t2;
+  r[3] = t3;
+  return c;
+}
+// r = a + b, returns carry
+__attribute__((always_inline)) inline uint64_t u256_add(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+  unsigned long long t0, t1, t2, t3;
+  unsigned char c = _addcarry_u64(0, a[0], b[0], &t0);
+  c = _addcarry_u64(c, a[1], b[1], &t1);
+  c = _addcarry_u64(c, a[2], b[2], &t2);
+  c = _addcarry_u64(c, a[3], b[3], &t3);
+  r[0] = t0;
+  r[1] = t1;
+  r[2] = t2;
+  r[3] = t3;
+  return c;
+}
+#else
 // r = a - b, returns borrow
 inline uint64_t u256_sub(uint64_t* r, const uint64_t* a, const uint64_t* b) {
   uint64_t borrow = 0;
@@ -45,6 +76,15 @@ inline uint64_t u256_add(uint64_t* r, const uint64_t* a, const uint64_t* b) {
     carry = (uint64_t)(t >> 64);
   }
   return carry;
+}
+#endif
+
+// if r >= p (r < 2p, r < 2^256): r -= p, without branches
+__attribute__((always_inline)) inline void u256_reduce_once(uint64_t* r, const uint64_t* p) {
+  uint64_t t[4];
+  uint64_t borrow = u256_sub(t, r, p);
+  uint64_t keep = (uint64_t)0 - borrow;  // all ones when r < p
+  for (int i = 0; i < 4; i++) r[i] = (r[i] & keep) | (t[i] & ~keep);
 }
 
 // Decimal string -> 256-bit integer (throws on junk or overflow).
@@ -84,8 +124,9 @@ inline std::string u256_to_dec(const uint64_t* a) {
 #if defined(__x86_64__) && defined(__BMI2__) && defined(__ADX__) && !defined(ZKP_NO_ASM)
 #define ZKP_HAVE_ASM_MUL 1
 // 4-limb Montgomery product with MULX / ADCX / ADOX (two carry chains), same no-carry CIOS as below.
-inline void mont_mul_asm(uint64_t* o, const uint64_t* a, const uint64_t* b, const uint64_t* p, uint64_t inv) {
-  asm volatile(
+__attribute__((noinline)) inline void mont_mul_asm(uint64_t* o, const uint64_t* a, const uint64_t* b,
+                                                        const uint64_t* p, uint64_t inv) {
+  asm(
       "xorq %%r10, %%r10\n\t"
       "xorq %%r11, %%r11\n\t"
       "xorq %%r12, %%r12\n\t"
@@ -215,13 +256,14 @@ inline void mont_mul_asm(uint64_t* o, const uint64_t* a, const uint64_t* b, cons
       "adoxq %%r8, %%r11\n\t"
       "adcxq %%r9, %%r12\n\t"
       "adoxq %%r15, %%r12\n\t"
-      "movq %%r14, 0(%[o])\n\t"
-      "movq %%r10, 8(%[o])\n\t"
-      "movq %%r11, 16(%[o])\n\t"
-      "movq %%r12, 24(%[o])\n\t"
-      :
-      : [o] "r"(o), [a] "r"(a), [b] "r"(b), [p] "r"(p), [inv] "r"(inv)
-      : "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+      "movq %%r14, %[o0]\n\t"
+      "movq %%r10, %[o1]\n\t"
+      "movq %%r11, %[o2]\n\t"
+      "movq %%r12, %[o3]\n\t"
+      : [o0] "=m"(o[0]), [o1] "=m"(o[1]), [o2] "=m"(o[2]), [o3] "=m"(o[3])
+      : [a] "r"(a), [b] "r"(b), [p] "r"(p), [inv] "r"(inv), "m"(*(const uint64_t(*)[4])a),
+        "m"(*(const uint64_t(*)[4])b), "m"(*(const uint64_t(*)[4])p)
+      : "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
 }
 #endif
 
@@ -269,15 +311,19 @@ struct Fp {
   }
   bool operator!=(const Fp& o) const { return !(*this == o); }
 
-  friend inline Fp operator+(const Fp& a, const Fp& b) {
+  // p < 2^254, so a + b < 2^255 never carries out of 256 bits
+  __attribute__((always_inline)) friend inline Fp operator+(const Fp& a, const Fp& b) {
     Fp r;
-    uint64_t carry = u256_add(r.v, a.v, b.v);
-    if (carry || u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
+    u256_add(r.v, a.v, b.v);
+    u256_reduce_once(r.v, PP::P);
     return r;
   }
-  friend inline Fp operator-(const Fp& a, const Fp& b) {
+  __attribute__((always_inline)) friend inline Fp operator-(const Fp& a, const Fp& b) {
     Fp r;
-    if (u256_sub(r.v, a.v, b.v)) u256_add(r.v, r.v, PP::P);
+    uint64_t borrow = u256_sub(r.v, a.v, b.v);
+    uint64_t mask = (uint64_t)0 - borrow;
+    const uint64_t pm[4] = {PP::P[0] & mask, PP::P[1] & mask, PP::P[2] & mask, PP::P[3] & mask};
+    u256_add(r.v, r.v, pm);
     return r;
   }
   Fp neg() const {
@@ -290,11 +336,11 @@ struct Fp {
 
   // Montgomery multiplication: a * b * 2^-256 mod p. CIOS with the "no-carry" shortcut, valid because the
   // top limb of both BN254 moduli is below 2^63 - 1 (intermediate values stay below 2p < 2^256).
-  friend inline Fp operator*(const Fp& a, const Fp& b) {
+  __attribute__((always_inline)) friend inline Fp operator*(const Fp& a, const Fp& b) {
 #ifdef ZKP_HAVE_ASM_MUL
     Fp r;
     mont_mul_asm(r.v, a.v, b.v, PP::P, INV);
-    if (u256_geq(r.v, PP::P)) u256_sub(r.v, r.v, PP::P);
+    u256_reduce_once(r.v, PP::P);
     return r;
 #else
     uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;

@@ -227,7 +227,7 @@ Jac<F> msm(const Affine<F>* points, const U256* scalars, size_t n, const Ctx& ct
   std::atomic<bool> stop{false};
   parallel_for(ctx, W, [&](size_t w) {
     if (stop.load()) return;
-    size_t cap = std::max<size_t>(32, std::min<size_t>((size_t)half / 8, 1024));
+    size_t cap = std::max<size_t>(32, std::min<size_t>((size_t)half / 4, 1024));
     AffineBuckets<F> buckets((size_t)half, cap);
     const int32_t* dw = &digits[w * n];
     for (size_t i = 0; i < n; i++) {
