@@ -282,3 +282,16 @@ export function revertReason(err: unknown): string | undefined {
   if (isChainError(err) && err.type.code === "CHAIN_REVERTED") return String(err.type["reason"]);
   return decodeContractError(err)?.name;
 }
+
+/** Decoded ZKPool events (either contract) of a receipt, in log order; logs of other contracts are skipped. */
+export function zkpoolEvents(receipt: TransactionReceipt): { name: string; address: string; args: Record<string, unknown> }[] {
+  const out: { name: string; address: string; args: Record<string, unknown> }[] = [];
+  for (const log of receipt.logs) {
+    const parsed = escrowInterface.parseLog(log) ?? stakeRegistryInterface.parseLog(log);
+    if (parsed === null) continue;
+    const args: Record<string, unknown> = {};
+    parsed.fragment.inputs.forEach((p, i) => (args[p.name] = parsed.args[i] as unknown));
+    out.push({ name: parsed.name, address: log.address, args });
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ZeroAddress } from "ethers";
-import { ChainError, TaskStatus, revertReason, type TaskStruct } from "../src/index.js";
+import { ChainError, TaskStatus, revertReason, zkpoolEvents, type TaskStruct } from "../src/index.js";
 import {
   ETH,
   assignmentDigest,
@@ -77,8 +77,12 @@ describe("chain: escrow settlement, refusals, defaults", function () {
     const insuranceBefore = await env.escrow.insuranceFund();
     const price = ETH / 2n;
     // anyone may submit the settlement: here the deployer does, the payout still goes to the prover
-    await env.escrow.settle(settleArgs(task, price));
+    const receipt = await env.escrow.settle(settleArgs(task, price));
     const id = taskIdOf(env, task);
+    const events = zkpoolEvents(receipt);
+    assert.deepEqual(events.map((e) => e.name), ["TaskOpened", "TaskSettled"]);
+    assert.equal(events[1]!.args["taskId"], id);
+    assert.equal(events[1]!.args["refund"], task.maxReward - price);
     const rec = await env.escrow.taskRecord(id);
     assert.equal(rec.status, TaskStatus.Settled);
     // fee 5% of price = 0.025 ETH, half to treasury; royalty 10% of the rest; the remainder to the prover
