@@ -37,6 +37,12 @@ export interface ModuleManifest {
   resources: ModuleResources;
   /** The module author: accelerators earn a royalty share of every reward their module earns. */
   author: { name: string; payoutAddress: string };
+  /**
+   * True when prove() only ever returns proofs it has itself verified against the verification key; the
+   * runtime then skips its own verification (`UmpInit.verifyProofs`) for this module's proofs.
+   * @default false
+   */
+  verifiesProofs?: boolean;
 }
 
 /** A file addressed by content: `sha256` is lowercase hex (no 0x) of the file's bytes. */

@@ -139,6 +139,24 @@ describe("Ump runtime", () => {
       assert.equal(gpu.pool.workerCount, 0, "the hung worker was terminated");
     });
 
+    it("skips its own verification for a module that declares verifiesProofs", async () => {
+      const gpu = new WorkerTestDoubleModule({
+        id: "gpu",
+        kind: "native-gpu",
+        mode: "bad-proof",
+        verifiesProofs: true,
+      });
+      const wasm = new WorkerTestDoubleModule({ id: "wasm" });
+      await make([gpu, wasm]);
+      const r = await ump.prove({ taskId: taskId(), circuit: doubleCircuit(), input: {} });
+      assert.equal(r.moduleId, "gpu");
+      assert.equal(
+        gpu.verifyCalls,
+        0,
+        "the runtime trusted the module's own check (so a bad proof got through)",
+      );
+    });
+
     it("does not fall back on INVALID_INPUT", async () => {
       const gpu = new WorkerTestDoubleModule({ id: "gpu", kind: "native-gpu", mode: "invalid-input" });
       const wasm = new WorkerTestDoubleModule({ id: "wasm" });

@@ -28,7 +28,8 @@ export interface UmpInit {
   abortGraceMs?: number;
   /**
    * Check each proof with the module's verify() before returning it; a proof that fails counts as a module
-   * failure (`PROOF_INVALID`) and dispatch falls back to the next module.
+   * failure (`PROOF_INVALID`) and dispatch falls back to the next module. Skipped for modules whose manifest
+   * says `verifiesProofs: true` (they already checked it).
    * @default true
    */
   verifyProofs?: boolean;

@@ -560,7 +560,7 @@ export class Ump {
         if (ctl.signal.aborted) throw abortReason(ctl.signal, request.taskId);
         throw err;
       }
-      if (this.opts.verifyProofs) {
+      if (this.opts.verifyProofs && module.manifest.verifiesProofs !== true) {
         this.emitProgress(job, { taskId: request.taskId, moduleId, stage: "verify", percent: 99 });
         const ok = await module.verify(request.circuit, result.proof, result.publicSignals);
         if (!ok) {

@@ -53,6 +53,8 @@ export interface DoubleInit {
   healthy?: boolean;
   threads?: number;
   maxHeapBytes?: number;
+  /** manifest.verifiesProofs */
+  verifiesProofs?: boolean;
 }
 
 const script = new URL("./double-worker.js", import.meta.url);
@@ -61,6 +63,7 @@ export class WorkerTestDoubleModule implements ProverModule {
   readonly manifest: ModuleManifest;
   readonly pool: WorkerPool;
   proveCalls = 0;
+  verifyCalls = 0;
   healthy: boolean;
   mode: DoubleMode | undefined;
   profile: ModuleProfile | undefined;
@@ -82,6 +85,7 @@ export class WorkerTestDoubleModule implements ProverModule {
         gpu: init.kind === "native-gpu",
       },
       author: { name: "test double", payoutAddress: "0x0000000000000000000000000000000000000001" },
+      ...(init.verifiesProofs === undefined ? {} : { verifiesProofs: init.verifiesProofs }),
     };
     this.pool = new WorkerPool({
       moduleId: init.id,
@@ -133,6 +137,7 @@ export class WorkerTestDoubleModule implements ProverModule {
   }
 
   verify(_circuit: CircuitArtifacts, proof: SnarkProof, _publicSignals: string[]): Promise<boolean> {
+    this.verifyCalls++;
     return Promise.resolve(proof.protocol === "test-double" && proof.valid === true);
   }
 
