@@ -103,6 +103,10 @@ async function handle(req: WorkerRequest): Promise<void> {
 
   progress("witness", 5);
   const wtns = { type: "mem" as const, data: undefined as Uint8Array | undefined };
+  // The circom runtime prints failed assertions with console.error; the thrown error carries the same
+  // text, so keep it off the node's stderr while the witness is computed.
+  const consoleError = console.error;
+  console.error = () => undefined;
   try {
     await snarkjs.wtns.calculate(req.input, { type: "mem", data: wasm }, wtns);
   } catch (err) {
@@ -112,6 +116,8 @@ async function handle(req: WorkerRequest): Promise<void> {
       throw new Failure("INVALID_ARTIFACT", `circuit wasm cannot run: ${msg}`);
     }
     throw new Failure("INVALID_INPUT", `the input does not satisfy the circuit: ${msg}`);
+  } finally {
+    console.error = consoleError;
   }
 
   progress("prove", 10);
