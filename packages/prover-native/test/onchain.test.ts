@@ -24,7 +24,7 @@ async function startAnvil(): Promise<{ child: ChildProcess; url: string }> {
   let out = "";
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`anvil did not start: ${out}`)), 15_000);
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /Listening on [\d.]+:(\d+)/.exec(out);
       if (m) {
