@@ -465,7 +465,8 @@ contract Escrow {
             task.proofWindow == 0 ||
             task.maxReward == 0 ||
             task.revealDeadline < task.bidDeadline ||
-            task.requester == address(0)
+            task.requester == address(0) ||
+            uint256(task.revealDeadline) + uint256(task.maxRounds) * task.proofWindow > type(uint64).max
         ) revert InvalidTask();
         if (block.chainid != _chainId) revert InvalidTask();
         if (task.stakeSnapshot >= block.number) revert SnapshotNotFinal(task.stakeSnapshot, block.number);

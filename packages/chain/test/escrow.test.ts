@@ -187,6 +187,14 @@ describe("chain: escrow settlement, refusals, defaults", function () {
     await expectRevert(env.escrow.settle(settleArgs(t2)), "UnknownCircuit");
   });
 
+  it("refuses malformed tasks (InvalidTask): no rounds, no proof window, deadlines out of order or overflowing", async () => {
+    for (const over of [{ maxRounds: 0 }, { proofWindow: 0 }, { maxReward: 0n }, { revealDeadline: 1n, bidDeadline: 2n },
+      { revealDeadline: 2n ** 64n - 100n, bidDeadline: 0n, maxRounds: 2 }]) {
+      const task = await makeTask(env, over);
+      await expectRevert(env.escrow.open(task, signTask(env, task)), "InvalidTask");
+    }
+  });
+
   it("refuses a task the requester cannot fund (InsufficientBalance)", async () => {
     const task = await makeTask(env, { maxReward: 1000n * ETH });
     await expectRevert(env.escrow.settle(settleArgs(task)), "InsufficientBalance");
