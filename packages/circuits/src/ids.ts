@@ -1,4 +1,4 @@
-import { AbiCoder, keccak256 } from "ethers";
+import { circuitId } from "@zkpool/protocol";
 import type { ProofSystem } from "@zkpool/ump";
 
 /** Wire codes of the proof systems (protocol/SPEC.md §0.3). */
@@ -12,12 +12,8 @@ export function isProofSystem(s: string): s is ProofSystem {
 
 /**
  * circuitId = keccak256(abi.encode(uint8 proofSystem, bytes32 wasmSha256, bytes32 zkeySha256, bytes32 vkeySha256))
- * (protocol/SPEC.md §0.3). Hashes are lowercase hex without 0x, as in ArtifactRef.
+ * (protocol/SPEC.md §0.3, computed by @zkpool/protocol). Hashes are lowercase hex without 0x, as in ArtifactRef.
  */
 export function circuitIdOf(proofSystem: ProofSystem, wasmSha256: string, zkeySha256: string, vkeySha256: string): string {
-  const encoded = AbiCoder.defaultAbiCoder().encode(
-    ["uint8", "bytes32", "bytes32", "bytes32"],
-    [PROOF_SYSTEM_CODE[proofSystem], "0x" + wasmSha256, "0x" + zkeySha256, "0x" + vkeySha256],
-  );
-  return keccak256(encoded);
+  return circuitId(PROOF_SYSTEM_CODE[proofSystem], `0x${wasmSha256}`, `0x${zkeySha256}`, `0x${vkeySha256}`);
 }
