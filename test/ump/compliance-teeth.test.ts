@@ -31,7 +31,8 @@ describe("compliance suite catches a non-compliant module", function () {
       child.on("error", reject);
       child.on("close", () => resolve());
     });
-    report = JSON.parse(out.slice(out.indexOf("{"))) as JsonReport;
+    // The JSON report is the last thing printed; witness-generator errors may come before it.
+    report = JSON.parse(out.slice(out.indexOf('{\n  "stats"'))) as JsonReport;
   });
 
   const fails = (title: RegExp, message: RegExp): void => {
