@@ -416,11 +416,49 @@ struct Fp {
     }
     return r;
   }
+  // Inverse by the binary extended Euclidean algorithm on the Montgomery representative x = a*R:
+  // x^-1 = a^-1 * R^-1, then one Montgomery product with R^3 gives a^-1 * R. inv(0) = 0.
   Fp inv() const {
-    uint64_t e[4];
-    uint64_t two[4] = {2, 0, 0, 0};
-    u256_sub(e, PP::P, two);
-    return pow(e);
+    if (is_zero()) return *this;
+    static const Fp R3 = compute_r_pow(768);
+    uint64_t u[4] = {v[0], v[1], v[2], v[3]};
+    uint64_t w[4] = {PP::P[0], PP::P[1], PP::P[2], PP::P[3]};
+    uint64_t x1[4] = {1, 0, 0, 0}, x2[4] = {0, 0, 0, 0};
+    auto is_one = [](const uint64_t* a) { return a[0] == 1 && (a[1] | a[2] | a[3]) == 0; };
+    auto shr1 = [](uint64_t* a) {
+      a[0] = (a[0] >> 1) | (a[1] << 63);
+      a[1] = (a[1] >> 1) | (a[2] << 63);
+      a[2] = (a[2] >> 1) | (a[3] << 63);
+      a[3] >>= 1;
+    };
+    auto half_mod = [&](uint64_t* a) {  // a / 2 mod p
+      if (a[0] & 1) u256_add(a, a, PP::P);  // a < p < 2^254: no carry out
+      shr1(a);
+    };
+    auto sub_mod = [](uint64_t* a, const uint64_t* b) {  // a = a - b mod p
+      if (u256_sub(a, a, b)) u256_add(a, a, PP::P);
+    };
+    while (!is_one(u) && !is_one(w)) {
+      while ((u[0] & 1) == 0) {
+        shr1(u);
+        half_mod(x1);
+      }
+      while ((w[0] & 1) == 0) {
+        shr1(w);
+        half_mod(x2);
+      }
+      if (u256_geq(u, w)) {
+        u256_sub(u, u, w);
+        sub_mod(x1, x2);
+      } else {
+        u256_sub(w, w, u);
+        sub_mod(x2, x1);
+      }
+    }
+    Fp r;
+    const uint64_t* res = is_one(u) ? x1 : x2;
+    for (int i = 0; i < 4; i++) r.v[i] = res[i];
+    return r * R3;
   }
 };
 

@@ -2,6 +2,7 @@
 // NTT over Fr, both written from the textbook algorithms.
 #pragma once
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -59,14 +60,21 @@ inline void parallel_for(const Ctx& ctx, size_t n, const std::function<void(size
 }
 
 inline unsigned msm_window_bits(size_t n) {
+  if (const char* e = getenv("ZKPROVER_MSM_C")) {
+    int c = atoi(e);
+    if (c >= 2 && c <= 20) return (unsigned)c;
+  }
   if (n < 32) return 3;
-  // cost in field multiplications per window: ~6 per batch-affine bucket add, ~30 per bucket in the
-  // final running sum (2^(c-1) buckets with signed digits)
+  // cost in field multiplications per window: ~6 per batch-affine bucket add plus one ~400-multiplication
+  // inversion per batch (batch = buckets / 4, 32..1024), ~30 per bucket in the final running sum
+  // (2^(c-1) buckets with signed digits)
   unsigned best = 2;
   double bestCost = 1e300;
   for (unsigned c = 2; c <= 20; c++) {
     double windows = (255.0 + c - 1) / c;
-    double cost = windows * (6.0 * (double)n + 30.0 * (double)(1u << (c - 1)));
+    double half = (double)(1u << (c - 1));
+    double cap = std::max(32.0, std::min(half / 4, 1024.0));
+    double cost = windows * ((6.0 + 400.0 / cap) * (double)n + 30.0 * half);
     if (cost < bestCost) {
       bestCost = cost;
       best = c;
