@@ -61,7 +61,12 @@ async function checkedRef(
     }
     if (actual !== entry.sha256) {
       throw new CircuitsError(
-        { code: "INVALID_ARTIFACT", circuit, proofSystem, detail: `${path}: expected ${entry.sha256}, got ${actual}` },
+        {
+          code: "INVALID_ARTIFACT",
+          circuit,
+          proofSystem,
+          detail: `${path}: expected ${entry.sha256}, got ${actual}`,
+        },
         `artifact ${path} does not match the hash in meta.json (corrupt or edited); rebuild it with ` +
           `\`zkpool-circuits setup --circuit ${circuit} --system ${proofSystem} --force\``,
       );
@@ -101,7 +106,12 @@ export async function loadCircuit(
     const circuitId = circuitIdOf(proofSystem, wasm.sha256, zkey.sha256, vkey.sha256);
     if (circuitId !== sys.circuitId) {
       throw new CircuitsError(
-        { code: "INVALID_ARTIFACT", circuit: name, proofSystem, detail: `circuitId ${sys.circuitId} != ${circuitId}` },
+        {
+          code: "INVALID_ARTIFACT",
+          circuit: name,
+          proofSystem,
+          detail: `circuitId ${sys.circuitId} != ${circuitId}`,
+        },
         `meta.json of ${name} records a circuitId that does not match its artifacts; rebuild with --force`,
       );
     }

@@ -62,7 +62,9 @@ async function main(argv: string[]): Promise<number> {
           const meta = await readMeta(root, def.name);
           for (const s of Object.keys(meta?.systems ?? {})) built.push(s);
         }
-        console.log(`${def.name.padEnd(16)} ${def.description}\n${"".padEnd(16)} built: ${built.length > 0 ? [...new Set(built)].join(", ") : "-"}`);
+        console.log(
+          `${def.name.padEnd(16)} ${def.description}\n${"".padEnd(16)} built: ${built.length > 0 ? [...new Set(built)].join(", ") : "-"}`,
+        );
       }
       return 0;
     }
@@ -81,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
         force: values.force,
         progress,
       });
-      for (const r of results) console.log(`${r.circuit}\t${r.proofSystem}\t${r.status}\t${r.constraints}\t${r.circuitId}`);
+      for (const r of results)
+        console.log(`${r.circuit}\t${r.proofSystem}\t${r.status}\t${r.constraints}\t${r.circuitId}`);
       return 0;
     }
     case "ptau": {

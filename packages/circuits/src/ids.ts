@@ -14,6 +14,11 @@ export function isProofSystem(s: string): s is ProofSystem {
  * circuitId = keccak256(abi.encode(uint8 proofSystem, bytes32 wasmSha256, bytes32 zkeySha256, bytes32 vkeySha256))
  * (protocol/SPEC.md §0.3, computed by @zkpool/protocol). Hashes are lowercase hex without 0x, as in ArtifactRef.
  */
-export function circuitIdOf(proofSystem: ProofSystem, wasmSha256: string, zkeySha256: string, vkeySha256: string): string {
+export function circuitIdOf(
+  proofSystem: ProofSystem,
+  wasmSha256: string,
+  zkeySha256: string,
+  vkeySha256: string,
+): string {
   return circuitId(PROOF_SYSTEM_CODE[proofSystem], `0x${wasmSha256}`, `0x${zkeySha256}`, `0x${vkeySha256}`);
 }

@@ -35,5 +35,6 @@ export function packageDir(name: string): string {
 }
 
 export function packageVersion(name: string): string {
-  return (JSON.parse(readFileSync(join(packageDir(name), "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageDir(name), "package.json"), "utf8")) as { version: string })
+    .version;
 }

@@ -9,8 +9,17 @@ declare module "snarkjs" {
   type FileArg = string | { type: "mem"; data?: Uint8Array };
   type Proof = Record<string, unknown>;
   interface FullProver {
-    fullProve(input: unknown, wasm: FileArg, zkey: FileArg, logger?: SnarkjsLogger): Promise<{ proof: Proof; publicSignals: string[] }>;
-    prove(zkey: FileArg, wtns: FileArg, logger?: SnarkjsLogger): Promise<{ proof: Proof; publicSignals: string[] }>;
+    fullProve(
+      input: unknown,
+      wasm: FileArg,
+      zkey: FileArg,
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: Proof; publicSignals: string[] }>;
+    prove(
+      zkey: FileArg,
+      wtns: FileArg,
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: Proof; publicSignals: string[] }>;
     verify(vkey: unknown, publicSignals: unknown, proof: unknown, logger?: SnarkjsLogger): Promise<boolean>;
     setup(r1cs: string, ptau: string, zkey: string, logger?: SnarkjsLogger): Promise<unknown>;
   }
@@ -19,18 +28,51 @@ declare module "snarkjs" {
   export const fflonk: FullProver;
   export const powersOfTau: {
     newAccumulator(curve: unknown, power: number, file: string, logger?: SnarkjsLogger): Promise<unknown>;
-    contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: SnarkjsLogger): Promise<unknown>;
-    beacon(oldPtau: string, newPtau: string, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkjsLogger): Promise<unknown>;
+    contribute(
+      oldPtau: string,
+      newPtau: string,
+      name: string,
+      entropy: string,
+      logger?: SnarkjsLogger,
+    ): Promise<unknown>;
+    beacon(
+      oldPtau: string,
+      newPtau: string,
+      name: string,
+      beaconHash: string,
+      numIterationsExp: number,
+      logger?: SnarkjsLogger,
+    ): Promise<unknown>;
     preparePhase2(oldPtau: string, newPtau: string, logger?: SnarkjsLogger): Promise<unknown>;
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: SnarkjsLogger): Promise<unknown>;
-    beacon(oldZkey: string, newZkey: string, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkjsLogger): Promise<unknown>;
+    beacon(
+      oldZkey: string,
+      newZkey: string,
+      name: string,
+      beaconHash: string,
+      numIterationsExp: number,
+      logger?: SnarkjsLogger,
+    ): Promise<unknown>;
     exportVerificationKey(zkey: FileArg, logger?: SnarkjsLogger): Promise<Record<string, unknown>>;
-    exportSolidityVerifier(zkey: FileArg, templates: Record<string, string>, logger?: SnarkjsLogger): Promise<string>;
+    exportSolidityVerifier(
+      zkey: FileArg,
+      templates: Record<string, string>,
+      logger?: SnarkjsLogger,
+    ): Promise<string>;
   };
   export const r1cs: {
-    info(r1cs: string, logger?: SnarkjsLogger): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number; nPrvInputs: number; nVars: number }>;
+    info(
+      r1cs: string,
+      logger?: SnarkjsLogger,
+    ): Promise<{
+      nConstraints: number;
+      nPubInputs: number;
+      nOutputs: number;
+      nPrvInputs: number;
+      nVars: number;
+    }>;
   };
   export const wtns: {
     calculate(input: unknown, wasm: FileArg, wtns: FileArg, options?: unknown): Promise<void>;

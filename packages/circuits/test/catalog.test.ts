@@ -18,7 +18,9 @@ describe("circuits: committed artifacts", () => {
 
   for (const def of CIRCUITS.filter((c) => c.committed.length > 0)) {
     it(`${def.name}: every committed file matches meta.json, and every committed system is there`, async () => {
-      const meta = JSON.parse(await readFile(join(COMMITTED_DIR, def.name, "meta.json"), "utf8")) as CircuitMeta;
+      const meta = JSON.parse(
+        await readFile(join(COMMITTED_DIR, def.name, "meta.json"), "utf8"),
+      ) as CircuitMeta;
       const dir = join(COMMITTED_DIR, def.name);
       assert.equal(await sha256File(join(dir, meta.wasm.file)), meta.wasm.sha256);
       assert.deepEqual(Object.keys(meta.systems).sort(), [...def.committed].sort());
@@ -38,7 +40,8 @@ describe("circuits: committed artifacts", () => {
       if (name === "ptau" || name === "README.md") continue;
       const meta = JSON.parse(await readFile(join(COMMITTED_DIR, name, "meta.json"), "utf8")) as CircuitMeta;
       const listed = new Set(["meta.json", meta.wasm.file]);
-      for (const s of Object.values(meta.systems)) for (const e of [s.zkey, s.vkey, s.verifier]) listed.add(e.file);
+      for (const s of Object.values(meta.systems))
+        for (const e of [s.zkey, s.vkey, s.verifier]) listed.add(e.file);
       assert.deepEqual((await readdir(join(COMMITTED_DIR, name))).sort(), [...listed].sort());
     }
   });
@@ -47,7 +50,14 @@ describe("circuits: committed artifacts", () => {
 describe("circuits: catalog", () => {
   it("lists hash chains from 2^10 to 2^16, a merkle proof and a range check", () => {
     const names = listCircuits();
-    for (const n of ["hash-chain-10", "hash-chain-12", "hash-chain-14", "hash-chain-16", "merkle-10", "range-check-32"]) {
+    for (const n of [
+      "hash-chain-10",
+      "hash-chain-12",
+      "hash-chain-14",
+      "hash-chain-16",
+      "merkle-10",
+      "range-check-32",
+    ]) {
       assert.ok(names.includes(n), n);
     }
   });
@@ -61,14 +71,23 @@ describe("circuits: catalog", () => {
     assert.equal(await sha256File(c.wasm.path), c.wasm.sha256);
     // keccak256(abi.encode(uint8 1, bytes32 wasm, bytes32 zkey, bytes32 vkey)), encoded by hand
     const expected = keccak256(
-      concat([zeroPadValue(toBeHex(1), 32), "0x" + c.wasm.sha256, "0x" + c.zkey.sha256, "0x" + c.vkey.sha256]),
+      concat([
+        zeroPadValue(toBeHex(1), 32),
+        "0x" + c.wasm.sha256,
+        "0x" + c.zkey.sha256,
+        "0x" + c.vkey.sha256,
+      ]),
     );
     assert.equal(c.circuitId, expected);
     assert.deepEqual(c.expectedPublicSignals.slice(1), ["662"]); // [root, index]
   });
 
   it("the circuitId differs per proof system for the same circuit", async () => {
-    const ids = await Promise.all((["groth16", "plonk", "fflonk"] as const).map(async (s) => (await loadCircuit("range-check-32", s)).circuitId));
+    const ids = await Promise.all(
+      (["groth16", "plonk", "fflonk"] as const).map(
+        async (s) => (await loadCircuit("range-check-32", s)).circuitId,
+      ),
+    );
     assert.equal(new Set(ids).size, 3);
     const g = await loadCircuit("range-check-32", "groth16");
     assert.notEqual(circuitIdOf("plonk", g.wasm.sha256, g.zkey.sha256, g.vkey.sha256), g.circuitId);
@@ -97,7 +116,9 @@ describe("circuits: catalog", () => {
       const at = bytes.length - 10;
       bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
       await writeFile(zkey, bytes);
-      await assert.rejects(loadCircuit("range-check-32", "groth16", { roots: [root] }), (e) => isZkPoolError(e, "INVALID_ARTIFACT"));
+      await assert.rejects(loadCircuit("range-check-32", "groth16", { roots: [root] }), (e) =>
+        isZkPoolError(e, "INVALID_ARTIFACT"),
+      );
       // the other systems are untouched
       await loadCircuit("range-check-32", "plonk", { roots: [root] });
     } finally {

@@ -25,8 +25,16 @@ describe("circuits: dev setup command", function () {
 
   it("builds zkey, vkey and Solidity verifier, warns loudly about the dev ptau, and reproduces the committed key", async () => {
     const { progress, text } = capture();
-    const results = await runSetup({ circuits: ["range-check-32"], systems: ["groth16"], cacheDir, progress });
-    assert.deepEqual(results.map((r) => [r.circuit, r.proofSystem, r.status]), [["range-check-32", "groth16", "built"]]);
+    const results = await runSetup({
+      circuits: ["range-check-32"],
+      systems: ["groth16"],
+      cacheDir,
+      progress,
+    });
+    assert.deepEqual(
+      results.map((r) => [r.circuit, r.proofSystem, r.status]),
+      [["range-check-32", "groth16", "built"]],
+    );
     assert.match(text(), /INSECURE/);
     assert.match(text(), /DEVELOPMENT ONLY/);
     assert.match(text(), /circom2 compile/); // progress lines for the long steps
@@ -42,7 +50,12 @@ describe("circuits: dev setup command", function () {
 
   it("skips work whose inputs did not change", async () => {
     const { progress, text } = capture();
-    const results = await runSetup({ circuits: ["range-check-32"], systems: ["groth16"], cacheDir, progress });
+    const results = await runSetup({
+      circuits: ["range-check-32"],
+      systems: ["groth16"],
+      cacheDir,
+      progress,
+    });
     assert.equal(results[0]!.status, "up-to-date");
     assert.match(text(), /compiled circuit up to date/);
   });
@@ -56,6 +69,8 @@ describe("circuits: dev setup command", function () {
   });
 
   it("an unknown circuit is a typed UNKNOWN_CIRCUIT", async () => {
-    await assert.rejects(runSetup({ circuits: ["nope"], cacheDir, progress: capture().progress }), (e) => isZkPoolError(e, "UNKNOWN_CIRCUIT"));
+    await assert.rejects(runSetup({ circuits: ["nope"], cacheDir, progress: capture().progress }), (e) =>
+      isZkPoolError(e, "UNKNOWN_CIRCUIT"),
+    );
   });
 });

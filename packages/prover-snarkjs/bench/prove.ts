@@ -19,7 +19,10 @@ import { SnarkjsModule } from "../src/index.js";
 
 const { values } = parseArgs({
   options: {
-    circuits: { type: "string", default: "range-check-32,hash-chain-10,merkle-10,hash-chain-12,hash-chain-14,hash-chain-16" },
+    circuits: {
+      type: "string",
+      default: "range-check-32,hash-chain-10,merkle-10,hash-chain-12,hash-chain-14,hash-chain-16",
+    },
     systems: { type: "string", default: "groth16,plonk,fflonk" },
     runs: { type: "string", default: "5" },
     threads: { type: "string" },
@@ -44,7 +47,18 @@ console.error(
   `snarkjs module bench: ${runs} runs after 1 warm-up, threads=${threads}, self-verify=${!values["no-self-verify"]}, node ${process.version}`,
 );
 if (!values.json) {
-  console.log(["circuit", "system", "constraints", "prove_ms_median", "prove_ms_min", "verify_ms_median", "proofs_per_min", "peak_rss_mb"].join("\t"));
+  console.log(
+    [
+      "circuit",
+      "system",
+      "constraints",
+      "prove_ms_median",
+      "prove_ms_min",
+      "verify_ms_median",
+      "proofs_per_min",
+      "peak_rss_mb",
+    ].join("\t"),
+  );
 }
 try {
   for (const name of values.circuits.split(",")) {
@@ -54,7 +68,9 @@ try {
         circuit = await loadCircuit(name, system);
       } catch (err) {
         if (err instanceof CircuitsError && err.code === "NOT_BUILT") {
-          console.error(`skip ${name} ${system}: not built (zkpool-circuits setup --circuit ${name} --system ${system} --ptau <file>)`);
+          console.error(
+            `skip ${name} ${system}: not built (zkpool-circuits setup --circuit ${name} --system ${system} --ptau <file>)`,
+          );
           continue;
         }
         throw err;

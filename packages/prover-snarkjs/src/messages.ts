@@ -1,5 +1,12 @@
 /** Messages between the module (main thread) and its proving worker threads. Plain data only. */
-import type { ArtifactRef, CircuitInput, ProofSystem, ProveStage, SnarkProof, UmpErrorCode } from "@zkpool/ump";
+import type {
+  ArtifactRef,
+  CircuitInput,
+  ProofSystem,
+  ProveStage,
+  SnarkProof,
+  UmpErrorCode,
+} from "@zkpool/ump";
 
 export interface WorkerInit {
   /** Threads ffjavascript may use inside this worker (it spawns one per reported CPU). */
@@ -19,7 +26,14 @@ export type WorkerRequest =
       input: CircuitInput;
       verify: boolean;
     }
-  | { type: "verify"; id: number; proofSystem: ProofSystem; vkey: ArtifactRef; proof: SnarkProof; publicSignals: string[] };
+  | {
+      type: "verify";
+      id: number;
+      proofSystem: ProofSystem;
+      vkey: ArtifactRef;
+      proof: SnarkProof;
+      publicSignals: string[];
+    };
 
 export interface WorkerError {
   code: UmpErrorCode;

@@ -34,7 +34,7 @@ export interface SnarkjsModuleInit {
   workers?: number;
   /** Peak memory budget for one proof (manifest.resources.memoryBytes). @default 4 GiB */
   memoryBytes?: number;
-  /** A proof running longer is killed with TIMEOUT. @default 600_000 (10 min) */
+  /** A proof running longer (counted from the prove() call, queue time included) is killed with TIMEOUT. @default 600_000 (10 min) */
   timeoutMs?: number;
   /** Verify every proof against the verification key before returning it. @default true */
   verifyProofs?: boolean;
@@ -87,7 +87,12 @@ export class SnarkjsModule implements ProverModule {
       workerInit: { threads: this.manifest.resources.threads, cacheDir: this.cacheDir },
     });
     // Verification is short: one single-threaded worker, so it never waits behind a long proof.
-    this.verifyPool = new WorkerPool({ moduleId: MODULE_ID, size: 1, script, workerInit: { threads: 1, cacheDir: this.cacheDir } });
+    this.verifyPool = new WorkerPool({
+      moduleId: MODULE_ID,
+      size: 1,
+      script,
+      workerInit: { threads: 1, cacheDir: this.cacheDir },
+    });
     try {
       await Promise.all([this.provePool.warm(), this.verifyPool.warm()]);
     } catch (cause) {
@@ -121,16 +126,26 @@ export class SnarkjsModule implements ProverModule {
       zkeyBytes = undefined;
     }
     const profile = this.profiles.get(system);
-    const estimatedMs = (profile && estimateFromProfile(profile, circuit.constraints)) ?? defaultEstimateMs(system, circuit.constraints);
+    const estimatedMs =
+      (profile && estimateFromProfile(profile, circuit.constraints)) ??
+      defaultEstimateMs(system, circuit.constraints);
     const estimatedMemoryBytes = estimateMemoryBytes(system, circuit.constraints, zkeyBytes);
-    const no = (reason: string): PreflightResult => ({ ok: false, estimatedMs, estimatedMemoryBytes, reason });
+    const no = (reason: string): PreflightResult => ({
+      ok: false,
+      estimatedMs,
+      estimatedMemoryBytes,
+      reason,
+    });
     if (!this.manifest.proofSystems.includes(system)) return no(`${system} is not served by ${MODULE_ID}`);
     if (this.manifest.circuits !== undefined && !this.manifest.circuits.includes(circuit.circuitId)) {
       return no(`circuit ${circuit.circuitId} is not in this module's circuit list`);
     }
-    if (circuit.constraints > this.maxConstraints) return no(`${circuit.constraints} constraints exceed the limit of ${this.maxConstraints}`);
+    if (circuit.constraints > this.maxConstraints)
+      return no(`${circuit.constraints} constraints exceed the limit of ${this.maxConstraints}`);
     if (estimatedMemoryBytes > this.manifest.resources.memoryBytes) {
-      return no(`needs ~${estimatedMemoryBytes} bytes, more than the ${this.manifest.resources.memoryBytes} allowed`);
+      return no(
+        `needs ~${estimatedMemoryBytes} bytes, more than the ${this.manifest.resources.memoryBytes} allowed`,
+      );
     }
     return { ok: true, estimatedMs, estimatedMemoryBytes };
   }
@@ -175,7 +190,8 @@ export class SnarkjsModule implements ProverModule {
     );
     try {
       const result = await job.promise;
-      if (result.type !== "proved") throw new UmpError({ code: "INTERNAL", moduleId: MODULE_ID, taskId }, "unexpected worker answer");
+      if (result.type !== "proved")
+        throw new UmpError({ code: "INTERNAL", moduleId: MODULE_ID, taskId }, "unexpected worker answer");
       emit("done", 100);
       return {
         proofSystem: circuit.proofSystem,
@@ -198,13 +214,28 @@ export class SnarkjsModule implements ProverModule {
   async verify(circuit: CircuitArtifacts, proof: SnarkProof, publicSignals: string[]): Promise<boolean> {
     const pool = this.verifyPool;
     if (pool === undefined) {
-      throw new UmpError({ code: "NOT_STARTED", moduleId: MODULE_ID }, "the snarkjs module is not started; call start() first");
+      throw new UmpError(
+        { code: "NOT_STARTED", moduleId: MODULE_ID },
+        "the snarkjs module is not started; call start() first",
+      );
     }
     if (!this.manifest.proofSystems.includes(circuit.proofSystem)) {
-      throw new UmpError({ code: "UNSUPPORTED", moduleId: MODULE_ID }, `${MODULE_ID} does not serve ${circuit.proofSystem}`);
+      throw new UmpError(
+        { code: "UNSUPPORTED", moduleId: MODULE_ID },
+        `${MODULE_ID} does not serve ${circuit.proofSystem}`,
+      );
     }
-    const job = pool.run({ type: "verify", proofSystem: circuit.proofSystem, vkey: circuit.vkey, proof, publicSignals });
-    const timer = setTimeout(() => pool.cancel(job.id, "TIMEOUT", "verification took longer than 60 s"), 60_000);
+    const job = pool.run({
+      type: "verify",
+      proofSystem: circuit.proofSystem,
+      vkey: circuit.vkey,
+      proof,
+      publicSignals,
+    });
+    const timer = setTimeout(
+      () => pool.cancel(job.id, "TIMEOUT", "verification took longer than 60 s"),
+      60_000,
+    );
     try {
       const result = await job.promise;
       return result.type === "verified" && result.valid;

@@ -70,7 +70,10 @@ export class WorkerPool {
     await Promise.all(this.slots.map((_, i) => this.slotAt(i).ready));
   }
 
-  run(request: JobRequest, onProgress?: (p: JobProgress) => void): { id: number; promise: Promise<JobResult> } {
+  run(
+    request: JobRequest,
+    onProgress?: (p: JobProgress) => void,
+  ): { id: number; promise: Promise<JobResult> } {
     if (this.closed) throw this.error("NOT_STARTED", "the snarkjs module is stopped; call start() first");
     const id = this.nextId++;
     const promise = new Promise<JobResult>((resolve, reject) => {
@@ -101,7 +104,8 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(this.error("ABORTED", "the snarkjs module was stopped"));
+    for (const job of this.queue.splice(0))
+      job.reject(this.error("ABORTED", "the snarkjs module was stopped"));
     const workers: Worker[] = [];
     for (let i = 0; i < this.slots.length; i++) {
       const slot = this.slots[i];
@@ -114,7 +118,10 @@ export class WorkerPool {
   }
 
   private error(code: UmpErrorCode, message: string, detail?: string): UmpError {
-    return new UmpError({ code, moduleId: this.init.moduleId, ...(detail !== undefined ? { detail } : {}) }, message);
+    return new UmpError(
+      { code, moduleId: this.init.moduleId, ...(detail !== undefined ? { detail } : {}) },
+      message,
+    );
   }
 
   private slotAt(index: number): Slot {

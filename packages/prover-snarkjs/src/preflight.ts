@@ -27,7 +27,10 @@ export function estimateFromProfile(profile: ModuleProfile, constraints: number)
   if (samples.length === 0) return undefined;
   let best = samples[0]!;
   for (const s of samples) {
-    if (Math.abs(Math.log2(s.constraints / constraints)) < Math.abs(Math.log2(best.constraints / constraints))) best = s;
+    if (
+      Math.abs(Math.log2(s.constraints / constraints)) < Math.abs(Math.log2(best.constraints / constraints))
+    )
+      best = s;
   }
   return Math.ceil((best.ms * nlogn(constraints)) / nlogn(best.constraints));
 }
@@ -37,7 +40,11 @@ export function defaultEstimateMs(system: ProofSystem, constraints: number): num
   return Math.ceil(c.baseMs + (c.msPerMillion * constraints) / 1_000_000);
 }
 
-export function estimateMemoryBytes(system: ProofSystem, constraints: number, zkeyBytes: number | undefined): number {
+export function estimateMemoryBytes(
+  system: ProofSystem,
+  constraints: number,
+  zkeyBytes: number | undefined,
+): number {
   const perConstraint = system === "groth16" ? 2_048 : system === "plonk" ? 8_192 : 16_384;
   return BASE_MEMORY_BYTES + 2 * (zkeyBytes ?? 0) + perConstraint * constraints;
 }

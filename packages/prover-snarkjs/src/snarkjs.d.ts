@@ -8,7 +8,11 @@ declare module "snarkjs" {
   }
   type FileArg = string | { type: "mem"; data?: Uint8Array };
   interface System {
-    prove(zkey: FileArg, wtns: FileArg, logger?: SnarkjsLogger): Promise<{ proof: Record<string, unknown>; publicSignals: string[] }>;
+    prove(
+      zkey: FileArg,
+      wtns: FileArg,
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: Record<string, unknown>; publicSignals: string[] }>;
     verify(vkey: unknown, publicSignals: unknown, proof: unknown, logger?: SnarkjsLogger): Promise<boolean>;
   }
   export const groth16: System;

@@ -112,7 +112,11 @@ async function handle(req: WorkerRequest): Promise<void> {
   } catch (err) {
     const msg = describe(err);
     const name = err instanceof Error ? err.name : "";
-    if (name === "CompileError" || name === "LinkError" || /WebAssembly|magic word|Invalid memory size|Unsupported circom/i.test(msg)) {
+    if (
+      name === "CompileError" ||
+      name === "LinkError" ||
+      /WebAssembly|magic word|Invalid memory size|Unsupported circom/i.test(msg)
+    ) {
       throw new Failure("INVALID_ARTIFACT", `circuit wasm cannot run: ${msg}`);
     }
     throw new Failure("INVALID_INPUT", `the input does not satisfy the circuit: ${msg}`);
@@ -133,11 +137,17 @@ async function handle(req: WorkerRequest): Promise<void> {
   try {
     out = await snarkjs[proofSystem].prove({ type: "mem", data: zkey }, wtns, logger);
   } catch (err) {
-    throw new Failure("INVALID_ARTIFACT", `the proving key does not fit this circuit or is not a ${proofSystem} key: ${describe(err)}`);
+    throw new Failure(
+      "INVALID_ARTIFACT",
+      `the proving key does not fit this circuit or is not a ${proofSystem} key: ${describe(err)}`,
+    );
   }
   const proveMs = Math.round(performance.now() - start);
   if (out === undefined || (out as unknown) === -1 || out.proof === undefined) {
-    throw new Failure("INVALID_ARTIFACT", `snarkjs refused the proving key (not a ${proofSystem} zkey for this circuit)`);
+    throw new Failure(
+      "INVALID_ARTIFACT",
+      `snarkjs refused the proving key (not a ${proofSystem} zkey for this circuit)`,
+    );
   }
 
   if (req.verify) {
@@ -149,7 +159,10 @@ async function handle(req: WorkerRequest): Promise<void> {
       valid = false;
     }
     if (!valid) {
-      throw new Failure("PROOF_INVALID", "the proof does not verify against the verification key (keys of different circuits?)");
+      throw new Failure(
+        "PROOF_INVALID",
+        "the proof does not verify against the verification key (keys of different circuits?)",
+      );
     }
   }
   send({ type: "proved", id, proof: out.proof, publicSignals: out.publicSignals.map(String), proveMs });

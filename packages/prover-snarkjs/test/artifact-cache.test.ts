@@ -50,9 +50,17 @@ describe("ump: ArtifactCache", () => {
     await writeFile(src, bytes);
     assert.deepEqual(Buffer.from(await cache.ensure({ sha256: sha, path: src })), Buffer.from(bytes));
     await rm(src);
-    assert.deepEqual(Buffer.from(await cache.ensure({ sha256: sha, path: src })), Buffer.from(bytes), "served from the cache");
-    await assert.rejects(cache.ensure({ sha256: "11".repeat(32), path: src }), (e) => isZkPoolError(e, "INVALID_ARTIFACT"));
+    assert.deepEqual(
+      Buffer.from(await cache.ensure({ sha256: sha, path: src })),
+      Buffer.from(bytes),
+      "served from the cache",
+    );
+    await assert.rejects(cache.ensure({ sha256: "11".repeat(32), path: src }), (e) =>
+      isZkPoolError(e, "INVALID_ARTIFACT"),
+    );
     await writeFile(src, "other bytes");
-    await assert.rejects(cache.ensure({ sha256: "22".repeat(32), path: src }), (e) => isZkPoolError(e, "INVALID_ARTIFACT"));
+    await assert.rejects(cache.ensure({ sha256: "22".repeat(32), path: src }), (e) =>
+      isZkPoolError(e, "INVALID_ARTIFACT"),
+    );
   });
 });

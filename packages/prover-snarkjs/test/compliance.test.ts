@@ -30,7 +30,12 @@ runModuleComplianceSuite({
     ...(await Promise.all(
       (["plonk", "fflonk"] as const).map(async (s) => {
         const c = await range(s);
-        return { label: `${s}, range-check-32`, circuit: c, validInput: c.sampleInput, invalidInput: rangeInvalid };
+        return {
+          label: `${s}, range-check-32`,
+          circuit: c,
+          validInput: c.sampleInput,
+          invalidInput: rangeInvalid,
+        };
       }),
     )),
   ],

@@ -13,7 +13,10 @@ const TASK = "0x" + "ab".repeat(32);
 
 function rejectsWith(code: string): (e: unknown) => boolean {
   return (e) => {
-    assert.ok(isZkPoolError(e, code), `expected ${code}, got ${String((e as { code?: string }).code)}: ${String(e)}`);
+    assert.ok(
+      isZkPoolError(e, code),
+      `expected ${code}, got ${String((e as { code?: string }).code)}: ${String(e)}`,
+    );
     return true;
   };
 }
@@ -59,7 +62,10 @@ describe("prover-snarkjs: SnarkjsModule", function () {
 
   it("verify() answers false for a malformed proof instead of throwing", async () => {
     const circuit = await loadCircuit("range-check-32", "groth16");
-    assert.equal(await mod.verify(circuit, { pi_a: ["1", "2"], protocol: "groth16" }, circuit.expectedPublicSignals), false);
+    assert.equal(
+      await mod.verify(circuit, { pi_a: ["1", "2"], protocol: "groth16" }, circuit.expectedPublicSignals),
+      false,
+    );
   });
 
   it("an input that does not satisfy the circuit is INVALID_INPUT", async () => {
@@ -68,7 +74,10 @@ describe("prover-snarkjs: SnarkjsModule", function () {
       mod.prove({ taskId: TASK, circuit, input: { value: "5", lower: "1000", upper: "1000000" } }),
       rejectsWith("INVALID_INPUT"),
     );
-    await assert.rejects(mod.prove({ taskId: TASK, circuit, input: { value: "5" } }), rejectsWith("INVALID_INPUT"));
+    await assert.rejects(
+      mod.prove({ taskId: TASK, circuit, input: { value: "5" } }),
+      rejectsWith("INVALID_INPUT"),
+    );
     await assert.rejects(
       mod.prove({ taskId: TASK, circuit, input: { ...circuit.sampleInput, extra: "1" } }),
       rejectsWith("INVALID_INPUT"),
@@ -85,10 +94,17 @@ describe("prover-snarkjs: SnarkjsModule", function () {
     await fresh.start();
     try {
       await assert.rejects(
-        fresh.prove({ taskId: TASK, circuit: { ...circuit, zkey: { sha256: circuit.zkey.sha256, path: bad } }, input: circuit.sampleInput }),
+        fresh.prove({
+          taskId: TASK,
+          circuit: { ...circuit, zkey: { sha256: circuit.zkey.sha256, path: bad } },
+          input: circuit.sampleInput,
+        }),
         rejectsWith("INVALID_ARTIFACT"),
       );
-      assert.equal(await new ArtifactCache({ dir: join(dir, "cache-tamper") }).has(circuit.zkey.sha256), false);
+      assert.equal(
+        await new ArtifactCache({ dir: join(dir, "cache-tamper") }).has(circuit.zkey.sha256),
+        false,
+      );
     } finally {
       await fresh.stop();
     }
@@ -103,7 +119,10 @@ describe("prover-snarkjs: SnarkjsModule", function () {
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
     await writeFile(cached, bytes);
     // The ref's own path still points at the good committed file, but the cache copy is used and checked.
-    await assert.rejects(mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput }), rejectsWith("INVALID_ARTIFACT"));
+    await assert.rejects(
+      mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput }),
+      rejectsWith("INVALID_ARTIFACT"),
+    );
     assert.equal(await cache.has(circuit.zkey.sha256), false, "the corrupt copy is evicted");
     const again = await mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput });
     assert.deepEqual(again.publicSignals, circuit.expectedPublicSignals);
@@ -119,13 +138,19 @@ describe("prover-snarkjs: SnarkjsModule", function () {
     });
     // and a vkey of another circuit makes the self-check fail
     const wrongVkey: CatalogCircuit = { ...range, vkey: chain.vkey };
-    await assert.rejects(mod.prove({ taskId: TASK, circuit: wrongVkey, input: range.sampleInput }), rejectsWith("PROOF_INVALID"));
+    await assert.rejects(
+      mod.prove({ taskId: TASK, circuit: wrongVkey, input: range.sampleInput }),
+      rejectsWith("PROOF_INVALID"),
+    );
   });
 
   it("reports progress: queued, witness, prove, verify, done, percent never going back", async () => {
     const circuit = await loadCircuit("hash-chain-10", "groth16");
     const events: ProgressEvent[] = [];
-    await mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput }, { onProgress: (e) => events.push(e) });
+    await mod.prove(
+      { taskId: TASK, circuit, input: circuit.sampleInput },
+      { onProgress: (e) => events.push(e) },
+    );
     const stages = [...new Set(events.map((e) => e.stage))];
     assert.deepEqual(stages, ["queued", "witness", "prove", "verify", "done"]);
     assert.ok(events.filter((e) => e.stage === "prove").length > 3, "several prove steps");
@@ -163,7 +188,10 @@ describe("prover-snarkjs: SnarkjsModule", function () {
     const circuit = await loadCircuit("range-check-32", "groth16");
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput }, { signal: ac.signal }), rejectsWith("ABORTED"));
+    await assert.rejects(
+      mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput }, { signal: ac.signal }),
+      rejectsWith("ABORTED"),
+    );
   });
 
   it("a queued job can be aborted before it reaches a worker", async () => {
@@ -171,7 +199,10 @@ describe("prover-snarkjs: SnarkjsModule", function () {
     const first = mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput });
     const ac = new AbortController();
     const stages: string[] = [];
-    const second = mod.prove({ taskId: TASK, circuit, input: circuit.sampleInput }, { signal: ac.signal, onProgress: (e) => stages.push(e.stage) });
+    const second = mod.prove(
+      { taskId: TASK, circuit, input: circuit.sampleInput },
+      { signal: ac.signal, onProgress: (e) => stages.push(e.stage) },
+    );
     ac.abort();
     await assert.rejects(second, rejectsWith("ABORTED"));
     assert.deepEqual(stages, ["queued"]);
@@ -183,7 +214,10 @@ describe("prover-snarkjs: SnarkjsModule", function () {
     await slow.start();
     try {
       const circuit = await loadCircuit("merkle-10", "groth16");
-      await assert.rejects(slow.prove({ taskId: TASK, circuit, input: circuit.sampleInput }), rejectsWith("TIMEOUT"));
+      await assert.rejects(
+        slow.prove({ taskId: TASK, circuit, input: circuit.sampleInput }),
+        rejectsWith("TIMEOUT"),
+      );
     } finally {
       await slow.stop();
     }
@@ -203,22 +237,35 @@ describe("prover-snarkjs: SnarkjsModule", function () {
   it("NOT_STARTED before start() and after stop(); UNSUPPORTED for a proof system it does not serve", async () => {
     const m = new SnarkjsModule({ cacheDir: join(dir, "cache"), proofSystems: ["groth16"] });
     const circuit = await loadCircuit("range-check-32", "groth16");
-    await assert.rejects(m.prove({ taskId: TASK, circuit, input: circuit.sampleInput }), rejectsWith("NOT_STARTED"));
+    await assert.rejects(
+      m.prove({ taskId: TASK, circuit, input: circuit.sampleInput }),
+      rejectsWith("NOT_STARTED"),
+    );
     assert.equal((await m.health()).healthy, false);
     await m.start();
     await assert.rejects(
-      m.prove({ taskId: TASK, circuit: await loadCircuit("range-check-32", "plonk"), input: circuit.sampleInput }),
+      m.prove({
+        taskId: TASK,
+        circuit: await loadCircuit("range-check-32", "plonk"),
+        input: circuit.sampleInput,
+      }),
       rejectsWith("UNSUPPORTED"),
     );
     await m.stop();
-    await assert.rejects(m.prove({ taskId: TASK, circuit, input: circuit.sampleInput }), rejectsWith("NOT_STARTED"));
+    await assert.rejects(
+      m.prove({ taskId: TASK, circuit, input: circuit.sampleInput }),
+      rejectsWith("NOT_STARTED"),
+    );
   });
 
   it("stop() rejects a running proof", async () => {
     const m = new SnarkjsModule({ cacheDir: join(dir, "cache"), threads: 1 });
     await m.start();
     const circuit = await loadCircuit("merkle-10", "groth16");
-    const rejected = assert.rejects(m.prove({ taskId: TASK, circuit, input: circuit.sampleInput }), rejectsWith("ABORTED"));
+    const rejected = assert.rejects(
+      m.prove({ taskId: TASK, circuit, input: circuit.sampleInput }),
+      rejectsWith("ABORTED"),
+    );
     await m.stop();
     await rejected;
   });
@@ -227,7 +274,11 @@ describe("prover-snarkjs: SnarkjsModule", function () {
     const circuit = await loadCircuit("range-check-32", "groth16");
     const moved = join(dir, "moved.zkey");
     await copyFile(circuit.zkey.path, moved);
-    const r = await mod.prove({ taskId: TASK, circuit: { ...circuit, zkey: { ...circuit.zkey, path: moved } }, input: circuit.sampleInput });
+    const r = await mod.prove({
+      taskId: TASK,
+      circuit: { ...circuit, zkey: { ...circuit.zkey, path: moved } },
+      input: circuit.sampleInput,
+    });
     assert.equal(await mod.verify(circuit, r.proof, r.publicSignals), true);
   });
 });

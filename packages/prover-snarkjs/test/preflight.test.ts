@@ -33,7 +33,13 @@ describe("prover-snarkjs: preflight", () => {
       measuredAt: 0,
     });
     assert.equal((await m.preflight(c)).estimatedMs, 1234);
-    const profile = { moduleId: "snarkjs-wasm", moduleVersion: "0.1.0", proofSystem: "groth16" as const, samples: [{ constraints: 1000, ms: 100, memoryBytes: 1 }], measuredAt: 0 };
+    const profile = {
+      moduleId: "snarkjs-wasm",
+      moduleVersion: "0.1.0",
+      proofSystem: "groth16" as const,
+      samples: [{ constraints: 1000, ms: 100, memoryBytes: 1 }],
+      measuredAt: 0,
+    };
     const doubled = estimateFromProfile(profile, 2000)!;
     assert.ok(doubled > 200 && doubled < 230, String(doubled)); // n log n
     // a profile of another module is ignored

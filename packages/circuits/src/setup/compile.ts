@@ -69,22 +69,30 @@ export async function compileCircuit(
   const cli = join(packageDir("circom2"), "cli.js");
   await progress.step(`${def.name}: circom2 compile`, async () => {
     try {
-      await run(process.execPath, [
-        cli,
-        relative(cwd, join(dir, "main.circom")),
-        "--r1cs",
-        "--wasm",
-        "--O2",
-        "-l",
-        relative(cwd, circomlibParent),
-        "-l",
-        relative(cwd, CIRCOM_DIR),
-        "-o",
-        relative(cwd, dir),
-      ], cwd);
+      await run(
+        process.execPath,
+        [
+          cli,
+          relative(cwd, join(dir, "main.circom")),
+          "--r1cs",
+          "--wasm",
+          "--O2",
+          "-l",
+          relative(cwd, circomlibParent),
+          "-l",
+          relative(cwd, CIRCOM_DIR),
+          "-o",
+          relative(cwd, dir),
+        ],
+        cwd,
+      );
     } catch (cause) {
       throw new CircuitsError(
-        { code: "COMPILE_FAILED", circuit: def.name, detail: String((cause as Error).message).slice(0, 2000) },
+        {
+          code: "COMPILE_FAILED",
+          circuit: def.name,
+          detail: String((cause as Error).message).slice(0, 2000),
+        },
         `circom2 failed to compile ${def.name}: ${String((cause as Error).message).slice(0, 400)}`,
         { cause },
       );

@@ -102,19 +102,28 @@ async function makeZkey(
   let ret: unknown;
   try {
     if (system === "groth16") {
-      ret = await progress.step(`${label}: groth16 zkey`, (l) => snarkjs.zKey.newZKey(r1cs, ptau, `${tmp}0`, l));
+      ret = await progress.step(`${label}: groth16 zkey`, (l) =>
+        snarkjs.zKey.newZKey(r1cs, ptau, `${tmp}0`, l),
+      );
       if (ret !== -1) {
         await progress.step(`${label}: groth16 dev beacon contribution`, (l) =>
           snarkjs.zKey.beacon(`${tmp}0`, tmp, "zkpool dev beacon (INSECURE)", GROTH16_BEACON, 10, l),
         );
       }
     } else {
-      ret = await progress.step(`${label}: ${system} setup`, (l) => snarkjs[system].setup(r1cs, ptau, tmp, l));
+      ret = await progress.step(`${label}: ${system} setup`, (l) =>
+        snarkjs[system].setup(r1cs, ptau, tmp, l),
+      );
     }
   } catch (cause) {
     await rm(tmp, { force: true });
     if (isTooSmall(cause)) ret = -1;
-    else throw new CircuitsError({ code: "SETUP_FAILED", detail: String(cause) }, `${label}: snarkjs setup failed: ${String(cause)}`, { cause });
+    else
+      throw new CircuitsError(
+        { code: "SETUP_FAILED", detail: String(cause) },
+        `${label}: snarkjs setup failed: ${String(cause)}`,
+        { cause },
+      );
   } finally {
     await rm(`${tmp}0`, { force: true });
   }
@@ -148,7 +157,10 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
   const defs: CircuitDefinition[] = (options.circuits ?? CIRCUITS.map((c) => c.name)).map((name) => {
     const def = findDefinition(name);
     if (def === undefined) {
-      throw new CircuitsError({ code: "UNKNOWN_CIRCUIT", circuit: name }, `unknown circuit "${name}"; known: ${CIRCUITS.map((c) => c.name).join(", ")}`);
+      throw new CircuitsError(
+        { code: "UNKNOWN_CIRCUIT", circuit: name },
+        `unknown circuit "${name}"; known: ${CIRCUITS.map((c) => c.name).join(", ")}`,
+      );
     }
     return def;
   });
@@ -170,7 +182,12 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
     const dir = join(outRoot, def.name);
     await mkdir(dir, { recursive: true });
     let meta = await readMeta(outRoot, def.name);
-    if (meta === undefined || meta.compileKey !== compiled.compileKey || options.force === true || !(await entryIntact(dir, meta.wasm))) {
+    if (
+      meta === undefined ||
+      meta.compileKey !== compiled.compileKey ||
+      options.force === true ||
+      !(await entryIntact(dir, meta.wasm))
+    ) {
       const wasmFile = `${def.name}.wasm`;
       await copyFile(compiled.wasmPath, join(dir, wasmFile));
       meta = {
@@ -193,17 +210,38 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
       let auto = false;
       if (ptau === undefined) {
         auto = true;
-        if (options.power === undefined && log2ceil(compiled.constraints + compiled.nPublic + 1) <= DEV_PTAU.power) {
+        if (
+          options.power === undefined &&
+          log2ceil(compiled.constraints + compiled.nPublic + 1) <= DEV_PTAU.power
+        ) {
           ptau = DEV_PTAU.path;
-          if (!warnedDev) warnInsecurePtau(progress, `no --ptau given: using the committed DEV powers of tau ${DEV_PTAU.path}`);
+          if (!warnedDev)
+            warnInsecurePtau(
+              progress,
+              `no --ptau given: using the committed DEV powers of tau ${DEV_PTAU.path}`,
+            );
           warnedDev = true;
         } else {
-          ptau = await makeLocalPtau(options.power ?? estimatedPower(compiled, system), join(cacheDir, "ptau"), progress);
+          ptau = await makeLocalPtau(
+            options.power ?? estimatedPower(compiled, system),
+            join(cacheDir, "ptau"),
+            progress,
+          );
         }
       }
       const snarkjsVersion = packageVersion("snarkjs");
       const keyOf = async (p: string): Promise<string> =>
-        createHash("sha256").update(JSON.stringify({ system, compileKey: compiled.compileKey, ptau: await ptauSha(p), snarkjsVersion, beacon: GROTH16_BEACON })).digest("hex");
+        createHash("sha256")
+          .update(
+            JSON.stringify({
+              system,
+              compileKey: compiled.compileKey,
+              ptau: await ptauSha(p),
+              snarkjsVersion,
+              beacon: GROTH16_BEACON,
+            }),
+          )
+          .digest("hex");
       let setupKey = await keyOf(ptau);
       const old = meta.systems[system];
       if (
@@ -215,14 +253,30 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
         (await entryIntact(dir, old.verifier))
       ) {
         progress.line(`= ${label}: up to date (${old.circuitId})`);
-        results.push({ circuit: def.name, proofSystem: system, status: "up-to-date", circuitId: old.circuitId, constraints: meta.constraints });
+        results.push({
+          circuit: def.name,
+          proofSystem: system,
+          status: "up-to-date",
+          circuitId: old.circuitId,
+          constraints: meta.constraints,
+        });
         continue;
       }
       if (auto && ptau === DEV_PTAU.path && old !== undefined && options.force !== true) {
         // An earlier build with a bigger local ptau is still valid for an auto run: keep it when intact.
-        if ((await entryIntact(dir, old.zkey)) && (await entryIntact(dir, old.vkey)) && (await entryIntact(dir, old.verifier))) {
+        if (
+          (await entryIntact(dir, old.zkey)) &&
+          (await entryIntact(dir, old.vkey)) &&
+          (await entryIntact(dir, old.verifier))
+        ) {
           progress.line(`= ${label}: up to date (${old.circuitId}, built from another powers of tau)`);
-          results.push({ circuit: def.name, proofSystem: system, status: "up-to-date", circuitId: old.circuitId, constraints: meta.constraints });
+          results.push({
+            circuit: def.name,
+            proofSystem: system,
+            status: "up-to-date",
+            circuitId: old.circuitId,
+            constraints: meta.constraints,
+          });
           continue;
         }
       }
@@ -231,17 +285,31 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
       try {
         await makeZkey(system, compiled.r1csPath, ptau, join(dir, zkeyFile), label, progress);
       } catch (err) {
-        if (!(auto && ptau === DEV_PTAU.path && err instanceof CircuitsError && err.code === "PTAU_TOO_SMALL")) throw err;
+        if (!(
+          auto &&
+          ptau === DEV_PTAU.path &&
+          err instanceof CircuitsError &&
+          err.code === "PTAU_TOO_SMALL"
+        ))
+          throw err;
         progress.line(`  ${label}: the committed 2^${DEV_PTAU.power} dev powers of tau is too small`);
-        ptau = await makeLocalPtau(Math.max(DEV_PTAU.power + 1, estimatedPower(compiled, system)), join(cacheDir, "ptau"), progress);
+        ptau = await makeLocalPtau(
+          Math.max(DEV_PTAU.power + 1, estimatedPower(compiled, system)),
+          join(cacheDir, "ptau"),
+          progress,
+        );
         setupKey = await keyOf(ptau);
         await makeZkey(system, compiled.r1csPath, ptau, join(dir, zkeyFile), label, progress);
       }
       const vkeyFile = `${system}.vkey.json`;
       const verifierFile = `${system}_verifier.sol`;
-      const vkey = await progress.step(`${label}: export verification key`, (l) => snarkjs.zKey.exportVerificationKey(join(dir, zkeyFile), l));
+      const vkey = await progress.step(`${label}: export verification key`, (l) =>
+        snarkjs.zKey.exportVerificationKey(join(dir, zkeyFile), l),
+      );
       await writeFile(join(dir, vkeyFile), JSON.stringify(vkey, null, 1) + "\n");
-      const sol = await progress.step(`${label}: export Solidity verifier`, (l) => snarkjs.zKey.exportSolidityVerifier(join(dir, zkeyFile), tpl, l));
+      const sol = await progress.step(`${label}: export Solidity verifier`, (l) =>
+        snarkjs.zKey.exportSolidityVerifier(join(dir, zkeyFile), tpl, l),
+      );
       await writeFile(join(dir, verifierFile), sol);
 
       // Self-check: the sample input proves and verifies; record its public signals.
@@ -250,10 +318,19 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
       );
       const ok = await snarkjs[system].verify(vkey, publicSignals, proof);
       if (!ok) {
-        throw new CircuitsError({ code: "SETUP_FAILED", circuit: def.name, proofSystem: system }, `${label}: the sample proof does not verify; the setup is broken`);
+        throw new CircuitsError(
+          { code: "SETUP_FAILED", circuit: def.name, proofSystem: system },
+          `${label}: the sample proof does not verify; the setup is broken`,
+        );
       }
-      if (meta.expectedPublicSignals.length > 0 && JSON.stringify(meta.expectedPublicSignals) !== JSON.stringify(publicSignals)) {
-        throw new CircuitsError({ code: "SETUP_FAILED", circuit: def.name, proofSystem: system }, `${label}: public signals differ between proof systems`);
+      if (
+        meta.expectedPublicSignals.length > 0 &&
+        JSON.stringify(meta.expectedPublicSignals) !== JSON.stringify(publicSignals)
+      ) {
+        throw new CircuitsError(
+          { code: "SETUP_FAILED", circuit: def.name, proofSystem: system },
+          `${label}: public signals differ between proof systems`,
+        );
       }
       meta.expectedPublicSignals = publicSignals;
       const zkey = await fileEntry(dir, zkeyFile);
@@ -268,7 +345,13 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
       };
       await writeMeta(outRoot, meta);
       progress.line(`  ${label}: circuitId ${meta.systems[system].circuitId}`);
-      results.push({ circuit: def.name, proofSystem: system, status: "built", circuitId: meta.systems[system].circuitId, constraints: meta.constraints });
+      results.push({
+        circuit: def.name,
+        proofSystem: system,
+        status: "built",
+        circuitId: meta.systems[system].circuitId,
+        constraints: meta.constraints,
+      });
     }
   }
   return results;

@@ -16,7 +16,10 @@ export class Progress {
   private readonly quiet: boolean;
 
   constructor(options: { sink?: ProgressSink; quiet?: boolean } = {}) {
-    this.sink = options.sink ?? { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true };
+    this.sink = options.sink ?? {
+      write: (t) => process.stderr.write(t),
+      isTTY: process.stderr.isTTY === true,
+    };
     this.quiet = options.quiet ?? false;
   }
 
@@ -42,7 +45,9 @@ export class Progress {
     const draw = (): void => {
       if (this.quiet || !this.sink.isTTY) return;
       const msg = last.length > 60 ? last.slice(0, 57) + "..." : last;
-      this.sink.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label} ${secs()}${msg ? "  " + msg : ""}`);
+      this.sink.write(
+        `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label} ${secs()}${msg ? "  " + msg : ""}`,
+      );
     };
     const logger: SnarkjsLogger = {
       debug: (m) => {

@@ -35,14 +35,25 @@ export async function makeLocalPtau(power: number, dir: string, progress: Progre
   await mkdir(dir, { recursive: true });
   const tmp = (i: number): string => join(dir, `pot${power}_local_dev.${i}.tmp`);
   const curve = await buildBn128();
-  await progress.step(`ptau 2^${power}: new accumulator`, (l) => snarkjs.powersOfTau.newAccumulator(curve, power, tmp(0), l));
+  await progress.step(`ptau 2^${power}: new accumulator`, (l) =>
+    snarkjs.powersOfTau.newAccumulator(curve, power, tmp(0), l),
+  );
   await progress.step(`ptau 2^${power}: contribute`, (l) =>
     snarkjs.powersOfTau.contribute(tmp(0), tmp(1), "zkpool local dev", randomBytes(32).toString("hex"), l),
   );
   await progress.step(`ptau 2^${power}: beacon`, (l) =>
-    snarkjs.powersOfTau.beacon(tmp(1), tmp(2), "zkpool local dev beacon", randomBytes(32).toString("hex"), 10, l),
+    snarkjs.powersOfTau.beacon(
+      tmp(1),
+      tmp(2),
+      "zkpool local dev beacon",
+      randomBytes(32).toString("hex"),
+      10,
+      l,
+    ),
   );
-  await progress.step(`ptau 2^${power}: prepare phase 2`, (l) => snarkjs.powersOfTau.preparePhase2(tmp(2), tmp(3), l));
+  await progress.step(`ptau 2^${power}: prepare phase 2`, (l) =>
+    snarkjs.powersOfTau.preparePhase2(tmp(2), tmp(3), l),
+  );
   await rename(tmp(3), out);
   await Promise.all([0, 1, 2].map((i) => rm(tmp(i), { force: true })));
   return out;
