@@ -1,0 +1,647 @@
+/**
+ * The auction service: sealed-bid bidding (prover role), the lottery and agreement (attester role),
+ * proving, completion, default and reassignment, composed on top of a started PoolNode.
+ *
+ * It holds no state that matters only in memory: every decision is re-derived on each tick from the
+ * validated messages in the node's repositories plus this service's own records (salts, own votes, task
+ * status) in the node's database, so a restarted node resumes every open task where it left off.
+ */
+import { EventEmitter } from "node:events";
+import {
+  addressOf,
+  bidCommitment,
+  circuitId,
+  decodeBidCommit,
+  decodeBidReveal,
+  decodeCertificate,
+  decodeProofSubmission,
+  decodeTask,
+  decodeVote,
+  encodeBidCommit,
+  encodeBidReveal,
+  encodeCertificate,
+  encodeGroth16Proof,
+  encodeOperatorRecord,
+  encodeProofSubmission,
+  encodeVote,
+  finalDeadline,
+  fromHex,
+  groth16ProofFromWords,
+  decodeProofWords,
+  MAX_CLOCK_SKEW,
+  randomSalt,
+  roundDeadline,
+  sameBody,
+  signBidCommit,
+  signBidReveal,
+  signOperatorRecord,
+  signProofSubmission,
+  signVote,
+  assembleCertificate,
+  attesterSet,
+  hasQuorum,
+  type Certificate,
+  type Hex,
+  type ProofSubmission,
+  type SnarkjsGroth16Proof,
+  type Task,
+  type Vote,
+  type VoteBody,
+  type AttesterSet,
+  type Eip712Key,
+} from "@zkpool/protocol";
+import type { CircuitArtifacts, ProofSystem as UmpProofSystem, Reservation } from "@zkpool/ump";
+import type { AcceptedMessage } from "../gossip/interface.js";
+import type { Logger } from "../logger.js";
+import { peerIdHex } from "../membership/service.js";
+import { bidKey } from "../messages/bids.js";
+import { certificateKey } from "../messages/certificates.js";
+import type { PoolNode } from "../node.js";
+import { systemNow } from "../options.js";
+import { CostPlusPricing, type PricingStrategy } from "../pricing/strategy.js";
+import { applyOutcome, type ProverRating, type RatingOutcome } from "../ratings/book.js";
+import { UNLIMITED_BALANCE, type BalanceSource } from "./balance.js";
+import { assigneeFor, drawOrder } from "./draw.js";
+import { AuctionError, AuctionErrorCode } from "./errors.js";
+import type { AuctionEvents, AuctionProver, AuctionServiceInit, EquivocationEvidence, NonRevealEvidence, ProofChecker, TaskView } from "./interface.js";
+import { AuctionStore, type StoredTaskState } from "./store.js";
+
+const UMP_SYSTEM: Record<number, UmpProofSystem> = { 1: "groth16", 2: "plonk", 3: "fflonk" };
+const lc = (h: string): string => h.toLowerCase();
+const hex0 = (h: string): string => lc(h).replace(/^0x/, "");
+
+interface RoundCerts {
+  assignment?: Certificate;
+  completion?: Certificate;
+  default?: Certificate;
+}
+
+/** Circuit artifacts of a task, addressed in the node's content store. */
+export function taskCircuit(task: Task, pathOf: (sha256: string) => string, constraints: number): CircuitArtifacts {
+  const system = UMP_SYSTEM[task.proofSystem];
+  if (system === undefined) {
+    throw new AuctionError({ code: AuctionErrorCode.UNSUPPORTED_PROOF_SYSTEM, proofSystem: task.proofSystem }, `proof system ${task.proofSystem} is unknown`);
+  }
+  const ref = (h: Hex): { sha256: string; path: string } => ({ sha256: hex0(h), path: pathOf(hex0(h)) });
+  return {
+    circuitId: circuitId(task.proofSystem, task.wasmSha256, task.zkeySha256, task.vkeySha256),
+    proofSystem: system,
+    wasm: ref(task.wasmSha256),
+    zkey: ref(task.zkeySha256),
+    vkey: ref(task.vkeySha256),
+    constraints,
+  };
+}
+
+export class AuctionService extends EventEmitter<AuctionEvents> {
+  readonly node: PoolNode;
+  readonly store: AuctionStore;
+  /** Lowercase operator address of this node. */
+  readonly address: Hex;
+  private readonly operator: Eip712Key;
+  private readonly ump: AuctionProver | undefined;
+  private readonly verifier: ProofChecker | undefined;
+  private readonly pricing: PricingStrategy;
+  private readonly balances: BalanceSource;
+  private readonly log: Logger;
+  private readonly tickMs: number;
+  private readonly active = new Set<Hex>();
+  private readonly busy = new Map<Hex, Promise<void>>();
+  private readonly again = new Set<Hex>();
+  private readonly reservations = new Map<Hex, Reservation>();
+  private readonly proving = new Set<string>();
+  private readonly verified = new Map<string, boolean>();
+  private readonly fetching = new Map<string, Promise<void>>();
+  private readonly tried = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly onAccepted = (m: AcceptedMessage): void => this.handleAccepted(m);
+
+  constructor(private readonly init: AuctionServiceInit) {
+    super();
+    this.node = init.node;
+    this.operator = init.operator;
+    this.address = addressOf(init.operator);
+    this.ump = init.ump;
+    const umpVerifier = init.ump as Partial<ProofChecker> | undefined;
+    this.verifier = init.verifier ?? (typeof umpVerifier?.verify === "function" ? (umpVerifier as ProofChecker) : undefined);
+    this.pricing = init.pricing ?? new CostPlusPricing();
+    this.balances = init.balances ?? UNLIMITED_BALANCE;
+    this.log = init.node.log.child({ mod: "auction" });
+    this.tickMs = init.tickMs ?? 250;
+    this.store = new AuctionStore(init.node.db);
+  }
+
+  private now(): bigint {
+    return (this.node.opts.now ?? systemNow)();
+  }
+
+  /** Announce the operator record, sync, then resume every open task and follow new ones. */
+  async start(): Promise<void> {
+    if (this.running) throw new AuctionError({ code: AuctionErrorCode.ALREADY_STARTED }, "Auction service already started");
+    this.running = true;
+    this.node.gossip.on("accepted", this.onAccepted);
+    if (this.init.announce ?? true) await this.announce();
+    if (this.init.syncOnStart ?? true) {
+      try {
+        await this.node.sync.syncOpenTasks();
+      } catch (err) {
+        this.log.debug("auction start: sync skipped", { reason: String(err) });
+      }
+    }
+    for (const id of await this.node.repos.openTaskIds(this.now())) this.active.add(id as Hex);
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.tick();
+  }
+
+  /** Stop acting (pending work finishes); releases UMP reservations. Does not stop the node or the UMP. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.node.gossip.off("accepted", this.onAccepted);
+    await Promise.allSettled([...this.busy.values()]);
+    for (const r of this.reservations.values()) r.release();
+    this.reservations.clear();
+  }
+
+  /** Publish (validate, store, gossip, DHT) this node's signed operator record. */
+  async announce(seq = this.now()): Promise<void> {
+    const rec = signOperatorRecord(
+      {
+        operator: this.address,
+        peerId: peerIdHex(this.node.peerId.toString()),
+        proofSystems: [1],
+        moduleIds: this.ump === undefined ? [] : [...new Set(this.ump.modules().map((m) => m.manifest.id))].sort(),
+        capacity: this.init.capacity ?? 1,
+        softwareVersion: "0.1.0",
+        seq,
+        issuedAt: this.now(),
+      },
+      this.operator,
+      this.node.opts.domain,
+    );
+    try {
+      await this.node.membership.publish(encodeOperatorRecord(rec));
+    } catch (err) {
+      // Stored locally even when no peer was there to receive it; sync carries it later.
+      this.log.debug("operator record not gossiped", { reason: String(err) });
+    }
+  }
+
+  private handleAccepted(m: AcceptedMessage): void {
+    const msg = m.message as { taskId?: Hex; id?: Hex; kind?: string; commit?: { taskId: Hex }; reveal?: { taskId: Hex } };
+    let id: Hex | undefined;
+    if (m.topic === "tasks") id = (m.message as { id: Hex }).id;
+    else if (m.topic === "bids") id = msg.commit?.taskId ?? msg.reveal?.taskId;
+    else if (m.topic === "votes" || m.topic === "certificates" || m.topic === "proofs") id = msg.taskId;
+    if (id === undefined) return;
+    id = lc(id) as Hex;
+    this.active.add(id);
+    if (m.topic === "certificates") this.emit("certificate", m.message as Certificate);
+    this.schedule(id);
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    for (const id of this.active) this.schedule(id);
+  }
+
+  /** Run step(id), at most one at a time per task; a request while busy runs once more afterwards. */
+  private schedule(id: Hex): void {
+    if (!this.running) return;
+    if (this.busy.has(id)) {
+      this.again.add(id);
+      return;
+    }
+    const p = this.step(id)
+      .catch((err: unknown) => this.log.warn("auction step failed", { taskId: id, err: String(err) }))
+      .finally(() => {
+        this.busy.delete(id);
+        if (this.again.delete(id)) this.schedule(id);
+      });
+    this.busy.set(id, p);
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  private async loadTask(id: Hex): Promise<Task | undefined> {
+    const b = await this.node.repos.tasks.get([id]);
+    return b === undefined ? undefined : decodeTask(b);
+  }
+
+  private async stakes(task: Task): Promise<{ table: ReadonlyMap<string, bigint>; set: AttesterSet }> {
+    const table = await this.node.opts.stake.stakeTable(task.stakeSnapshot);
+    return { table, set: attesterSet([...table].map(([a, s]) => [lc(a), s] as const)) };
+  }
+
+  private async certs(id: Hex, round: number): Promise<RoundCerts> {
+    const out: RoundCerts = {};
+    for (const e of await this.node.repos.certificates.entries([id, String(round)])) {
+      const c = decodeCertificate(e.value);
+      out[c.kind] = c;
+    }
+    return out;
+  }
+
+  private async reveals(id: Hex): Promise<ReturnType<typeof decodeBidReveal>[]> {
+    return (await this.node.repos.bids.values([id, "r"])).map((b) => decodeBidReveal(b));
+  }
+
+  private async proofOf(id: Hex, round: number): Promise<ProofSubmission | undefined> {
+    const b = await this.node.repos.proofs.get([id, String(round)]);
+    return b === undefined ? undefined : decodeProofSubmission(b);
+  }
+
+  private async ensureContent(hashes: Hex[]): Promise<void> {
+    await Promise.all(
+      hashes.map((h) => {
+        const key = hex0(h);
+        let p = this.fetching.get(key);
+        if (p === undefined) {
+          p = this.node.transfer.fetch(key).then(
+            () => undefined,
+            (err: unknown) => {
+              this.fetching.delete(key);
+              throw err;
+            },
+          );
+          this.fetching.set(key, p);
+        }
+        return p;
+      }),
+    );
+  }
+
+  private async circuitOf(task: Task): Promise<CircuitArtifacts> {
+    const store = this.node.transfer.store;
+    const zkeyBytes = (await store.size(hex0(task.zkeySha256))) ?? 0;
+    // The task does not carry the constraint count: estimate it from the zkey size (~650 bytes per
+    // constraint for Groth16 zkeys made by snarkjs); preflight only needs the order of magnitude.
+    return taskCircuit(task, (h) => store.path(h), Math.max(1, Math.floor(zkeyBytes / 650)));
+  }
+
+  // ------------------------------------------------------------------ the state machine
+
+  private async step(id: Hex): Promise<void> {
+    const task = await this.loadTask(id);
+    if (task === undefined) return;
+    let state = await this.store.taskState(id);
+    if (state === undefined) {
+      const balance = await this.balances.availableBalance(task.requester);
+      state = { status: balance !== undefined && balance < task.maxReward ? "unfunded" : "open", rated: false };
+      await this.store.putTaskState(id, state);
+      if (state.status === "unfunded") this.log.info("task ignored: requester balance below maxReward", { taskId: id });
+    }
+    if (state.status !== "open") {
+      this.active.delete(id);
+      this.releaseReservation(id);
+      return;
+    }
+    const now = this.now();
+    const { table, set } = await this.stakes(task);
+    const myStake = set.stakes.get(this.address) ?? 0n;
+    if (this.ump !== undefined && myStake > 0n) await this.bidStep(id, task, now);
+    if (now <= task.revealDeadline + MAX_CLOCK_SKEW) return;
+
+    const defaulted = new Set<string>();
+    for (let r = 0; r < task.maxRounds; r++) {
+      const certs = await this.certs(id, r);
+      if (certs.completion !== undefined) return this.finish(id, task, { status: "completed", round: r, rated: false });
+      if (certs.assignment === undefined) {
+        if (r > 0 && now <= roundDeadline(task, r - 1) + MAX_CLOCK_SKEW) return; // previous round still open
+        const roundOver = now > roundDeadline(task, r) + MAX_CLOCK_SKEW;
+        if (!roundOver) {
+          const order = drawOrder(id, task, await this.reveals(id), table);
+          const pick = assigneeFor(order, defaulted);
+          if (pick === undefined) {
+            if (r === 0 && order.length === 0) return this.finish(id, task, { status: "failed", round: 0, reason: "NO_BIDS", rated: false });
+            if (r > 0) return this.finish(id, task, { status: "failed", round: r - 1, reason: "NO_BACKUP", rated: false });
+            return;
+          }
+          if (myStake > 0n) await this.vote({ kind: "assignment", taskId: id, round: r, prover: pick.prover as Hex, price: pick.price });
+          await this.tryAssemble(id, task, r, "a", set);
+          return;
+        }
+        continue; // void round: the next round re-draws
+      }
+      const a = certs.assignment;
+      this.afterAssignment(id, a);
+      if (lc(a.prover) === this.address && this.ump !== undefined) this.startProving(id, task, r, now);
+      if (certs.default !== undefined) {
+        defaulted.add(lc(certs.default.prover));
+        continue;
+      }
+      if (myStake > 0n) await this.outcomeStep(id, task, r, a, now);
+      await this.tryAssemble(id, task, r, "cd", set);
+      const after = await this.certs(id, r);
+      if (after.completion !== undefined) return this.finish(id, task, { status: "completed", round: r, rated: false });
+      if (after.default === undefined) return;
+      defaulted.add(lc(after.default.prover));
+    }
+    // Every round is over (defaulted or void).
+    if (now > finalDeadline(task) + MAX_CLOCK_SKEW || defaulted.size >= task.maxRounds) {
+      await this.finish(id, task, { status: "failed", round: task.maxRounds - 1, reason: defaulted.size > 0 ? "ALL_ROUNDS_DEFAULTED" : "NO_CERTIFICATE", rated: false });
+    }
+  }
+
+  /** Prover role: commit before the bid deadline (salt persisted first), reveal inside the reveal window. */
+  private async bidStep(id: Hex, task: Task, now: bigint): Promise<void> {
+    const ump = this.ump as AuctionProver;
+    let bid = await this.store.bid(id);
+    if (bid === undefined) {
+      if (now > task.bidDeadline - MAX_CLOCK_SKEW) return;
+      try {
+        await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
+      } catch (err) {
+        this.log.debug("not bidding: artifacts unavailable", { taskId: id, reason: String(err) });
+        return;
+      }
+      if (this.now() > task.bidDeadline - MAX_CLOCK_SKEW) return;
+      const circuit = await this.circuitOf(task);
+      const deadlineMs = Number(roundDeadline(task, 0) - MAX_CLOCK_SKEW) * 1000;
+      let reservation: Reservation;
+      try {
+        reservation = await ump.reserve({ circuit, deadlineMs });
+      } catch (err) {
+        this.log.info("not bidding: no capacity", { taskId: id, reason: String(err) });
+        await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true });
+        return;
+      }
+      const load = ump.load();
+      const price = this.pricing.price({
+        task,
+        estimatedMs: reservation.estimatedMs,
+        load: load.queued + load.running + load.reserved - 1,
+        slots: 1,
+        ownRating: await this.store.rating(this.address),
+      });
+      if (price === undefined || price <= 0n || price > task.maxReward) {
+        reservation.release();
+        await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true });
+        return;
+      }
+      const salt = randomSalt();
+      const commitment = bidCommitment(id, this.address, price, salt);
+      bid = { price, salt, commitment, revealed: false };
+      await this.store.putBid(id, bid); // persisted before anything is sent
+      this.reservations.set(id, reservation);
+      const commit = signBidCommit({ taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, commitment }, this.node.nodeKey, this.node.opts.domain);
+      await this.publish("bids", encodeBidCommit(commit));
+      this.log.info("bid committed", { taskId: id });
+      return;
+    }
+    if (bid.revealed || bid.price === 0n) return;
+    if (now <= task.bidDeadline + MAX_CLOCK_SKEW || now > task.revealDeadline) return;
+    const reveal = signBidReveal(
+      { taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, price: bid.price, salt: bid.salt },
+      this.node.nodeKey,
+      this.node.opts.domain,
+    );
+    await this.publish("bids", encodeBidReveal(reveal));
+    await this.store.putBid(id, { ...bid, revealed: true });
+    this.log.info("bid revealed", { taskId: id });
+  }
+
+  private afterAssignment(id: Hex, a: Certificate): void {
+    if (lc(a.prover) !== this.address) this.releaseReservation(id);
+  }
+
+  private releaseReservation(id: Hex): void {
+    this.reservations.get(id)?.release();
+    this.reservations.delete(id);
+  }
+
+  /** Prove a round assigned to us, in the UMP (worker threads), and gossip the proof. */
+  private startProving(id: Hex, task: Task, round: number, now: bigint): void {
+    const key = `${id}/${round}`;
+    if (this.proving.has(key) || now > roundDeadline(task, round)) return;
+    this.proving.add(key);
+    const ump = this.ump as AuctionProver;
+    const run = async (): Promise<void> => {
+      if ((await this.proofOf(id, round)) !== undefined) return;
+      if (task.proofSystem !== 1) {
+        throw new AuctionError({ code: AuctionErrorCode.UNSUPPORTED_PROOF_SYSTEM, proofSystem: task.proofSystem }, "v0 nodes encode Groth16 proofs only");
+      }
+      await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
+      const inputBytes = await this.node.transfer.store.get(hex0(task.inputHash));
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(new TextDecoder().decode(inputBytes)) as Record<string, unknown>;
+        if (typeof input !== "object" || input === null || Array.isArray(input)) throw new TypeError("not an object");
+      } catch (cause) {
+        throw new AuctionError({ code: AuctionErrorCode.BAD_INPUT_DOCUMENT, taskId: id }, "the task's input document is not a JSON object of circuit inputs", { cause });
+      }
+      const reservation = this.reservations.get(id);
+      this.reservations.delete(id);
+      const result = await ump.prove(
+        { taskId: id, circuit: await this.circuitOf(task), input, deadlineMs: Number(roundDeadline(task, round)) * 1000 },
+        reservation === undefined ? {} : { reservation },
+      );
+      const proof = signProofSubmission(
+        {
+          taskId: id,
+          round,
+          prover: this.address,
+          peerId: this.node.nodeKey.peerId,
+          proof: encodeGroth16Proof(result.proof as unknown as SnarkjsGroth16Proof),
+          publicSignals: result.publicSignals.map((s) => BigInt(s)),
+        },
+        this.node.nodeKey,
+        this.node.opts.domain,
+      );
+      await this.publish("proofs", encodeProofSubmission(proof));
+      this.log.info("proof published", { taskId: id, round, ms: result.durationMs });
+    };
+    run()
+      .catch((err: unknown) => {
+        this.log.warn("proving failed", { taskId: id, round, err: String(err) });
+      })
+      .finally(() => this.schedule(id));
+  }
+
+  /** Attester: completion vote on a valid proof in time, default vote once the round is over without one. */
+  private async outcomeStep(id: Hex, task: Task, round: number, a: Certificate, now: bigint): Promise<void> {
+    if ((await this.store.ownVote(id, round, "cd")) !== undefined) return;
+    const proof = await this.proofOf(id, round);
+    if (proof !== undefined && lc(proof.prover) === lc(a.prover) && (await this.proofValid(task, proof))) {
+      const { keccak256 } = await import("ethers");
+      await this.vote({ kind: "completion", taskId: id, round, prover: a.prover, proofHash: lc(keccak256(fromHex(proof.proof))) as Hex });
+      return;
+    }
+    if (now > roundDeadline(task, round) + MAX_CLOCK_SKEW && proof === undefined) {
+      await this.vote({ kind: "default", taskId: id, round, prover: a.prover });
+    }
+  }
+
+  private async proofValid(task: Task, p: ProofSubmission): Promise<boolean> {
+    const key = `${lc(p.taskId)}/${p.round}/${lc(p.signature)}`;
+    const known = this.verified.get(key);
+    if (known !== undefined) return known;
+    if (this.verifier === undefined) return false;
+    await this.ensureContent([task.vkeySha256]);
+    const words = decodeProofWords(task.proofSystem, p.proof);
+    const ok = await this.verifier.verify(
+      await this.circuitOf(task),
+      groth16ProofFromWords(words) as unknown as Record<string, unknown>,
+      p.publicSignals.map((s) => s.toString()),
+    );
+    this.verified.set(key, ok);
+    if (!ok) this.log.warn("submitted proof does not verify", { taskId: p.taskId, round: p.round, prover: p.prover });
+    return ok;
+  }
+
+  /** Sign a vote once per slot: the stored vote (if any) wins, so a restart never signs a second one. */
+  private async vote(body: VoteBody): Promise<void> {
+    const slot = body.kind === "assignment" ? "a" : "cd";
+    const mine = await this.store.ownVote(body.taskId, body.round, slot);
+    if (mine !== undefined) {
+      if (!sameBody(mine, body)) this.log.debug("keeping earlier vote in slot", { taskId: body.taskId, round: body.round, kind: body.kind });
+      return;
+    }
+    const v = signVote({ ...body, attester: this.address }, this.operator, this.node.opts.domain);
+    const held = await this.store.claimVoteSlot(v);
+    await this.publish("votes", encodeVote(held));
+    this.log.debug("voted", { taskId: body.taskId, round: body.round, kind: body.kind, prover: body.prover });
+  }
+
+  /** Assemble and gossip a certificate for (task, round, slot) once the votes held reach quorum. */
+  private async tryAssemble(id: Hex, task: Task, round: number, slot: "a" | "cd", set: AttesterSet): Promise<void> {
+    const entries = await this.node.repos.votes.entries([id, String(round), slot]);
+    const tk = `${id}/${round}/${slot}`;
+    if (this.tried.get(tk) === entries.length) return;
+    this.tried.set(tk, entries.length);
+    const votes: Vote[] = entries.map((e) => decodeVote(e.value));
+    // Group by signed struct, one vote per attester per struct; stake first (cheap), signatures after.
+    const groups = new Map<string, { body: Vote; stake: bigint; seen: Set<string> }>();
+    for (const v of votes) {
+      const k = v.kind + "/" + lc(v.prover) + "/" + (v.kind === "assignment" ? v.price.toString() : v.kind === "completion" ? lc(v.proofHash) : "");
+      const g = groups.get(k) ?? { body: v, stake: 0n, seen: new Set<string>() };
+      if (!g.seen.has(lc(v.attester))) {
+        g.seen.add(lc(v.attester));
+        g.stake += set.stakes.get(lc(v.attester) as Hex) ?? 0n;
+      }
+      groups.set(k, g);
+    }
+    for (const g of groups.values()) {
+      if (!hasQuorum(g.stake, set.total)) continue;
+      const kind = g.body.kind;
+      if (await this.node.repos.certificates.has([id, String(round), kind])) continue;
+      const cert = assembleCertificate(g.body, votes, set, this.node.opts.domain);
+      if (cert === undefined) continue;
+      certificateKey(cert);
+      await this.publish("certificates", encodeCertificate(cert));
+      this.log.info("certificate assembled", { taskId: id, round, kind, prover: cert.prover, signers: cert.attesters.length });
+      void task;
+    }
+  }
+
+  private async publish(topic: "bids" | "votes" | "certificates" | "proofs", data: Uint8Array): Promise<void> {
+    try {
+      await this.node.gossip.publish(topic, data);
+    } catch (err) {
+      // Stored locally already when valid (gossipsub may have no peer on the topic yet); sync and later
+      // re-publication carry it. A message our own validation refused is a bug worth a warning.
+      const code = (err as { type?: { code?: string } }).type?.code;
+      if (code !== undefined) this.log.warn("own message refused", { topic, code });
+      else this.log.debug("publish without peers", { topic, reason: String(err) });
+    }
+  }
+
+  /** Close the task (terminal), update ratings once, release capacity and tell listeners. */
+  private async finish(id: Hex, task: Task, s: StoredTaskState): Promise<void> {
+    const outcomes: Array<[string, RatingOutcome]> = [];
+    for (let r = 0; r < task.maxRounds; r++) {
+      const c = await this.certs(id, r);
+      if (c.assignment !== undefined) outcomes.push([c.assignment.prover, "assigned"]);
+      if (c.completion !== undefined) outcomes.push([c.completion.prover, "completed"]);
+      if (c.default !== undefined) outcomes.push([c.default.prover, "defaulted"]);
+    }
+    for (const e of await this.nonReveals(id)) outcomes.push([e.prover, "nonReveal"]);
+    const book = new Map<string, ProverRating>();
+    for (const [p, o] of outcomes) {
+      const cur = book.get(lc(p)) ?? (await this.store.rating(p));
+      book.set(lc(p), applyOutcome(cur, o));
+    }
+    await this.store.finishTask(id, s, [...book.values()]);
+    this.active.delete(id);
+    this.releaseReservation(id);
+    const proof = s.status === "completed" ? await this.proofOf(id, s.round ?? 0) : undefined;
+    this.log.info("task ended", { taskId: id, status: s.status, round: s.round, reason: s.reason });
+    this.emit("ended", {
+      taskId: id,
+      status: s.status === "completed" ? "completed" : "failed",
+      ...(s.round !== undefined ? { round: s.round } : {}),
+      ...(s.reason !== undefined ? { reason: s.reason } : {}),
+      ...(proof !== undefined ? { proof } : {}),
+    });
+  }
+
+  // ------------------------------------------------------------------ operator views
+
+  async taskView(id: Hex): Promise<TaskView | undefined> {
+    const key = lc(id) as Hex;
+    const task = await this.loadTask(key);
+    if (task === undefined) return undefined;
+    const s = await this.store.taskState(key);
+    return {
+      taskId: key,
+      task,
+      status: s?.status ?? "open",
+      ...(s?.round !== undefined ? { round: s.round } : {}),
+      ...(s?.reason !== undefined ? { reason: s.reason } : {}),
+    };
+  }
+
+  /** Certificates held for a task, by round. */
+  async certificates(id: Hex): Promise<Certificate[]> {
+    return (await this.node.repos.certificates.values([lc(id)])).map((b) => decodeCertificate(b));
+  }
+
+  /** Ratings of every prover this node has seen certified outcomes for. */
+  ratings(): Promise<ProverRating[]> {
+    return this.store.ratings();
+  }
+
+  /** Equivocating attesters of a task: both signed votes of each slot that holds two (SPEC §5.4). */
+  async equivocations(id: Hex): Promise<EquivocationEvidence[]> {
+    const bySlot = new Map<string, { id: string[]; value: Uint8Array }[]>();
+    for (const e of await this.node.repos.votes.entries([lc(id)])) {
+      const k = e.id.slice(0, 4).join("/");
+      bySlot.set(k, [...(bySlot.get(k) ?? []), e]);
+    }
+    const out: EquivocationEvidence[] = [];
+    for (const list of bySlot.values()) {
+      if (list.length < 2) continue;
+      const [a, b] = list as [{ id: string[]; value: Uint8Array }, { id: string[]; value: Uint8Array }];
+      out.push({
+        taskId: lc(id) as Hex,
+        round: Number(a.id[1]),
+        slot: a.id[2] === "a" ? "assignment" : "outcome",
+        attester: a.id[3] as Hex,
+        votes: [a.value, b.value],
+      });
+    }
+    return out;
+  }
+
+  /** Commits without a valid reveal, once the reveal window has closed (SPEC §4.8). */
+  async nonReveals(id: Hex): Promise<NonRevealEvidence[]> {
+    const key = lc(id) as Hex;
+    const task = await this.loadTask(key);
+    if (task === undefined || this.now() <= task.revealDeadline + MAX_CLOCK_SKEW) return [];
+    const out: NonRevealEvidence[] = [];
+    for (const e of await this.node.repos.bids.entries([key, "c"])) {
+      const c = decodeBidCommit(e.value);
+      if (!(await this.node.repos.bids.has(bidKey({ kind: "reveal", reveal: { ...c, price: 0n, salt: "0x" } })))) {
+        out.push({ taskId: key, prover: c.prover, commitment: c.commitment, commit: e.value });
+      }
+    }
+    return out;
+  }
+}
+
+/** Create the auction service for a started node (see AuctionServiceInit); call `start()` next. */
+export function createAuctionService(init: AuctionServiceInit): AuctionService {
+  return new AuctionService(init);
+}

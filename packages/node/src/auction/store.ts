@@ -1,0 +1,101 @@
+/**
+ * The auction's own persistent state, in the node's level database under the `auction/` prefix (separate
+ * from the message buckets, which hold only validated wire messages):
+ *   auction/bid/<taskId>                    our sealed bid: price and salt (written BEFORE the commit is sent)
+ *   auction/vote/<taskId>/<round>/<a|cd>    our own signed vote per slot (written BEFORE it is sent)
+ *   auction/task/<taskId>                   this node's view of the task: status and whether it was rated
+ *   auction/rating/<prover>                 ratings from certified outcomes
+ * Everything a restarted node needs to resume is here or in the message buckets.
+ */
+import { decodeVote, encodeVote, type Hex, type Vote } from "@zkpool/protocol";
+import { jsonCodec, type NodeDb } from "../db/db.js";
+import { emptyRating, type ProverRating } from "../ratings/book.js";
+import { AuctionError, AuctionErrorCode } from "./errors.js";
+
+export interface StoredBid {
+  price: bigint;
+  salt: Hex;
+  commitment: Hex;
+  revealed: boolean;
+}
+
+export type TaskStatus = "open" | "completed" | "failed" | "unfunded";
+
+export interface StoredTaskState {
+  status: TaskStatus;
+  /** Round of the completion, or the last round tried. */
+  round?: number;
+  /** Why it failed: "NO_BIDS", "ALL_ROUNDS_DEFAULTED", "DEADLINE". */
+  reason?: string;
+  rated: boolean;
+}
+
+const PREFIX = "auction/";
+const lc = (s: string): string => s.toLowerCase();
+
+export class AuctionStore {
+  private readonly json = jsonCodec<unknown>();
+  constructor(private readonly db: NodeDb) {}
+
+  private async getJson<T>(key: string): Promise<T | undefined> {
+    const b = await this.db.raw.get(PREFIX + key);
+    if (b === undefined) return undefined;
+    try {
+      return this.json.decode(b) as T;
+    } catch (cause) {
+      throw new AuctionError({ code: AuctionErrorCode.CORRUPT_STATE, key }, `Stored auction state ${key} cannot be read; the database may be corrupt`, { cause });
+    }
+  }
+
+  private enc(v: unknown): Uint8Array {
+    return this.json.encode(v);
+  }
+
+  bid(taskId: Hex): Promise<StoredBid | undefined> {
+    return this.getJson<StoredBid>(`bid/${lc(taskId)}`);
+  }
+
+  async putBid(taskId: Hex, bid: StoredBid): Promise<void> {
+    await this.db.raw.put(`${PREFIX}bid/${lc(taskId)}`, this.enc(bid));
+  }
+
+  async ownVote(taskId: Hex, round: number, slot: "a" | "cd"): Promise<Vote | undefined> {
+    const b = await this.db.raw.get(`${PREFIX}vote/${lc(taskId)}/${round}/${slot}`);
+    return b === undefined ? undefined : decodeVote(b);
+  }
+
+  /** Persist our vote in its slot unless one is there already; returns the vote that holds the slot. */
+  async claimVoteSlot(v: Vote): Promise<Vote> {
+    const slot = v.kind === "assignment" ? "a" : "cd";
+    const existing = await this.ownVote(v.taskId, v.round, slot);
+    if (existing !== undefined) return existing;
+    await this.db.raw.put(`${PREFIX}vote/${lc(v.taskId)}/${v.round}/${slot}`, encodeVote(v));
+    return v;
+  }
+
+  taskState(taskId: Hex): Promise<StoredTaskState | undefined> {
+    return this.getJson<StoredTaskState>(`task/${lc(taskId)}`);
+  }
+
+  async putTaskState(taskId: Hex, s: StoredTaskState): Promise<void> {
+    await this.db.raw.put(`${PREFIX}task/${lc(taskId)}`, this.enc(s));
+  }
+
+  async rating(prover: string): Promise<ProverRating> {
+    return (await this.getJson<ProverRating>(`rating/${lc(prover)}`)) ?? emptyRating(prover);
+  }
+
+  async ratings(): Promise<ProverRating[]> {
+    const out: ProverRating[] = [];
+    for await (const [, v] of this.db.raw.iterator({ gte: `${PREFIX}rating/`, lt: `${PREFIX}rating0` })) out.push(this.json.decode(v) as ProverRating);
+    return out;
+  }
+
+  /** Close a task and apply its rating updates, atomically (so a restart never counts an outcome twice). */
+  async finishTask(taskId: Hex, s: StoredTaskState, ratings: ProverRating[]): Promise<void> {
+    const batch = this.db.raw.batch();
+    batch.put(`${PREFIX}task/${lc(taskId)}`, this.enc({ ...s, rated: true }));
+    for (const r of ratings) batch.put(`${PREFIX}rating/${lc(r.prover)}`, this.enc(r));
+    await batch.write();
+  }
+}
