@@ -256,10 +256,23 @@ __attribute__((noinline)) inline void mont_mul_asm(uint64_t* o, const uint64_t* 
       "adoxq %%r8, %%r11\n\t"
       "adcxq %%r9, %%r12\n\t"
       "adoxq %%r15, %%r12\n\t"
-      "movq %%r14, %[o0]\n\t"
-      "movq %%r10, %[o1]\n\t"
-      "movq %%r11, %[o2]\n\t"
-      "movq %%r12, %[o3]\n\t"
+      // conditional final subtraction: t - p, keep t when it borrowed
+      "movq %%r14, %%rdx\n\t"
+      "subq 0(%[p]), %%rdx\n\t"
+      "movq %%r10, %%r8\n\t"
+      "sbbq 8(%[p]), %%r8\n\t"
+      "movq %%r11, %%r9\n\t"
+      "sbbq 16(%[p]), %%r9\n\t"
+      "movq %%r12, %%r15\n\t"
+      "sbbq 24(%[p]), %%r15\n\t"
+      "cmovcq %%r14, %%rdx\n\t"
+      "cmovcq %%r10, %%r8\n\t"
+      "cmovcq %%r11, %%r9\n\t"
+      "cmovcq %%r12, %%r15\n\t"
+      "movq %%rdx, %[o0]\n\t"
+      "movq %%r8, %[o1]\n\t"
+      "movq %%r9, %[o2]\n\t"
+      "movq %%r15, %[o3]\n\t"
       : [o0] "=m"(o[0]), [o1] "=m"(o[1]), [o2] "=m"(o[2]), [o3] "=m"(o[3])
       : [a] "r"(a), [b] "r"(b), [p] "r"(p), [inv] "r"(inv), "m"(*(const uint64_t(*)[4])a),
         "m"(*(const uint64_t(*)[4])b), "m"(*(const uint64_t(*)[4])p)
@@ -339,8 +352,7 @@ struct Fp {
   __attribute__((always_inline)) friend inline Fp operator*(const Fp& a, const Fp& b) {
 #ifdef ZKP_HAVE_ASM_MUL
     Fp r;
-    mont_mul_asm(r.v, a.v, b.v, PP::P, INV);
-    u256_reduce_once(r.v, PP::P);
+    mont_mul_asm(r.v, a.v, b.v, PP::P, INV);  // fully reduced
     return r;
 #else
     uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
