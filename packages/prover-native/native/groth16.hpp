@@ -305,16 +305,21 @@ inline Proof prove(const ZKey& zk, const Witness& wit, const Ctx& ctx, Timings* 
 
   // 3. MSMs
   GpuBackend* gb = zk.gpu ? gpu_backend() : nullptr;
-  auto g1msm = [&](int which, const G1A* pts, const U256* sc, size_t cnt) {
+  // one digit decomposition of the witness serves A, B1, B2 and (offset) C
+  Digits wd = make_digits(w, zk.nVars, msm_window_bits(zk.nVars), ctx);
+  const size_t nC = zk.nVars - zk.nPublic - 1;
+  auto g1msm = [&](int which, const G1A* pts, size_t offset, size_t cnt) {
     G1J out;
-    if (gb && gb->msm_g1(zk.gpu, which, sc, cnt, out)) return out;
-    return msm(pts, sc, cnt, ctx);
+    if (gb && gb->msm_g1(zk.gpu, which, w + offset, cnt, out)) return out;
+    return msm_digits(pts, wd, offset, cnt, ctx);
   };
-  G1J pA = g1msm(0, zk.A, w, zk.nVars);
-  G1J pB1 = g1msm(1, zk.B1, w, zk.nVars);
-  G2J pB = msm(zk.B2, w, zk.nVars, ctx);
-  G1J pC = g1msm(2, zk.C, w + zk.nPublic + 1, zk.nVars - zk.nPublic - 1);
-  G1J pH = g1msm(3, zk.H, hs.data(), n);
+  G1J pA = g1msm(0, zk.A, 0, zk.nVars);
+  G1J pB1 = g1msm(1, zk.B1, 0, zk.nVars);
+  G2J pB = msm_digits(zk.B2, wd, 0, zk.nVars, ctx);
+  G1J pC = g1msm(2, zk.C, zk.nPublic + 1, nC);
+  std::vector<int32_t>().swap(wd.d);
+  G1J pH;
+  if (!(gb && gb->msm_g1(zk.gpu, 3, hs.data(), n, pH))) pH = msm(zk.H, hs.data(), n, ctx);
   double t3 = now_ms();
 
   // 4. Blinding

@@ -190,18 +190,24 @@ struct AffineBuckets {
   }
 };
 
-// sum_i scalars[i] * points[i]. scalars: plain integers (< 2^254) as 4 LE u64 limbs each.
-template <class F>
-Jac<F> msm(const Affine<F>* points, const U256* scalars, size_t n, const Ctx& ctx) {
-  if (n == 0) return Jac<F>::inf();
-  const unsigned c = msm_window_bits(n);
-  const unsigned W = (255 + c - 1) / c;
+// Signed c-bit window digits of n scalars, window-major: d[w * n + i] in [-2^(c-1), 2^(c-1)].
+struct Digits {
+  unsigned c = 0, W = 0;
+  size_t n = 0;
+  std::vector<int32_t> d;
+};
+
+inline Digits make_digits(const U256* scalars, size_t n, unsigned c, const Ctx& ctx) {
+  Digits D;
+  D.c = c;
+  D.W = (255 + c - 1) / c;
+  D.n = n;
+  const unsigned W = D.W;
   const int64_t half = (int64_t)1 << (c - 1);
   const int64_t full = (int64_t)1 << c;
   const uint64_t mask = ((uint64_t)1 << c) - 1;
-
-  // signed digits, window-major: digits[w * n + i] in [-2^(c-1), 2^(c-1)]
-  std::vector<int32_t> digits((size_t)W * n);
+  D.d.resize((size_t)W * n);
+  int32_t* digits = D.d.data();
   const size_t chunk = 1 << 14;
   size_t nChunks = (n + chunk - 1) / chunk;
   parallel_for(ctx, nChunks, [&](size_t ci) {
@@ -230,14 +236,25 @@ Jac<F> msm(const Affine<F>* points, const U256* scalars, size_t n, const Ctx& ct
     }
   });
   ctx.check();
+  return D;
+}
 
+// sum_{i < count} digits-scalar[offset + i] * points[i], with digits made by make_digits (shared by MSMs
+// over the same scalars: A, B1, B2 and, offset, C).
+template <class F>
+Jac<F> msm_digits(const Affine<F>* points, const Digits& D, size_t offset, size_t count, const Ctx& ctx) {
+  if (count == 0) return Jac<F>::inf();
+  const unsigned c = D.c;
+  const unsigned W = D.W;
+  const int64_t half = (int64_t)1 << (c - 1);
+  const size_t n = count;
   std::vector<Jac<F>> windowSums(W, Jac<F>::inf());
   std::atomic<bool> stop{false};
   parallel_for(ctx, W, [&](size_t w) {
     if (stop.load()) return;
     size_t cap = std::max<size_t>(32, std::min<size_t>((size_t)half / 4, 1024));
     AffineBuckets<F> buckets((size_t)half, cap);
-    const int32_t* dw = &digits[w * n];
+    const int32_t* dw = &D.d[w * D.n + offset];
     for (size_t i = 0; i < n; i++) {
       if ((i & 4095) == 0 && ctx.cancelled()) {
         stop = true;
@@ -263,6 +280,14 @@ Jac<F> msm(const Affine<F>* points, const U256* scalars, size_t n, const Ctx& ct
     acc = acc.add(windowSums[w]);
   }
   return acc;
+}
+
+// sum_i scalars[i] * points[i]. scalars: plain integers (< 2^254) as 4 LE u64 limbs each.
+template <class F>
+Jac<F> msm(const Affine<F>* points, const U256* scalars, size_t n, const Ctx& ctx) {
+  if (n == 0) return Jac<F>::inf();
+  Digits D = make_digits(scalars, n, msm_window_bits(n), ctx);
+  return msm_digits(points, D, 0, n, ctx);
 }
 
 // ---- NTT over Fr ----
