@@ -23,7 +23,7 @@ import {
 import type { CatalogCircuit } from "@zkpool/circuits";
 import type { Ump } from "@zkpool/ump";
 import { decodeBid, peerIdHex, systemNow } from "../src/index.js";
-import type { AuctionService } from "../src/auction/index.js";
+import { GossipProofVerifier, type AuctionService } from "../src/auction/index.js";
 import { DOMAIN, genesisFor, makeNode, startCluster, stopAll, waitFor, type TestNode } from "./utils.js";
 import { publish, realUmp, smallCircuit, startService, stopUmp, WithholdingProver } from "./auction-utils.js";
 
@@ -62,9 +62,12 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
     verifier = await realUmp();
     for (const i of PROVERS) {
       umps[i] = await realUmp();
-      provers[i] = new WithholdingProver(umps[i]!.ump, withhold, withheld);
+      provers[i] = new WithholdingProver(umps[i].ump, withhold, withheld);
     }
-    nodes = await startCluster(N);
+    // Every node checks proofs in its gossip pipeline too (SPEC §2.8 step 10).
+    const gossipVerifiers = nodes.length === 0 ? Array.from({ length: N }, () => new GossipProofVerifier(verifier!.ump)) : [];
+    nodes = await startCluster(N, (i) => ({ proofVerifier: gossipVerifiers[i]! }));
+    nodes.forEach((t, i) => gossipVerifiers[i]!.attach(t.node));
     services = nodes.map((t, i) => startService(t, provers[i], verifier!.ump));
     await Promise.all(services.map((s) => s!.start()));
     // Every node knows every operator record (peer bindings) before any bid.
@@ -75,7 +78,7 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
   });
 
   after(async function () {
-    await Promise.allSettled(services.map((s) => s?.stop()));
+    await Promise.allSettled(services.map((s) => (s === undefined ? Promise.resolve() : s.stop())));
     await stopAll(nodes);
     for (const u of umps) await stopUmp(u);
     await stopUmp(verifier);
@@ -213,11 +216,11 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
     const dataDir = nodes[p]!.dataDir;
     const boot = nodes[0]!.node.multiaddrs.map((a) => a.toString());
     nodes[p] = await makeNode(p, N, { dataDir, bootstrap: boot });
-    await nodes[p]!.node.start();
-    services[p] = startService(nodes[p]!, provers[p], verifier!.ump);
-    await services[p]!.start();
+    await nodes[p].node.start();
+    services[p] = startService(nodes[p], provers[p], verifier!.ump);
+    await services[p].start();
     await waitFor(async () => (await nodes[0]!.node.repos.bids.has([id, "r", op])), "restarted prover reveals", 40_000);
-    assert.equal((await services[p]!.store.bid(id))?.salt, stored!.salt);
+    assert.equal((await services[p].store.bid(id))?.salt, stored.salt);
     assert.equal(await waitEnded(services[0]!, id), "completed");
   });
 

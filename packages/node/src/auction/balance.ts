@@ -15,7 +15,7 @@ export class StaticBalanceSource implements BalanceSource {
     table: ReadonlyMap<string, bigint> | Record<string, bigint> = {},
     private readonly fallback: bigint | undefined = undefined,
   ) {
-    const entries = table instanceof Map ? [...table.entries()] : Object.entries(table);
+    const entries: Array<[string, bigint]> = table instanceof Map ? [...(table as ReadonlyMap<string, bigint>).entries()] : Object.entries(table as Record<string, bigint>);
     this.table = new Map(entries.map(([a, b]) => [a.toLowerCase(), b]));
   }
   availableBalance(requester: string): Promise<bigint | undefined> {

@@ -7,3 +7,4 @@ export * from "./service.js";
 export * from "./requester.js";
 export * from "../pricing/index.js";
 export * from "../ratings/index.js";
+export * from "./verifier.js";

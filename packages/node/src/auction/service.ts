@@ -25,11 +25,11 @@ import {
   encodeProofSubmission,
   encodeVote,
   finalDeadline,
-  fromHex,
   groth16ProofFromWords,
   decodeProofWords,
   MAX_CLOCK_SKEW,
   randomSalt,
+  proofHash,
   roundDeadline,
   sameBody,
   signBidCommit,
@@ -55,7 +55,6 @@ import type { AcceptedMessage } from "../gossip/interface.js";
 import type { Logger } from "../logger.js";
 import { peerIdHex } from "../membership/service.js";
 import { bidKey } from "../messages/bids.js";
-import { certificateKey } from "../messages/certificates.js";
 import type { PoolNode } from "../node.js";
 import { systemNow } from "../options.js";
 import { CostPlusPricing, type PricingStrategy } from "../pricing/strategy.js";
@@ -310,20 +309,16 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       if (certs.completion !== undefined) return this.finish(id, task, { status: "completed", round: r, rated: false });
       if (certs.assignment === undefined) {
         if (r > 0 && now <= roundDeadline(task, r - 1) + MAX_CLOCK_SKEW) return; // previous round still open
-        const roundOver = now > roundDeadline(task, r) + MAX_CLOCK_SKEW;
-        if (!roundOver) {
-          const order = drawOrder(id, task, await this.reveals(id), table);
-          const pick = assigneeFor(order, defaulted);
-          if (pick === undefined) {
-            if (r === 0 && order.length === 0) return this.finish(id, task, { status: "failed", round: 0, reason: "NO_BIDS", rated: false });
-            if (r > 0) return this.finish(id, task, { status: "failed", round: r - 1, reason: "NO_BACKUP", rated: false });
-            return;
-          }
+        if (now <= roundDeadline(task, r) + MAX_CLOCK_SKEW) {
+          // Nobody to assign (no eligible reveal held, or every one defaulted): wait, reveals may still sync
+          // in; the task fails at its final deadline.
+          const pick = assigneeFor(drawOrder(id, task, await this.reveals(id), table), defaulted);
+          if (pick === undefined) break;
           if (myStake > 0n) await this.vote({ kind: "assignment", taskId: id, round: r, prover: pick.prover as Hex, price: pick.price });
-          await this.tryAssemble(id, task, r, "a", set);
+          await this.tryAssemble(id, r, "a", set);
           return;
         }
-        continue; // void round: the next round re-draws
+        continue; // void round (no assignment certificate by its deadline): the next round re-draws
       }
       const a = certs.assignment;
       this.afterAssignment(id, a);
@@ -333,15 +328,16 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         continue;
       }
       if (myStake > 0n) await this.outcomeStep(id, task, r, a, now);
-      await this.tryAssemble(id, task, r, "cd", set);
+      await this.tryAssemble(id, r, "cd", set);
       const after = await this.certs(id, r);
       if (after.completion !== undefined) return this.finish(id, task, { status: "completed", round: r, rated: false });
       if (after.default === undefined) return;
       defaulted.add(lc(after.default.prover));
     }
-    // Every round is over (defaulted or void).
-    if (now > finalDeadline(task) + MAX_CLOCK_SKEW || defaulted.size >= task.maxRounds) {
-      await this.finish(id, task, { status: "failed", round: task.maxRounds - 1, reason: defaulted.size > 0 ? "ALL_ROUNDS_DEFAULTED" : "NO_CERTIFICATE", rated: false });
+    // Every round is over (defaulted or void), or nobody is left to assign.
+    if (defaulted.size >= task.maxRounds || now > finalDeadline(task) + MAX_CLOCK_SKEW) {
+      const reason = defaulted.size > 0 ? "ALL_ROUNDS_DEFAULTED" : (await this.reveals(id)).length === 0 ? "NO_BIDS" : "NO_CERTIFICATE";
+      await this.finish(id, task, { status: "failed", round: task.maxRounds - 1, reason, rated: false });
     }
   }
 
@@ -464,12 +460,13 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private async outcomeStep(id: Hex, task: Task, round: number, a: Certificate, now: bigint): Promise<void> {
     if ((await this.store.ownVote(id, round, "cd")) !== undefined) return;
     const proof = await this.proofOf(id, round);
-    if (proof !== undefined && lc(proof.prover) === lc(a.prover) && (await this.proofValid(task, proof))) {
-      const { keccak256 } = await import("ethers");
-      await this.vote({ kind: "completion", taskId: id, round, prover: a.prover, proofHash: lc(keccak256(fromHex(proof.proof))) as Hex });
+    const valid = proof !== undefined && lc(proof.prover) === lc(a.prover) && (await this.proofValid(task, proof));
+    if (valid) {
+      await this.vote({ kind: "completion", taskId: id, round, prover: a.prover, proofHash: proofHash(proof.proof) });
       return;
     }
-    if (now > roundDeadline(task, round) + MAX_CLOCK_SKEW && proof === undefined) {
+    // The node stores the first proof that passes its checks; one that then fails verification is no proof.
+    if (now > roundDeadline(task, round) + MAX_CLOCK_SKEW) {
       await this.vote({ kind: "default", taskId: id, round, prover: a.prover });
     }
   }
@@ -506,7 +503,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   }
 
   /** Assemble and gossip a certificate for (task, round, slot) once the votes held reach quorum. */
-  private async tryAssemble(id: Hex, task: Task, round: number, slot: "a" | "cd", set: AttesterSet): Promise<void> {
+  private async tryAssemble(id: Hex, round: number, slot: "a" | "cd", set: AttesterSet): Promise<void> {
     const entries = await this.node.repos.votes.entries([id, String(round), slot]);
     const tk = `${id}/${round}/${slot}`;
     if (this.tried.get(tk) === entries.length) return;
@@ -529,10 +526,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       if (await this.node.repos.certificates.has([id, String(round), kind])) continue;
       const cert = assembleCertificate(g.body, votes, set, this.node.opts.domain);
       if (cert === undefined) continue;
-      certificateKey(cert);
       await this.publish("certificates", encodeCertificate(cert));
       this.log.info("certificate assembled", { taskId: id, round, kind, prover: cert.prover, signers: cert.attesters.length });
-      void task;
     }
   }
 
@@ -566,6 +561,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     await this.store.finishTask(id, s, [...book.values()]);
     this.active.delete(id);
     this.releaseReservation(id);
+    for (const k of [...this.tried.keys()]) if (k.startsWith(id)) this.tried.delete(k);
+    for (const k of [...this.verified.keys()]) if (k.startsWith(id)) this.verified.delete(k);
     const proof = s.status === "completed" ? await this.proofOf(id, s.round ?? 0) : undefined;
     this.log.info("task ended", { taskId: id, status: s.status, round: s.round, reason: s.reason });
     this.emit("ended", {
