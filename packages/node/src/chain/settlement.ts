@@ -1,0 +1,291 @@
+/**
+ * Chain integration of a pool node (issue 6, node item 3): settles completed tasks on the Escrow and reports
+ * certified defaults, and shows what this operator has earned.
+ *
+ * - Settlement: when a task ends completed, the certified prover submits `settle()` at once; any other node
+ *   waits `graceSeconds` (so the winner pays the gas in the normal case), re-reads the task's on-chain record
+ *   and submits only if it is still unsettled and the round's proof deadline has not passed.
+ * - Defaults: for each default certificate, attesters submit `reportDefault()` after the round's deadline,
+ *   staggered by their rank among the certificate's signers so that usually one transaction is sent; each
+ *   re-reads the on-chain record first and skips a round already reported.
+ *
+ * Every decision reads the certificates and the proof from the node's validated store, so a node that joined
+ * late or restarted can still submit. Losing a race (`AlreadySettled`, a round already advanced) is normal
+ * and logged at debug.
+ */
+import { EventEmitter } from "node:events";
+import {
+  decodeProofWords,
+  roundDeadline,
+  type Certificate,
+  type Hex,
+  type ProofSubmission,
+  type Task,
+} from "@zkpool/protocol";
+import { TaskStatus, certificateStructOf, revertReason, taskStructOf, type EscrowClient, type TaskRecord } from "@zkpool/chain";
+import type { TransactionReceipt } from "ethers";
+import type { AuctionService } from "../auction/service.js";
+import type { Logger } from "../logger.js";
+import { systemNow } from "../options.js";
+import { ChainServiceError, ChainServiceErrorCode } from "./errors.js";
+
+/** The Escrow calls this service makes (an `EscrowClient` connected to the operator's signer is one). */
+export type SettlementEscrow = Pick<EscrowClient, "settle" | "reportDefault" | "taskRecord" | "earnings" | "claim">;
+
+export interface ChainSettlementInit {
+  auction: AuctionService;
+  /** Escrow bound to a signer that pays the gas (the operator's key in a real deployment). */
+  escrow: SettlementEscrow;
+  /** Seconds a non-winner waits before settling in the winner's place. @default 10 */
+  graceSeconds?: number;
+  /** Seconds between an attester's rank and the next one's when reporting a default. @default 3 */
+  defaultStaggerSeconds?: number;
+  /** Report certified defaults on chain. @default true */
+  reportDefaults?: boolean;
+  /** Submit settlements (also for others after the grace). @default true */
+  settle?: boolean;
+  /** Clock in unix seconds (must follow the chain's block time). @default the node's clock */
+  now?: () => bigint;
+  logger?: Logger;
+}
+
+export interface SettlementRecord {
+  taskId: Hex;
+  round: number;
+  prover: Hex;
+  price: bigint;
+  /** Transaction hash when this node submitted it. */
+  txHash?: string;
+  /** "self": this node's transaction settled it; "other": someone else's did. */
+  by: "self" | "other";
+  /** This node's operator address. */
+  observer: Hex;
+}
+
+export interface DefaultReportRecord {
+  taskId: Hex;
+  round: number;
+  prover: Hex;
+  txHash: string;
+}
+
+export interface ChainSettlementEvents {
+  settled: [SettlementRecord];
+  defaultReported: [DefaultReportRecord];
+  error: [ChainServiceError];
+}
+
+/** What this operator has earned (wei), and what this node submitted. */
+export interface EarningsView {
+  operator: Hex;
+  /** Claimable payouts held by the escrow for this operator. */
+  claimable: bigint;
+  /** Tasks this node saw settled with this operator as prover, and their prices (sum in `earnedInSession`). */
+  settledAsProver: SettlementRecord[];
+  earnedInSession: bigint;
+  settlementsSubmitted: number;
+  defaultsReported: number;
+}
+
+const lc = (h: string): Hex => h.toLowerCase() as Hex;
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> {
+  private readonly auction: AuctionService;
+  private readonly escrow: SettlementEscrow;
+  private readonly log: Logger;
+  private readonly now: () => bigint;
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly handled = new Set<string>();
+  private readonly settledTasks: SettlementRecord[] = [];
+  private submitted = 0;
+  private reported = 0;
+  private running = false;
+
+  private readonly onEnded = (e: { taskId: Hex; status: "completed" | "failed"; round?: number; proof?: ProofSubmission }): void => {
+    if (e.status !== "completed" || !(this.init.settle ?? true)) return;
+    this.track(`s/${lc(e.taskId)}`, () => this.settleTask(lc(e.taskId), e.round ?? e.proof?.round ?? 0, e.proof));
+  };
+  private readonly onCertificate = (c: Certificate): void => {
+    if (c.kind !== "default" || !(this.init.reportDefaults ?? true)) return;
+    this.track(`d/${lc(c.taskId)}/${c.round}`, () => this.reportDefault(c));
+  };
+
+  constructor(private readonly init: ChainSettlementInit) {
+    super();
+    this.auction = init.auction;
+    this.escrow = init.escrow;
+    this.log = (init.logger ?? init.auction.node.log).child({ mod: "chain" });
+    this.now = init.now ?? init.auction.node.opts.now ?? systemNow;
+  }
+
+  start(): void {
+    if (this.running) throw new ChainServiceError({ code: ChainServiceErrorCode.ALREADY_STARTED }, "chain settlement service already started");
+    this.running = true;
+    this.auction.on("ended", this.onEnded);
+    this.auction.on("certificate", this.onCertificate);
+  }
+
+  /** Stop listening and wait for submissions in flight (pending waits are cut short). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.auction.off("ended", this.onEnded);
+    this.auction.off("certificate", this.onCertificate);
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Claimable earnings on chain plus what this node saw and did. */
+  async earnings(): Promise<EarningsView> {
+    const operator = lc(this.auction.address);
+    const mine = this.settledTasks.filter((s) => lc(s.prover) === operator);
+    return {
+      operator,
+      claimable: await this.escrow.earnings(operator),
+      settledAsProver: mine,
+      earnedInSession: mine.reduce((a, s) => a + s.price, 0n),
+      settlementsSubmitted: this.submitted,
+      defaultsReported: this.reported,
+    };
+  }
+
+  /** Withdraw this operator's claimable earnings to its address. */
+  claim(): Promise<TransactionReceipt> {
+    return this.escrow.claim();
+  }
+
+  private track(key: string, fn: () => Promise<void>): void {
+    if (!this.running || this.handled.has(key)) return;
+    this.handled.add(key);
+    const p = fn()
+      .catch((err: unknown) => {
+        const e = err instanceof ChainServiceError ? err : new ChainServiceError(
+          { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId: key, action: key.startsWith("s/") ? "settle" : "reportDefault", reason: String(err) },
+          `chain submission failed: ${String(err)}`,
+        );
+        this.log.warn("chain submission failed", { key, code: e.code, reason: e.message });
+        if (this.listenerCount("error") > 0) this.emit("error", e);
+      })
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  private async certs(taskId: Hex, round: number): Promise<{ assignment?: Certificate; completion?: Certificate; default?: Certificate }> {
+    const out: { assignment?: Certificate; completion?: Certificate; default?: Certificate } = {};
+    for (const c of await this.auction.certificates(taskId)) if (c.round === round) out[c.kind] = c;
+    return out;
+  }
+
+  private async loadTask(taskId: Hex): Promise<Task> {
+    const view = await this.auction.taskView(taskId);
+    if (view === undefined) throw this.missing(taskId, 0, "task");
+    return view.task;
+  }
+
+  private missing(taskId: Hex, round: number, what: string): ChainServiceError {
+    return new ChainServiceError(
+      { code: ChainServiceErrorCode.MISSING_EVIDENCE, taskId, round, missing: what },
+      `cannot settle ${taskId} round ${round}: this node holds no ${what} for it yet (it syncs from peers; retry later)`,
+    );
+  }
+
+  /** Submit `settle()` for a completed task (the winner at once, others after the grace). */
+  async settleTask(taskId: Hex, round: number, proof?: ProofSubmission): Promise<void> {
+    const task = await this.loadTask(taskId);
+    const c = await this.certs(taskId, round);
+    if (c.assignment === undefined) throw this.missing(taskId, round, "assignment certificate");
+    if (c.completion === undefined) throw this.missing(taskId, round, "completion certificate");
+    if (proof === undefined) throw this.missing(taskId, round, "proof");
+    const prover = lc(c.assignment.prover);
+    const record: Omit<SettlementRecord, "by"> = {
+      taskId, round, prover, price: c.assignment.kind === "assignment" ? c.assignment.price : 0n, observer: lc(this.auction.address),
+    };
+    const deadline = roundDeadline(task, round);
+    if (prover !== lc(this.auction.address)) {
+      const left = Number(deadline - this.now()) - 3;
+      const wait = Math.max(0, Math.min(this.init.graceSeconds ?? 10, left));
+      await sleep(wait * 1000, this.abort.signal);
+      if (!this.running) return;
+      const rec = await this.escrow.taskRecord(taskId);
+      if (rec.status === TaskStatus.Settled) return this.noteSettled({ ...record, by: "other" });
+      if (this.now() > deadline) {
+        this.log.warn("too late to settle for the prover", { taskId, round });
+        return;
+      }
+    }
+    let receipt: TransactionReceipt;
+    try {
+      receipt = await this.escrow.settle({
+        task: taskStructOf(task),
+        signature: task.signature,
+        assignment: { round, prover, price: record.price },
+        certificate: certificateStructOf(c.assignment),
+        proof: decodeProofWords(task.proofSystem, proof.proof),
+        publicSignals: proof.publicSignals,
+      });
+    } catch (err) {
+      if (revertReason(err) === "AlreadySettled") return this.noteSettled({ ...record, by: "other" });
+      throw new ChainServiceError(
+        { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action: "settle", reason: revertReason(err) ?? String(err) },
+        `settle(${taskId}) failed: ${revertReason(err) ?? String(err)}`,
+        { cause: err },
+      );
+    }
+    this.submitted++;
+    this.log.info("task settled on chain", { taskId, round, prover, price: record.price.toString(), tx: receipt.hash });
+    this.noteSettled({ ...record, by: "self", txHash: receipt.hash });
+  }
+
+  private noteSettled(r: SettlementRecord): void {
+    if (this.settledTasks.some((s) => s.taskId === r.taskId)) return;
+    this.settledTasks.push(r);
+    this.emit("settled", r);
+  }
+
+  /** Submit `reportDefault()` for a default certificate, after the round's deadline, staggered by rank. */
+  async reportDefault(cert: Certificate): Promise<void> {
+    const taskId = lc(cert.taskId);
+    const me = lc(this.auction.address);
+    const rank = cert.attesters.findIndex((a) => lc(a) === me);
+    const task = await this.loadTask(taskId);
+    const untilDeadline = Number(roundDeadline(task, cert.round) - this.now()) + 1;
+    const stagger = (rank < 0 ? cert.attesters.length : rank) * (this.init.defaultStaggerSeconds ?? 3);
+    await sleep(Math.max(0, untilDeadline + stagger) * 1000, this.abort.signal);
+    if (!this.running) return;
+    for (let attempt = 0; attempt < 5 && this.running; attempt++) {
+      const rec: TaskRecord = await this.escrow.taskRecord(taskId);
+      if (rec.status === TaskStatus.Settled || rec.status === TaskStatus.Failed || (rec.status === TaskStatus.Open && rec.round > cert.round)) return;
+      try {
+        const receipt = await this.escrow.reportDefault(taskStructOf(task), task.signature, cert.round, lc(cert.prover), certificateStructOf(cert));
+        this.reported++;
+        this.log.info("default reported on chain", { taskId, round: cert.round, prover: cert.prover, tx: receipt.hash });
+        this.emit("defaultReported", { taskId, round: cert.round, prover: lc(cert.prover), txHash: receipt.hash });
+        return;
+      } catch (err) {
+        const reason = revertReason(err);
+        // the block clock may lag ours by a second or two
+        if (reason === "DeadlineNotReached") {
+          await sleep(2000, this.abort.signal);
+          continue;
+        }
+        if (reason === "WrongRound" || reason === "AlreadySettled" || reason === "TaskClosed") return;
+        throw new ChainServiceError(
+          { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action: "reportDefault", reason: reason ?? String(err) },
+          `reportDefault(${taskId}, round ${cert.round}) failed: ${reason ?? String(err)}`,
+          { cause: err },
+        );
+      }
+    }
+  }
+}
+
+export function createChainSettlementService(init: ChainSettlementInit): ChainSettlementService {
+  return new ChainSettlementService(init);
+}

@@ -1,0 +1,208 @@
+/**
+ * Chain integration on anvil: real PoolNodes over TCP with the on-chain stake source, the escrow balance
+ * source and the settlement service; real Groth16 proofs of the demo circuit range-check-32, its
+ * snarkjs-exported verifier registered on the escrow. One task completes and settles (the winner submits),
+ * one task's first prover withholds (TEST DOUBLE of a faulty prover, a plug-in): the default is reported on
+ * chain and slashes it, round 1 settles; every wei adds up.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { ContractFactory, HDNodeWallet, Mnemonic, NonceManager, Wallet, type InterfaceAbi, type JsonRpcProvider } from "ethers";
+import {
+  ANVIL_DEV_MNEMONIC,
+  ChainStakeSource,
+  EscrowClient,
+  StakeRegistryClient,
+  TaskStatus,
+  compile,
+  deployContracts,
+  startAnvil,
+  testProvider,
+  type Anvil,
+  type Deployed,
+} from "@zkpool/chain";
+import type { CatalogCircuit } from "@zkpool/circuits";
+import { publicSignalsHash, type Hex, type ProtocolDomain } from "@zkpool/protocol";
+import type { Ump } from "@zkpool/ump";
+import { PoolNode } from "../src/index.js";
+import { createAuctionService, FixedSharePricing, publishTask, type AuctionService } from "../src/auction/index.js";
+import { ChainSettlementService, EscrowBalanceSource, NodeChainStakeSource, type SettlementRecord } from "../src/chain/index.js";
+import { realUmp, smallCircuit, stopUmp, WithholdingProver } from "./auction-utils.js";
+import { stopAll, tempDir, waitFor, type TestNode } from "./utils.js";
+
+const ETH = 10n ** 18n;
+const N = 4;
+const PROVERS = [1, 2];
+const STAKE = 10n * ETH;
+const WINDOWS = { bidWindow: 6, revealWindow: 6, proofWindow: 10 };
+
+function devWallet(i: number, provider: JsonRpcProvider): Wallet {
+  const hd = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`);
+  return new Wallet(hd.privateKey, provider);
+}
+
+describe("node chain integration: on-chain stake, escrow balances, settlement and default reports (anvil)", function () {
+  this.timeout(180_000);
+  let anvil: Anvil | undefined;
+  let provider: JsonRpcProvider;
+  let deployed: Deployed;
+  let domain: ProtocolDomain;
+  let circuit: CatalogCircuit;
+  let requester: Wallet;
+  let stakeBlock: bigint;
+  const operators: Wallet[] = [];
+  const nodes: TestNode[] = [];
+  let services: AuctionService[] = [];
+  let chains: ChainSettlementService[] = [];
+  const umps: Array<{ ump: Ump; dir: string } | undefined> = [];
+  let verifier: { ump: Ump; dir: string } | undefined;
+  const withhold = new Set<string>();
+  const withheld = new Set<string>();
+  const settled: SettlementRecord[] = [];
+
+  before(async function () {
+    anvil = await startAnvil({ hardfork: "cancun" });
+    provider = testProvider(anvil.url);
+    const deployer = devWallet(0, provider);
+    deployed = await deployContracts(deployer);
+    domain = { chainId: BigInt(anvil.chainId), escrow: deployed.escrow.address.toLowerCase() as Hex };
+    circuit = await smallCircuit();
+    const compiled = compile({ "groth16_verifier.sol": readFileSync(circuit.verifier.path, "utf8") })["Groth16Verifier"]!;
+    const v = await new ContractFactory(compiled.abi as InterfaceAbi, compiled.bytecode, deployer).deploy();
+    await v.waitForDeployment();
+    await deployed.escrow.registerCircuit(circuit.circuitId, await v.getAddress(), 1, circuit.nPublic);
+    for (let i = 0; i < N; i++) {
+      const w = devWallet(1 + i, provider);
+      operators.push(w);
+      await new StakeRegistryClient(deployed.stakeRegistry.address, w).stake(STAKE);
+    }
+    requester = devWallet(8, provider);
+    await new EscrowClient(deployed.escrow.address, requester).deposit(5n * ETH);
+    stakeBlock = BigInt(await provider.getBlockNumber());
+
+    verifier = await realUmp();
+    for (const i of PROVERS) umps[i] = await realUmp();
+    const stake = new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployed.stakeRegistry.address, runner: provider }), provider);
+    const balances = new EscrowBalanceSource(new EscrowClient(deployed.escrow.address, provider));
+    for (let i = 0; i < N; i++) {
+      const dataDir = await tempDir();
+      const node = await PoolNode.create({
+        dataDir,
+        domain,
+        stake,
+        network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap: i === 0 ? [] : nodes[0]!.node.multiaddrs.map((a) => a.toString()), devnet: true },
+        metricsIntervalMs: 1000,
+      });
+      nodes.push({ node, dataDir, operator: operators[i]! });
+      await node.start();
+    }
+    for (const t of nodes) await waitFor(() => t.node.host.getPeers().length > 0, "node connected");
+    services = nodes.map((t, i) => {
+      const u = umps[i];
+      return createAuctionService({
+        node: t.node,
+        operator: t.operator,
+        verifier: verifier!.ump,
+        balances,
+        ...(u !== undefined ? { ump: new WithholdingProver(u.ump, withhold, withheld), pricing: new FixedSharePricing(50) } : {}),
+        tickMs: 200,
+      });
+    });
+    await Promise.all(services.map((s) => s.start()));
+    chains = services.map((s, i) => new ChainSettlementService({
+      auction: s,
+      escrow: new EscrowClient(deployed.escrow.address, new NonceManager(operators[i]!)),
+      graceSeconds: 4,
+      defaultStaggerSeconds: 2,
+    }));
+    for (const c of chains) {
+      c.on("settled", (r) => settled.push(r));
+      c.start();
+    }
+    await waitFor(async () => {
+      for (const t of nodes) if ((await t.node.membership.list()).length < N) return false;
+      return true;
+    }, "operator records everywhere");
+  });
+
+  after(async function () {
+    await Promise.allSettled(chains.map((c) => c.stop()));
+    await Promise.allSettled(services.map((s) => s.stop()));
+    await stopAll(nodes);
+    for (const u of umps) await stopUmp(u);
+    await stopUmp(verifier);
+    provider?.destroy();
+    await anvil?.stop();
+  });
+
+  async function publish(nonce: bigint): Promise<Hex> {
+    const { taskId } = await publishTask({
+      node: nodes[0]!.node,
+      requester,
+      proofSystem: 1,
+      wasmPath: circuit.wasm.path,
+      zkeyPath: circuit.zkey.path,
+      vkeyPath: circuit.vkey.path,
+      input: circuit.sampleInput,
+      publicSignals: circuit.expectedPublicSignals.map((s) => BigInt(s)),
+      maxReward: ETH,
+      penalty: ETH / 2n,
+      ...WINDOWS,
+      maxRounds: 2,
+      stakeSnapshot: stakeBlock,
+      nonce,
+    });
+    return taskId;
+  }
+
+  const escrow = (): EscrowClient => new EscrowClient(deployed.escrow.address, provider);
+
+  it("a completed task settles on chain (submitted by the winner) and a defaulted round is reported, slashed and reassigned; funds add up to the wei", async function () {
+    assert.equal(publicSignalsHash(circuit.expectedPublicSignals.map((s) => BigInt(s))).length, 66);
+    const before = await escrow().balanceOf(requester.address);
+    const stakeBefore = await Promise.all(operators.map((o) => deployed.stakeRegistry.stakeOf(o.address)));
+
+    const okTask = await publish(1n);
+    const badTask = await publish(2n);
+    withhold.add(badTask);
+
+    await waitFor(async () => (await escrow().taskRecord(okTask)).status === TaskStatus.Settled, "task 1 settled on chain", 90_000);
+    await waitFor(async () => (await escrow().taskRecord(badTask)).status === TaskStatus.Settled, "task 2 settled on chain in round 1", 120_000);
+
+    // Task 1: the certified prover submitted it itself (no one needed the grace).
+    const s1 = settled.filter((s) => s.taskId === okTask);
+    const bySelf = s1.filter((s) => s.by === "self");
+    assert.equal(bySelf.length, 1, "exactly one node submitted settle() for task 1");
+    assert.equal(bySelf[0]!.observer, bySelf[0]!.prover, "the winner submitted it");
+
+    // Task 2: one default, reported on chain, the withholding prover slashed by the penalty.
+    const rec2 = await escrow().taskRecord(badTask);
+    assert.equal(rec2.defaults, 1);
+    assert.equal(rec2.round, 1);
+    const s2 = settled.find((s) => s.taskId === badTask)!;
+    assert.equal(s2.round, 1);
+    const stakeAfter = await Promise.all(operators.map((o) => deployed.stakeRegistry.stakeOf(o.address)));
+    const slashedBy = stakeBefore.map((b, i) => b - stakeAfter[i]!);
+    assert.equal(slashedBy.filter((x) => x !== 0n).length, 1, "one operator slashed");
+    assert.equal(slashedBy.reduce((a, b) => a + b, 0n), ETH / 2n, "slashed exactly the penalty");
+
+    // Conservation: the requester paid exactly the two prices; the payouts (provers, treasury = deployer,
+    // royalty recipients: none declared) plus the insurance fund's growth are those prices plus the slash.
+    const prices = settled.filter((s) => s.by === "self").reduce((a, s) => a + s.price, 0n);
+    const priceSum = [okTask, badTask].map((id) => settled.find((s) => s.taskId === id)!.price).reduce((a, b) => a + b, 0n);
+    assert.equal(prices, priceSum, "each task settled once");
+    assert.equal(await escrow().balanceOf(requester.address), before - priceSum);
+    const payees = [...operators.map((o) => o.address), devWallet(0, provider).address];
+    const earned = (await Promise.all(payees.map((a) => escrow().earnings(a)))).reduce((a, b) => a + b, 0n);
+    const insurance = await escrow().insuranceFund();
+    assert.equal(earned + insurance, priceSum + ETH / 2n);
+
+    // The earnings view of each prover node matches the chain.
+    for (let i = 0; i < N; i++) {
+      const e = await chains[i]!.earnings();
+      assert.equal(e.claimable, await escrow().earnings(operators[i]!.address));
+      if (e.settledAsProver.length > 0) assert.ok(e.claimable > 0n, "a prover that settled has earnings");
+    }
+    assert.ok((await Promise.all(chains.map((c) => c.earnings()))).some((e) => e.defaultsReported === 1), "one node reported the default");
+  });
+});
