@@ -40,11 +40,7 @@ export interface NativeProverModuleOptions {
   memoryBytes?: number;
 }
 
-type State = "new" | "running" | "restarting" | "unavailable" | "stopped";
-
-interface LoadedKey {
-  sha256: string;
-}
+type State = "new" | "starting" | "running" | "restarting" | "unavailable" | "stopped";
 
 /**
  * The native Groth16 prover as a UMP module: witness in a worker (snarkjs + circuit WASM), proof in the
@@ -57,7 +53,7 @@ export class NativeProverModule implements ProverModule {
   private client: SidecarClient | undefined;
   private info: SidecarInfo | undefined;
   private readonly helper = new Helper();
-  private readonly loaded = new Map<string, LoadedKey>();
+  private readonly loaded = new Set<string>();
   private readonly vkeys = new Map<string, unknown>();
   private restarts = 0;
   private consecutiveCrashes = 0;
@@ -108,6 +104,7 @@ export class NativeProverModule implements ProverModule {
       this.lastError = this.binary.reason ?? "native prover binary not found";
       return;
     }
+    this.state = "starting";
     await this.spawnSidecar();
   }
 
@@ -122,8 +119,14 @@ export class NativeProverModule implements ProverModule {
     this.loaded.clear();
     try {
       this.info = await client.start();
+      if (this.state === "stopped" || this.client !== client) {
+        // stop() ran while this sidecar was starting
+        await client.stop();
+        return;
+      }
       this.state = "running";
     } catch (err) {
+      if (this.state === "stopped") return;
       this.lastError = `native prover sidecar failed to start: ${(err as Error).message}`;
       this.state = "unavailable";
       this.client = undefined;
@@ -136,30 +139,23 @@ export class NativeProverModule implements ProverModule {
     this.state = "restarting";
     this.client = undefined;
     this.loaded.clear();
-    const delay = Math.min(30_000, (this.options.restartDelayMs ?? 500) * 2 ** this.consecutiveCrashes);
+    this.scheduleRestart();
+  }
+
+  /** Restart with exponential backoff (restartDelayMs doubling up to 30 s) until a sidecar comes up. */
+  private scheduleRestart(): void {
+    const delay = Math.min(30_000, (this.options.restartDelayMs ?? 500) * 2 ** Math.min(this.consecutiveCrashes, 16));
     this.consecutiveCrashes++;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.state !== "restarting") return;
       this.restarts++;
       void this.spawnSidecar().then(() => {
-        if (this.state !== "running") {
-          // failed to come back: try again later
+        if (this.state === "unavailable") {
           this.state = "restarting";
-          this.onCrashRetry();
+          this.scheduleRestart();
         }
       });
-    }, delay);
-  }
-
-  private onCrashRetry(): void {
-    const delay = Math.min(30_000, (this.options.restartDelayMs ?? 500) * 2 ** this.consecutiveCrashes);
-    this.consecutiveCrashes++;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.state !== "restarting") return;
-      this.restarts++;
-      void this.spawnSidecar();
     }, delay);
   }
 
@@ -257,7 +253,7 @@ export class NativeProverModule implements ProverModule {
     const progress = (stage: "queued" | "witness" | "prove" | "verify" | "done", percent: number): void => {
       options.onProgress?.({ taskId, moduleId: this.manifest.id, stage, percent });
     };
-    if (this.state === "new" || this.state === "stopped") {
+    if (this.state === "new" || this.state === "starting" || this.state === "stopped") {
       throw this.err("NOT_STARTED", "the native prover module is not started", { taskId });
     }
     if (circuit.proofSystem !== "groth16") {
@@ -343,7 +339,7 @@ export class NativeProverModule implements ProverModule {
         detail: String(reply.code),
       });
     }
-    this.loaded.set(sha, { sha256: sha });
+    this.loaded.add(sha);
   }
 
   private async sidecarProve(
