@@ -45,6 +45,7 @@ async function benchSize(n: number): Promise<void> {
     }
     const everywhere = (id: string): boolean => (seen.get(id) ?? 0) >= n;
 
+    console.error(`[n=${n}] mesh formed`);
     // Latency: one task at a time, from publish to the last node's acceptance.
     const lat: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -61,7 +62,12 @@ async function benchSize(n: number): Promise<void> {
     const ids = batch.map((b) => messageId(b));
     const s0 = performance.now();
     await Promise.all(batch.map((b, i) => nodes[i % n]!.node.gossip.publish("tasks", b)));
-    await waitFor(() => ids.every(everywhere), "throughput batch", 600_000);
+    await waitFor(() => ids.every(everywhere), "throughput batch", 120_000).catch((err: unknown) => {
+      const missing = ids.filter((id) => !everywhere(id));
+      console.log(`incomplete: ${missing.length} of ${ids.length} messages not on every node; counts:`, missing.slice(0, 5).map((id) => seen.get(id) ?? 0));
+      throw err;
+    });
+    console.error(`[n=${n}] throughput batch done`);
     const secs = (performance.now() - s0) / 1000;
     const stored = await nodes[n - 1]!.node.repos.tasks.has([taskId(decodeTask(batch[0]!), DOMAIN).toLowerCase()]);
 
@@ -74,7 +80,9 @@ async function benchSize(n: number): Promise<void> {
     if (n === sizes[0]) {
       const blob = randomBytes(20 * 1024 * 1024);
       const hash = createHash("sha256").update(blob).digest("hex");
-      await nodes[1]!.node.transfer.add(blob);
+      console.error(`[n=${n}] transfer: add`);
+      await nodes[1]!.node.transfer.add(blob, { signal: AbortSignal.timeout(60_000) });
+      console.error(`[n=${n}] transfer: fetch`);
       const f0 = performance.now();
       const got = await nodes[n - 1]!.node.transfer.fetch(hash);
       const fs = (performance.now() - f0) / 1000;

@@ -79,6 +79,10 @@ export async function createHost(init: HostInit): Promise<PoolHost> {
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
     maxInboundDataLength: MAX_GOSSIP_DATA_BYTES,
+    // Keep messages awaiting (async) validation for 30 heartbeats (~30 s) instead of 5: a node under load
+    // still forwards what it validates late, instead of silently dropping it from the cache.
+    mcacheLength: 30,
+    mcacheGossip: 3,
     allowedTopics: GOSSIP_TOPICS.map((t) => topicString(init.chainId, t)),
     scoreParams: peerScoreParams(init.chainId, devnet),
     scoreThresholds: SCORE_THRESHOLDS,
