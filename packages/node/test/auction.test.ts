@@ -224,13 +224,20 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
     assert.equal(await waitEnded(services[0]!, id), "completed");
   });
 
-  it("with 2 of 6 attesters offline tasks still complete; with 3 of 6 no certificate forms", async function () {
+  it("with 2 of 6 attesters offline concurrent tasks still complete, each exactly once; with 3 of 6 no certificate forms", async function () {
     for (const i of [4, 5]) {
       await services[i]!.stop();
       await nodes[i]!.node.stop();
     }
-    const ok = await publish(nodes[0]!, circuit);
-    assert.equal(await waitEnded(services[0]!, ok), "completed");
+    // Several tasks at once: each ends exactly once, with exactly one completion certificate.
+    const endedCount = new Map<string, number>();
+    services[0]!.on("ended", (e) => endedCount.set(e.taskId, (endedCount.get(e.taskId) ?? 0) + 1));
+    const batch = await Promise.all([0, 1, 2].map(() => publish(nodes[0]!, circuit)));
+    for (const id of batch) assert.equal(await waitEnded(services[0]!, id), "completed");
+    for (const id of batch) {
+      assert.equal(endedCount.get(id), 1);
+      assert.equal((await services[0]!.certificates(id)).filter((c) => c.kind === "completion").length, 1);
+    }
 
     await services[3]!.stop();
     await nodes[3]!.node.stop();

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Wallet, hexlify } from "ethers";
+import { randomSalt, signVote, type BidReveal, type Hex, type Task } from "@zkpool/protocol";
+import { NodeDb } from "../src/index.js";
+import {
+  applyOutcome,
+  assigneeFor,
+  AuctionStore,
+  CostPlusPricing,
+  drawOrder,
+  emptyRating,
+  FixedSharePricing,
+  StaticBalanceSource,
+  successPerMille,
+} from "../src/auction/index.js";
+import { DOMAIN } from "./utils.js";
+
+const TASK_ID = ("0x" + "11".repeat(32)) as Hex;
+const task = { maxReward: 1000n } as Task;
+const addr = (i: number): Hex => ("0x" + String(i).padStart(2, "0").repeat(20)) as Hex;
+
+describe("auction: pure rules, pricing, ratings and persisted state", function () {
+  it("assignee of a round is the first drawn prover without a certified default", function () {
+    const stakes = new Map([
+      [addr(1), 10n],
+      [addr(2), 10n],
+      [addr(3), 10n],
+    ]);
+    const reveals: BidReveal[] = [1, 2, 3, 4].map((i) => ({ taskId: TASK_ID, prover: addr(i), peerId: "0x", price: 100n * BigInt(i), salt: randomSalt(), signature: "0x" }));
+    const order = drawOrder(TASK_ID, task, reveals, stakes);
+    assert.equal(order.length, 3); // prover 4 has no stake
+    assert.deepEqual(drawOrder(TASK_ID, task, [...reveals].reverse(), stakes), order); // order of arrival is irrelevant
+    assert.equal(assigneeFor(order, new Set())?.prover, order[0]!.prover);
+    assert.equal(assigneeFor(order, new Set([order[0]!.prover]))?.prover, order[1]!.prover);
+    assert.equal(assigneeFor(order, new Set(order.map((p) => p.prover))), undefined);
+  });
+
+  it("cost-plus pricing: floor, margin, load premium, and no bid above maxReward", function () {
+    const p = new CostPlusPricing({ floorWei: 50n, costPerSecondWei: 100n, marginPercent: 20, loadPremiumPercent: 10 });
+    assert.equal(p.price({ task, estimatedMs: 100, load: 0, slots: 1 }), 50n); // cost 10 -> 12 < floor
+    assert.equal(p.price({ task, estimatedMs: 5000, load: 0, slots: 1 }), 600n); // 500 * 1.2
+    assert.equal(p.price({ task, estimatedMs: 5000, load: 2, slots: 1 }), 700n); // + 2 * 10 %
+    assert.equal(p.price({ task, estimatedMs: 10_000, load: 0, slots: 1 }), undefined); // 1200 > maxReward
+    assert.equal(new FixedSharePricing(50).price({ task, estimatedMs: 1, load: 0, slots: 1 }), 500n);
+    assert.throws(() => new CostPlusPricing({ floorWei: 0n }), RangeError);
+  });
+
+  it("ratings count certified outcomes; balances come from the balance source", async function () {
+    let r = emptyRating(addr(1));
+    for (const o of ["assigned", "completed", "assigned", "defaulted", "nonReveal"] as const) r = applyOutcome(r, o);
+    assert.deepEqual(r, { prover: addr(1), assigned: 2, completed: 1, defaulted: 1, nonReveals: 1 });
+    assert.equal(successPerMille(r), 500);
+    const b = new StaticBalanceSource({ [addr(1).toUpperCase().replace("0X", "0x")]: 5n });
+    assert.equal(await b.availableBalance(addr(1)), 5n);
+    assert.equal(await b.availableBalance(addr(2)), undefined);
+  });
+
+  it("persists the salt and the first vote per slot; a second vote never replaces it; finishing rates once", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "zkpool-auction-"));
+    try {
+      let db = await NodeDb.open({ path: dir });
+      let store = new AuctionStore(db);
+      const salt = randomSalt();
+      await store.putBid(TASK_ID, { price: 7n, salt, commitment: TASK_ID, revealed: false });
+      const w = new Wallet(hexlify(new Uint8Array(32).fill(9)));
+      const me = w.address.toLowerCase() as Hex;
+      const v1 = signVote({ kind: "assignment", taskId: TASK_ID, round: 0, prover: addr(1), price: 5n, attester: me }, w, DOMAIN);
+      const v2 = signVote({ kind: "assignment", taskId: TASK_ID, round: 0, prover: addr(2), price: 5n, attester: me }, w, DOMAIN);
+      assert.deepEqual(await store.claimVoteSlot(v1), v1);
+      assert.deepEqual(await store.claimVoteSlot(v2), v1);
+      await store.finishTask(TASK_ID, { status: "completed", round: 0, rated: false }, [applyOutcome(emptyRating(addr(1)), "completed")]);
+      await db.close();
+      db = await NodeDb.open({ path: dir }); // "restart"
+      store = new AuctionStore(db);
+      assert.deepEqual(await store.bid(TASK_ID), { price: 7n, salt, commitment: TASK_ID, revealed: false });
+      assert.deepEqual(await store.ownVote(TASK_ID, 0, "a"), v1);
+      assert.deepEqual(await store.taskState(TASK_ID), { status: "completed", round: 0, rated: true });
+      assert.equal((await store.ratings()).length, 1);
+      await db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
