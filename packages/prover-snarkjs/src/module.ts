@@ -128,7 +128,7 @@ export class SnarkjsModule implements ProverModule {
     const profile = this.profiles.get(system);
     const estimatedMs =
       (profile && estimateFromProfile(profile, circuit.constraints)) ??
-      defaultEstimateMs(system, circuit.constraints);
+      defaultEstimateMs(system, circuit.constraints, zkeyBytes);
     const estimatedMemoryBytes = estimateMemoryBytes(system, circuit.constraints, zkeyBytes);
     const no = (reason: string): PreflightResult => ({
       ok: false,

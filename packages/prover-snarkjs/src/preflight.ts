@@ -5,17 +5,22 @@
 import type { ModuleProfile, ProofSystem } from "@zkpool/ump";
 
 /**
- * Conservative defaults per proof system (ms = base + perMillion * constraints / 1e6), set ~1.5x above
- * snarkjs 0.7 Groth16 on a 2-core machine (2^12 0.6 s, 2^14 2.2 s, 2^16 6.9 s); PLONK ~7x, FFLONK ~10x.
+ * Conservative defaults per proof system, set above snarkjs 0.7 on a busy 2-core machine (measured with
+ * bench/prove.ts: Groth16 2^12 1.3 s, 2^14 2.8 s, 2^16 5.7 s; PLONK of a 25 MB zkey 10 s, of a 102 MB zkey
+ * 38-52 s). PLONK and FFLONK cost follows their gate count, which can be ~10x the R1CS constraints
+ * (Poseidon), so their estimate is also taken from the zkey size and the larger of the two wins.
  */
-export const DEFAULT_COST: Record<ProofSystem, { baseMs: number; msPerMillion: number }> = {
-  groth16: { baseMs: 800, msPerMillion: 160_000 },
-  plonk: { baseMs: 1_500, msPerMillion: 1_100_000 },
-  fflonk: { baseMs: 2_000, msPerMillion: 1_600_000 },
+export const DEFAULT_COST: Record<
+  ProofSystem,
+  { baseMs: number; msPerMillion: number; msPerZkeyMiB: number }
+> = {
+  groth16: { baseMs: 800, msPerMillion: 160_000, msPerZkeyMiB: 250 },
+  plonk: { baseMs: 1_500, msPerMillion: 1_100_000, msPerZkeyMiB: 700 },
+  fflonk: { baseMs: 2_000, msPerMillion: 1_600_000, msPerZkeyMiB: 1_200 },
 };
 
-/** Peak memory model: the zkey held twice (file bytes + parsed points) plus a per-constraint term. */
-export const BASE_MEMORY_BYTES = 256 * 1024 * 1024;
+/** Peak memory model: a fixed base, the zkey held several times (file bytes, parsed points, FFT buffers), per constraint. */
+export const BASE_MEMORY_BYTES = 384 * 1024 * 1024;
 
 function nlogn(n: number): number {
   return n * Math.log2(Math.max(2, n));
@@ -35,9 +40,11 @@ export function estimateFromProfile(profile: ModuleProfile, constraints: number)
   return Math.ceil((best.ms * nlogn(constraints)) / nlogn(best.constraints));
 }
 
-export function defaultEstimateMs(system: ProofSystem, constraints: number): number {
+export function defaultEstimateMs(system: ProofSystem, constraints: number, zkeyBytes = 0): number {
   const c = DEFAULT_COST[system];
-  return Math.ceil(c.baseMs + (c.msPerMillion * constraints) / 1_000_000);
+  const byConstraints = (c.msPerMillion * constraints) / 1_000_000;
+  const byZkey = (c.msPerZkeyMiB * zkeyBytes) / 2 ** 20;
+  return Math.ceil(c.baseMs + Math.max(byConstraints, byZkey));
 }
 
 export function estimateMemoryBytes(
@@ -46,5 +53,5 @@ export function estimateMemoryBytes(
   zkeyBytes: number | undefined,
 ): number {
   const perConstraint = system === "groth16" ? 2_048 : system === "plonk" ? 8_192 : 16_384;
-  return BASE_MEMORY_BYTES + 2 * (zkeyBytes ?? 0) + perConstraint * constraints;
+  return BASE_MEMORY_BYTES + 5 * (zkeyBytes ?? 0) + perConstraint * constraints;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { stat } from "node:fs/promises";
 import { loadCircuit } from "@zkpool/circuits";
 import { SnarkjsModule, defaultEstimateMs, estimateFromProfile } from "../src/index.js";
 
@@ -17,6 +18,8 @@ describe("prover-snarkjs: preflight", () => {
     assert.ok(defaultEstimateMs("fflonk", 65536) > defaultEstimateMs("plonk", 65536));
     // 2^16 Groth16 measured ~6.9 s on a 2-core machine: the default must not promise less
     assert.ok(defaultEstimateMs("groth16", 65536) >= 6900);
+    // PLONK follows the gate count, seen through the zkey size: 948 constraints, 25 MB zkey, measured 10 s
+    assert.ok(defaultEstimateMs("plonk", 948, 25_399_872) >= 10_000);
   });
 
   it("with a profile: scales from the nearest measured sample", async () => {
@@ -45,7 +48,10 @@ describe("prover-snarkjs: preflight", () => {
     // a profile of another module is ignored
     const other = new SnarkjsModule({ cacheDir: "/nonexistent" });
     other.setProfile({ ...profile, moduleId: "native" });
-    assert.equal((await other.preflight(c)).estimatedMs, defaultEstimateMs("groth16", c.constraints));
+    assert.equal(
+      (await other.preflight(c)).estimatedMs,
+      defaultEstimateMs("groth16", c.constraints, (await stat(c.zkey.path)).size),
+    );
   });
 
   it("says no, with a reason, for an unserved system, a foreign circuit, too many constraints, or too much memory", async () => {
