@@ -76,6 +76,8 @@ export class NativeProverModule implements ProverModule {
         gpu: kind === "native-gpu",
       },
       author: options.author ?? { name: "ZKPool", payoutAddress: "0x0000000000000000000000000000000000000000" },
+      // every sidecar proof is verified with snarkjs (in the helper worker) before prove() returns it
+      verifiesProofs: true,
     };
   }
 
