@@ -68,6 +68,25 @@ describe("circuits: dev setup command", function () {
     );
   });
 
+  it("makes a local powers of tau when asked for a power (with the loud warning) and builds from it", async () => {
+    const { progress, text } = capture();
+    const results = await runSetup({
+      circuits: ["range-check-32"],
+      systems: ["groth16"],
+      power: 8,
+      cacheDir,
+      progress,
+      outDir: join(cacheDir, "local"),
+    });
+    assert.equal(results[0]!.status, "built");
+    assert.match(text(), /making a LOCAL powers of tau of 2\^8/);
+    assert.match(text(), /INSECURE/);
+    const built = await loadCircuit("range-check-32", "groth16", { roots: [join(cacheDir, "local")] });
+    const committed = await loadCircuit("range-check-32", "groth16");
+    assert.notEqual(built.zkey.sha256, committed.zkey.sha256, "a fresh random ptau gives a different key");
+    assert.deepEqual(built.expectedPublicSignals, committed.expectedPublicSignals);
+  });
+
   it("an unknown circuit is a typed UNKNOWN_CIRCUIT", async () => {
     await assert.rejects(runSetup({ circuits: ["nope"], cacheDir, progress: capture().progress }), (e) =>
       isZkPoolError(e, "UNKNOWN_CIRCUIT"),
