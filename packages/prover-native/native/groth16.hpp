@@ -284,14 +284,24 @@ inline Proof prove(const ZKey& zk, const Witness& wit, const Ctx& ctx, Timings* 
   shift[0] = ninv;
   for (size_t i = 1; i < n; i++) shift[i] = shift[i - 1] * g;
   Fr* polys[3] = {a.data(), b.data(), cc.data()};
-  Ctx inner = ctx;
-  inner.threads = ctx.threads > 3 ? ctx.threads / 3 : 1;
-  parallel_for(ctx, 3, [&](size_t k) {
-    Fr* p = polys[k];
-    ntt(p, zk.logDomain, wninv, inner);
-    for (size_t i = 0; i < n; i++) p[i] = p[i] * shift[i];
-    ntt(p, zk.logDomain, wn, inner);
-  });
+  auto coset = [&](Fr* p, const Ctx& c) {
+    ntt(p, zk.logDomain, wninv, c);
+    size_t parts = std::max<unsigned>(1, c.threads);
+    parallel_for(c, parts, [&](size_t part) {
+      size_t i0 = n * part / parts, i1 = n * (part + 1) / parts;
+      for (size_t i = i0; i < i1; i++) p[i] = p[i] * shift[i];
+    });
+    ntt(p, zk.logDomain, wn, c);
+  };
+  if (ctx.threads >= 3) {
+    // one polynomial per thread group
+    Ctx inner = ctx;
+    inner.threads = ctx.threads / 3;
+    parallel_for(ctx, 3, [&](size_t k) { coset(polys[k], inner); });
+  } else {
+    // 1-2 threads: polynomials one after the other, each NTT stage split over the threads
+    for (Fr* p : polys) coset(p, ctx);
+  }
   ctx.check();
   std::vector<U256> hs(n);
   parallel_for(ctx, 4, [&](size_t part) {
