@@ -365,6 +365,7 @@ export class NativeProverModule implements ProverModule {
         client.request("cancel", { target: id }).reply.catch(() => undefined);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal?.aborted) onAbort(); // aborted before the listener existed (e.g. from the progress callback)
       let res: SidecarReply;
       try {
         res = await reply;

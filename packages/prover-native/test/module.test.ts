@@ -66,6 +66,26 @@ describe("native prover UMP module", function () {
     assert.equal(res.publicSignals[1], "2");
   });
 
+  it("aborting during the sidecar proof cancels it there (ABORTED) and the next proof works", async () => {
+    mod = createNativeProverModule({ binaryPath: BINARY });
+    await mod.start();
+    const ac = new AbortController();
+    await assert.rejects(
+      mod.prove(request, { signal: ac.signal, onProgress: (e) => e.stage === "prove" && ac.abort() }),
+      (e: unknown) => isUmpError(e, "ABORTED"),
+    );
+    const res = await mod.prove(request);
+    assert.equal(await mod.verify(circuit, res.proof, res.publicSignals), true);
+  });
+
+  it("rejects TIMEOUT when a proof exceeds proveTimeoutMs, and stays healthy", async () => {
+    // 1 ms: far below the ~10 ms of CPU even this tiny proof needs, so the sidecar's deadline always fires
+    mod = createNativeProverModule({ binaryPath: BINARY, proveTimeoutMs: 1 });
+    await mod.start();
+    await assert.rejects(mod.prove(request), (e: unknown) => isUmpError(e, "TIMEOUT"));
+    assert.equal((await mod.health()).healthy, true);
+  });
+
   it("reports itself unavailable when the binary is missing (the runtime then uses WASM)", async () => {
     mod = createNativeProverModule({ binaryPath: "/nonexistent/zkprover" });
     await mod.start();
