@@ -1,0 +1,156 @@
+/** The `zkpool` command line (commander). `main(argv)` resolves to the exit status. */
+import { Command, CommanderError, Option } from "commander";
+import { Wallet } from "ethers";
+import { isZkPoolError } from "@zkpool/protocol";
+import { toJson } from "./api.js";
+import { CONFIG_KEYS, keystorePath, resolveConfig, type NodeConfig } from "./config.js";
+import { CliError, CliErrorCode, exitCodeOf } from "./errors.js";
+import { keystoreAddress, resolvePassword, unlockKeystore, writeKeystore } from "./keystore.js";
+import { runNode } from "./runner.js";
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal(): Promise<string>;
+}
+
+export const processIo: CliIo = {
+  out: (l) => process.stdout.write(l + "\n"),
+  err: (l) => process.stderr.write(l + "\n"),
+  env: process.env,
+  stopSignal: () => new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  }),
+};
+
+function addConfigFlags(cmd: Command): Command {
+  cmd.option("-c, --config <file>", "JSON config file (precedence: flags > ZKPOOL_* env > file > defaults)");
+  // commander names each option's attribute after its flag (--data-dir -> dataDir), i.e. the config key
+  for (const s of Object.values(CONFIG_KEYS)) {
+    const arg = s.kind === "bool" ? "[bool]" : "<value>";
+    cmd.addOption(new Option(`${s.flag} ${arg}`, `${s.doc} (env ${s.env})`));
+  }
+  return cmd;
+}
+
+function flagsOf(opts: Record<string, unknown>): Partial<Record<keyof NodeConfig, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(CONFIG_KEYS)) if (opts[k] !== undefined) out[k] = opts[k];
+  return out;
+}
+
+function configOf(opts: Record<string, unknown>, io: CliIo): NodeConfig {
+  const file = (opts["config"] as string | undefined) ?? io.env["ZKPOOL_CONFIG"];
+  return resolveConfig(flagsOf(opts), io.env, file);
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("zkpool")
+    .description("ZKPool: a peer-to-peer prover pool")
+    .option("--json", "machine-readable JSON output")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError("(run with --help for usage)");
+  const json = (): boolean => program.opts<{ json?: boolean }>().json === true;
+  const print = (human: string, data: unknown): void => io.out(json() ? toJson(data) : human);
+
+  // ---------------------------------------------------------------- config
+  const config = program.command("config").description("inspect the resolved configuration");
+  addConfigFlags(config.command("show").description("print the configuration `node start` would use")).action((opts: Record<string, unknown>) => {
+    const c = configOf(opts, io);
+    io.out(toJson(c, json() ? undefined : 2));
+  });
+
+  // ---------------------------------------------------------------- keys
+  const keys = program.command("keys").description("the operator's encrypted keystore");
+  const keyFlags = (cmd: Command): Command =>
+    cmd
+      .option("--keystore <file>", "keystore path (default <data-dir>/keystore.json; env ZKPOOL_KEYSTORE)")
+      .option("--data-dir <dir>", "data directory (env ZKPOOL_DATA_DIR)")
+      .option("--password-file <file>", "file whose first line is the password (else ZKPOOL_PASSWORD, else a prompt)");
+  const keyPath = (o: Record<string, unknown>): string =>
+    keystorePath(resolveConfig({ ...(o["keystore"] !== undefined ? { keystore: o["keystore"] } : {}), ...(o["dataDir"] !== undefined ? { dataDir: o["dataDir"] } : {}) }, io.env));
+  const scrypt = new Option("--scrypt-n <n>", "scrypt cost (default 131072; lower only for throwaway devnet keys)").argParser((v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 2 || (n & (n - 1)) !== 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "scrypt-n" }, `--scrypt-n must be a power of two (got ${v})`);
+    return n;
+  });
+  keyFlags(keys.command("create").description("create a new operator key in an encrypted keystore")).addOption(scrypt).action(async (o: Record<string, unknown>) => {
+    const path = keyPath(o);
+    const password = await resolvePassword({ ...(o["passwordFile"] !== undefined ? { file: o["passwordFile"] as string } : {}), env: io.env, confirm: true });
+    const address = await writeKeystore(path, Wallet.createRandom().privateKey, password, { ...(o["scryptN"] !== undefined ? { scryptN: o["scryptN"] as number } : {}) });
+    print(`created ${address} in ${path}`, { address, keystore: path });
+  });
+  keyFlags(keys.command("import").description("encrypt an existing private key (from --private-key-file or ZKPOOL_PRIVATE_KEY)"))
+    .option("--private-key-file <file>", "file holding the hex private key")
+    .addOption(scrypt)
+    .action(async (o: Record<string, unknown>) => {
+      const path = keyPath(o);
+      let pk = io.env["ZKPOOL_PRIVATE_KEY"];
+      if (o["privateKeyFile"] !== undefined) {
+        const { readFileSync } = await import("node:fs");
+        pk = readFileSync(o["privateKeyFile"] as string, "utf8").trim();
+      }
+      if (pk === undefined || pk === "") {
+        throw new CliError({ code: CliErrorCode.BAD_USAGE }, "no key to import: pass --private-key-file <file> or set ZKPOOL_PRIVATE_KEY (never on the command line)");
+      }
+      const password = await resolvePassword({ ...(o["passwordFile"] !== undefined ? { file: o["passwordFile"] as string } : {}), env: io.env, confirm: true });
+      const address = await writeKeystore(path, pk, password, { ...(o["scryptN"] !== undefined ? { scryptN: o["scryptN"] as number } : {}) });
+      print(`imported ${address} into ${path}`, { address, keystore: path });
+    });
+  keyFlags(keys.command("show").description("print the keystore's address (no password)")).action((o: Record<string, unknown>) => {
+    const path = keyPath(o);
+    const address = keystoreAddress(path);
+    print(address, { address, keystore: path });
+  });
+  keyFlags(keys.command("check").description("check that the password decrypts the keystore")).action(async (o: Record<string, unknown>) => {
+    const path = keyPath(o);
+    const password = await resolvePassword({ ...(o["passwordFile"] !== undefined ? { file: o["passwordFile"] as string } : {}), env: io.env });
+    const w = await unlockKeystore(path, password);
+    print(`ok ${w.address}`, { ok: true, address: w.address });
+  });
+
+  // ---------------------------------------------------------------- node
+  const node = program.command("node").description("run a pool node");
+  addConfigFlags(node.command("start").description("start a pool node (attester; --prover to also prove) with its status API"))
+    .action(async (opts: Record<string, unknown>) => {
+      const c = configOf(opts, io);
+      const path = keystorePath(c);
+      keystoreAddress(path); // fail fast on a missing keystore, before asking for a password
+      const password = await resolvePassword({ env: io.env, ...(c.passwordFile !== undefined ? { configFile: c.passwordFile } : {}) });
+      const operator = await unlockKeystore(path, password);
+      const running = await runNode(c, operator);
+      print(`node ${running.node.peerId.toString()} operator ${running.operator}; API ${running.api.url}; Ctrl-C stops`,
+        { event: "started", peerId: running.node.peerId.toString(), operator: running.operator, api: running.api.url, addrs: running.node.multiaddrs.map((a) => a.toString()) });
+      const sig = await io.stopSignal();
+      running.log.info("stopping", { signal: sig });
+      await running.stop();
+      print("stopped", { event: "stopped" });
+    });
+
+  return program;
+}
+
+/** Run the CLI; resolves to the process exit status. Errors are printed as one actionable line. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const wantJson = argv.includes("--json");
+    if (isZkPoolError(err)) {
+      io.err(wantJson ? toJson({ error: err.toObject() }) : `zkpool: ${err.message} [${err.code}]`);
+      return exitCodeOf(err.code);
+    }
+    io.err(wantJson ? toJson({ error: { message: String(err) } }) : `zkpool: unexpected error: ${String(err)}`);
+    return 1;
+  }
+}

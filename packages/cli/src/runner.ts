@@ -1,0 +1,162 @@
+/** Runs a pool node from a resolved NodeConfig: network, auction (prover/attester), chain services, API. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { JsonRpcProvider, NonceManager, type Wallet } from "ethers";
+import { ChainStakeSource, EscrowClient, type Deployment } from "@zkpool/chain";
+import { GenesisStakeSource, PoolNode, PrometheusMetrics, createLogger, type Logger, type StakeSource } from "@zkpool/node";
+import type { Hex, ProtocolDomain } from "@zkpool/protocol";
+import { snarkjsModule } from "@zkpool/prover-snarkjs";
+import { createUmp, type Ump } from "@zkpool/ump";
+import { startApi, type StatusApi } from "./api.js";
+import type { NodeConfig } from "./config.js";
+import { CliError, CliErrorCode } from "./errors.js";
+import { loadAuction, loadNodeChain, type AuctionService, type ChainSettlementService } from "./internals.js";
+import { readFileSync } from "node:fs";
+
+export interface RunningNode {
+  readonly node: PoolNode;
+  readonly api: StatusApi;
+  readonly operator: string;
+  readonly log: Logger;
+  stop(): Promise<void>;
+}
+
+function readDeploymentFile(path: string): Deployment {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Deployment;
+  } catch (cause) {
+    throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE, path }, `cannot read deployment file ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningNode> {
+  await mkdir(c.dataDir, { recursive: true });
+  const log = createLogger({ level: c.logLevel, name: "zkpool" });
+  const metrics = new PrometheusMetrics({ collectDefault: true });
+  const started = Date.now();
+  const cleanup: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const f of cleanup.reverse()) await f().catch((err: unknown) => log.warn("stop step failed", { err: String(err) }));
+    cleanup.length = 0;
+  };
+  try {
+    let domain: ProtocolDomain;
+    let stake: StakeSource;
+    let provider: JsonRpcProvider | undefined;
+    let deployment: Deployment | undefined;
+    const nodeChain = await loadNodeChain();
+    if (c.deployment !== undefined) {
+      deployment = readDeploymentFile(c.deployment);
+      provider = new JsonRpcProvider(c.rpcUrl, undefined, { batchMaxCount: 1, staticNetwork: true });
+      const p = provider;
+      cleanup.push(() => Promise.resolve(p.destroy()));
+      let chainId: bigint;
+      try {
+        chainId = (await provider.getNetwork()).chainId;
+        await provider.getBlockNumber();
+      } catch (cause) {
+        throw new CliError({ code: CliErrorCode.CHAIN_UNREACHABLE, detail: c.rpcUrl }, `chain RPC ${c.rpcUrl} does not answer; start the chain or fix --rpc-url`, { cause });
+      }
+      if (chainId.toString() !== deployment.chainId) {
+        throw new CliError({ code: CliErrorCode.CHAIN_UNREACHABLE, detail: `chain ${chainId}` },
+          `${c.rpcUrl} serves chain ${chainId} but the deployment ${c.deployment} is for chain ${deployment.chainId}`);
+      }
+      domain = { chainId, escrow: deployment.escrow.toLowerCase() as Hex };
+      stake = new nodeChain.NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider }), provider);
+    } else if (c.genesis !== undefined) {
+      if (c.chainId === undefined || c.escrow === undefined) {
+        throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "genesis mode needs chainId and escrow (the network every message is signed for)");
+      }
+      domain = { chainId: BigInt(c.chainId), escrow: c.escrow.toLowerCase() as Hex };
+      stake = await GenesisStakeSource.fromFile(c.genesis);
+    } else {
+      throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE },
+        "no stake source: set deployment (a chain deployment file, with rpcUrl) or genesis (a static stake file)");
+    }
+
+    const node = await PoolNode.create({
+      dataDir: c.dataDir,
+      domain,
+      stake,
+      logger: log,
+      metrics,
+      network: { listen: c.listen, bootstrap: c.bootstrap, devnet: c.devnet },
+    });
+    cleanup.push(() => node.stop());
+    await node.start();
+
+    // A UMP proves (prover role) and verifies submitted proofs (every attester).
+    const ump: Ump = createUmp({
+      modules: [snarkjsModule({ workers: 1, threads: c.proverThreads, cacheDir: join(c.dataDir, "artifacts") })],
+      concurrency: c.capacity,
+    });
+    await ump.start();
+    cleanup.push(() => ump.stop());
+
+    const auctionMod = await loadAuction();
+    const escrowReader = provider !== undefined && deployment !== undefined ? new EscrowClient(deployment.escrow, provider) : undefined;
+    const auction: AuctionService = auctionMod.createAuctionService({
+      node,
+      operator,
+      verifier: ump,
+      ...(c.prover ? { ump, capacity: c.capacity } : {}),
+      ...(c.prover && c.priceShare !== undefined ? { pricing: new auctionMod.FixedSharePricing(c.priceShare) } : {}),
+      ...(escrowReader !== undefined ? { balances: new nodeChain.EscrowBalanceSource(escrowReader) } : {}),
+    });
+    await auction.start();
+    cleanup.push(() => auction.stop());
+
+    let settlement: ChainSettlementService | undefined;
+    if (provider !== undefined && deployment !== undefined && c.settle) {
+      const s = new nodeChain.ChainSettlementService({
+        auction,
+        escrow: new EscrowClient(deployment.escrow, new NonceManager(operator.connect(provider))),
+        graceSeconds: c.graceSeconds,
+      });
+      s.start();
+      settlement = s;
+      cleanup.push(() => s.stop());
+    }
+
+    const tasks = async (): Promise<unknown[]> => {
+      const out = [];
+      for (const e of await node.repos.tasks.entries()) {
+        const v = await auction.taskView(e.id[0] as Hex);
+        if (v !== undefined) out.push({ taskId: v.taskId, status: v.status, round: v.round, reason: v.reason, requester: v.task.requester, maxReward: v.task.maxReward });
+      }
+      return out;
+    };
+    const api = await startApi(c.apiHost, c.apiPort, {
+      status: async () => {
+        const t = (await tasks()) as Array<{ status: string }>;
+        const count = (s: string): number => t.filter((x) => x.status === s).length;
+        return {
+          peerId: node.peerId.toString(),
+          operator: operator.address,
+          addrs: node.multiaddrs.map((a) => a.toString()),
+          peers: node.host.getPeers().length,
+          chainId: domain.chainId,
+          escrow: domain.escrow,
+          role: c.prover ? "prover" : "attester",
+          uptimeSeconds: Math.floor((Date.now() - started) / 1000),
+          tasks: { total: t.length, open: count("open"), completed: count("completed"), failed: count("failed") },
+        };
+      },
+      tasks,
+      task: async (id) => {
+        const v = await auction.taskView(id.toLowerCase() as Hex);
+        if (v === undefined) return undefined;
+        return { ...v, certificates: await auction.certificates(v.taskId) };
+      },
+      earnings: async () => (settlement !== undefined ? settlement.earnings() : { operator: operator.address, claimable: null, note: "no chain configured" }),
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    });
+    cleanup.push(() => api.close());
+    await writeFile(join(c.dataDir, "api.json"), JSON.stringify({ url: api.url, peerId: node.peerId.toString(), addrs: node.multiaddrs.map((a) => a.toString()), pid: process.pid }) + "\n");
+    log.info("zkpool node running", { api: api.url, operator: operator.address, role: c.prover ? "prover" : "attester" });
+    return { node, api, operator: operator.address, log, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
