@@ -65,16 +65,16 @@ inline unsigned msm_window_bits(size_t n) {
     if (c >= 2 && c <= 20) return (unsigned)c;
   }
   if (n < 32) return 3;
-  // cost in field multiplications per window: ~6 per batch-affine bucket add plus one ~400-multiplication
-  // inversion per batch (batch = buckets / 4, 32..1024), ~30 per bucket in the final running sum
-  // (2^(c-1) buckets with signed digits)
+  // cost in field multiplications per window: ~6 per batch-affine bucket add plus one inversion
+  // (~150 multiplications, binary GCD) per batch (a quarter of a window group's buckets, groups of ~W/4
+  // windows on 2 threads), ~30 per bucket in the final running sum (2^(c-1) buckets with signed digits)
   unsigned best = 2;
   double bestCost = 1e300;
   for (unsigned c = 2; c <= 20; c++) {
     double windows = (255.0 + c - 1) / c;
     double half = (double)(1u << (c - 1));
-    double cap = std::max(32.0, std::min(half / 4, 1024.0));
-    double cost = windows * ((6.0 + 400.0 / cap) * (double)n + 30.0 * half);
+    double cap = std::max(32.0, std::min(half * std::max(1.0, windows / 4) / 4, 2048.0));
+    double cost = windows * ((6.0 + 150.0 / cap) * (double)n + 30.0 * half);
     if (cost < bestCost) {
       bestCost = cost;
       best = c;
@@ -177,11 +177,12 @@ struct AffineBuckets {
   }
 
   // sum_k (k+1) * bucket_k
-  Jac<F> reduce() {
-    flush();
+  // sum_{k < len} (k+1) * bucket_{base+k}; call flush() first
+  Jac<F> reduce_range(size_t base, size_t len) {
     Jac<F> running = Jac<F>::inf();
     Jac<F> sum = Jac<F>::inf();
-    for (size_t k = nb; k-- > 0;) {
+    for (size_t j = len; j-- > 0;) {
+      size_t k = base + j;
       if (has[k]) running = running.add_mixed(b[k]);
       running = running.add(side[k]);
       sum = sum.add(running);
@@ -250,26 +251,36 @@ Jac<F> msm_digits(const Affine<F>* points, const Digits& D, size_t offset, size_
   const size_t n = count;
   std::vector<Jac<F>> windowSums(W, Jac<F>::inf());
   std::atomic<bool> stop{false};
-  parallel_for(ctx, W, [&](size_t w) {
+  // Windows are processed in groups that share one bucket set (bucket ids are unique across the group's
+  // windows), so batches can be large, and the batch inversion cheap, even with small windows.
+  const size_t groups = std::min<size_t>(W, std::max<unsigned>(1, ctx.threads) * 2);
+  parallel_for(ctx, groups, [&](size_t g) {
     if (stop.load()) return;
-    size_t cap = std::max<size_t>(32, std::min<size_t>((size_t)half / 4, 1024));
-    AffineBuckets<F> buckets((size_t)half, cap);
-    const int32_t* dw = &D.d[w * D.n + offset];
+    const size_t w0 = W * g / groups, w1 = W * (g + 1) / groups;
+    const size_t gw = w1 - w0;
+    const size_t nb = (size_t)half * gw;
+    size_t cap = std::max<size_t>(32, std::min<size_t>(nb / 4, 2048));
+    AffineBuckets<F> buckets(nb, cap);
+    std::vector<const int32_t*> dws(gw);
+    for (size_t k = 0; k < gw; k++) dws[k] = &D.d[(w0 + k) * D.n + offset];
     for (size_t i = 0; i < n; i++) {
       if ((i & 4095) == 0 && ctx.cancelled()) {
         stop = true;
         return;
       }
-      int32_t d = dw[i];
-      if (d == 0) continue;
-      if (d > 0) {
-        buckets.add((uint32_t)(d - 1), points[i]);
-      } else {
-        buckets.add((uint32_t)(-d - 1), points[i].neg());
+      for (size_t k = 0; k < gw; k++) {
+        int32_t d = dws[k][i];
+        if (d == 0) continue;
+        size_t baseK = (size_t)half * k;
+        if (d > 0) {
+          buckets.add((uint32_t)(baseK + d - 1), points[i]);
+        } else {
+          buckets.add((uint32_t)(baseK - d - 1), points[i].neg());
+        }
       }
     }
-    Jac<F> sum = buckets.reduce();
-    windowSums[w] = sum;
+    buckets.flush();
+    for (size_t k = 0; k < gw; k++) windowSums[w0 + k] = buckets.reduce_range((size_t)half * k, (size_t)half);
   });
   ctx.check();
   if (stop.load()) throw Cancelled();
