@@ -3,12 +3,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet, hexlify } from "ethers";
-import { randomSalt, signVote, type BidReveal, type Hex, type Task } from "@zkpool/protocol";
+import { assembleCertificate, attesterSet, randomSalt, signVote, verifyCertificate, type BidReveal, type Hex, type Task } from "@zkpool/protocol";
 import { NodeDb } from "../src/index.js";
 import {
   applyOutcome,
   assigneeFor,
   AuctionStore,
+  certificateFromValidatedVotes,
   CostPlusPricing,
   drawOrder,
   emptyRating,
@@ -36,6 +37,17 @@ describe("auction: pure rules, pricing, ratings and persisted state", function (
     assert.equal(assigneeFor(order, new Set())?.prover, order[0]!.prover);
     assert.equal(assigneeFor(order, new Set([order[0]!.prover]))?.prover, order[1]!.prover);
     assert.equal(assigneeFor(order, new Set(order.map((p) => p.prover))), undefined);
+  });
+
+  it("a certificate built from validated votes equals the protocol's assembly and verifies", function () {
+    const wallets = [1, 2, 3].map((i) => new Wallet(hexlify(new Uint8Array(32).fill(i + 40))));
+    const set = attesterSet(wallets.map((w) => [w.address.toLowerCase(), 10n] as const));
+    const body = { kind: "default" as const, taskId: TASK_ID, round: 1, prover: addr(1) };
+    const votes = wallets.map((w) => signVote({ ...body, attester: w.address.toLowerCase() as Hex }, w, DOMAIN));
+    assert.equal(certificateFromValidatedVotes(body, votes.slice(0, 1), set), undefined); // 1/3 < 2/3
+    const cert = certificateFromValidatedVotes(body, [...votes].reverse(), set)!;
+    assert.deepEqual(cert, assembleCertificate(body, votes, set, DOMAIN));
+    verifyCertificate(cert, set, DOMAIN, { kind: "default", round: 1, prover: addr(1) });
   });
 
   it("cost-plus pricing: floor, margin, load premium, and no bid above maxReward", function () {

@@ -37,7 +37,6 @@ import {
   signOperatorRecord,
   signProofSubmission,
   signVote,
-  assembleCertificate,
   attesterSet,
   hasQuorum,
   type Certificate,
@@ -524,7 +523,9 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       if (!hasQuorum(g.stake, set.total)) continue;
       const kind = g.body.kind;
       if (await this.node.repos.certificates.has([id, String(round), kind])) continue;
-      const cert = assembleCertificate(g.body, votes, set, this.node.opts.domain);
+      // Stored votes passed validation (signature included) on receipt: build from them without recovering
+      // every signature again; our own certificate is still verified once by the certificates pipeline.
+      const cert = certificateFromValidatedVotes(g.body, votes, set);
       if (cert === undefined) continue;
       await this.publish("certificates", encodeCertificate(cert));
       this.log.info("certificate assembled", { taskId: id, round, kind, prover: cert.prover, signers: cert.attesters.length });
@@ -636,6 +637,34 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     }
     return out;
   }
+}
+
+/**
+ * A certificate for `body` from votes that were already validated (signatures checked on receipt): one vote
+ * per staked attester on exactly this struct, sorted by attester; undefined below quorum. Use
+ * `assembleCertificate` from @zkpool/protocol for votes of unknown provenance.
+ */
+export function certificateFromValidatedVotes(body: VoteBody, votes: Iterable<Vote>, set: AttesterSet): Certificate | undefined {
+  const sigs = new Map<Hex, Hex>();
+  let stake = 0n;
+  for (const v of votes) {
+    if (!sameBody(v, body)) continue;
+    const a = lc(v.attester) as Hex;
+    const s = set.stakes.get(a) ?? 0n;
+    if (s === 0n || sigs.has(a)) continue;
+    sigs.set(a, lc(v.signature) as Hex);
+    stake += s;
+  }
+  if (!hasQuorum(stake, set.total)) return undefined;
+  const attesters = [...sigs.keys()].sort();
+  const { taskId, round, prover } = body;
+  const head =
+    body.kind === "assignment"
+      ? { kind: "assignment" as const, taskId, round, prover, price: body.price }
+      : body.kind === "completion"
+        ? { kind: "completion" as const, taskId, round, prover, proofHash: body.proofHash }
+        : { kind: "default" as const, taskId, round, prover };
+  return { ...head, attesters, signatures: attesters.map((a) => sigs.get(a)!) };
 }
 
 /** Create the auction service for a started node (see AuctionServiceInit); call `start()` next. */
