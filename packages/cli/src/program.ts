@@ -7,6 +7,7 @@ import { CONFIG_KEYS, keystorePath, resolveConfig, type NodeConfig } from "./con
 import { CliError, CliErrorCode, exitCodeOf } from "./errors.js";
 import { keystoreAddress, resolvePassword, unlockKeystore, writeKeystore } from "./keystore.js";
 import { runNode } from "./runner.js";
+import { formatSummary, runDevnet } from "./devnet.js";
 
 export interface CliIo {
   out(line: string): void;
@@ -129,6 +130,25 @@ export function buildProgram(io: CliIo): Command {
       running.log.info("stopping", { signal: sig });
       await running.stop();
       print("stopped", { event: "stopped" });
+    });
+
+  // ---------------------------------------------------------------- devnet
+  const int = (name: string) => (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: name }, `--${name} must be a non-negative integer (got ${v})`);
+    return n;
+  };
+  program.command("devnet").description("local pool in one command: anvil, contracts, pool and prover nodes as processes, demo tasks, summary (Ctrl-C stops)")
+    .addOption(new Option("--provers <n>", "prover nodes").argParser(int("provers")).default(2))
+    .addOption(new Option("--attesters <n>", "attester-only pool nodes").argParser(int("attesters")).default(2))
+    .addOption(new Option("--tasks <n>", "demo tasks").argParser(int("tasks")).default(6))
+    .addOption(new Option("--interval <s>", "seconds between tasks").argParser(int("interval")).default(3))
+    .option("--circuit <name>", "catalog circuit of the demo tasks (Groth16)", "range-check-32")
+    .option("--keep", "keep the devnet directory (configs, node logs)")
+    .action(async (o: { provers: number; attesters: number; tasks: number; interval: number; circuit: string; keep?: boolean }) => {
+      if (o.provers < 1) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "provers" }, "--provers must be at least 1");
+      const s = await runDevnet({ ...o, json: json(), out: (l: string) => io.out(l), stopSignal: io.stopSignal() });
+      print(formatSummary(s), { event: "summary", ...s });
     });
 
   return program;

@@ -1,0 +1,243 @@
+/**
+ * `zkpool devnet`: anvil + contracts + staked operators + pool nodes and prover nodes as separate OS
+ * processes (this CLI's `node start`), a stream of demo tasks from the SDK, live progress and a summary.
+ * Embedded defaults only. Ctrl-C stops every process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, openSync, readFileSync, closeSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ContractFactory, HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, formatEther, type InterfaceAbi } from "ethers";
+import { ANVIL_DEV_MNEMONIC, EscrowClient, StakeRegistryClient, compile, deployContracts, startAnvil, writeDeployment, type Anvil } from "@zkpool/chain";
+import { loadCircuit } from "@zkpool/circuits";
+import { createClient, terminateSnarkjs, type TaskHandle, type ZkPoolClient } from "@zkpool/sdk";
+import { toJson } from "./api.js";
+import { writeKeystore } from "./keystore.js";
+
+export interface DevnetOptions {
+  /** Prover nodes (prove and attest). @default 2 */
+  provers?: number;
+  /** Attester-only pool nodes. @default 2 */
+  attesters?: number;
+  /** Demo tasks to run. @default 6 */
+  tasks?: number;
+  /** Seconds between task submissions. @default 3 */
+  interval?: number;
+  /** Circuit of the demo tasks (catalog, Groth16). @default "range-check-32" */
+  circuit?: string;
+  /** JSON lines instead of text. */
+  json?: boolean;
+  /** Keep the devnet directory (configs, logs) after exit. */
+  keep?: boolean;
+  out(line: string): void;
+  /** Resolves when the user asks to stop (SIGINT). */
+  stopSignal: Promise<unknown>;
+}
+
+export interface DevnetSummary {
+  tasks: number;
+  verified: number;
+  settled: number;
+  failed: number;
+  secondsToFirstProof: number | null;
+  tasksPerMinute: number | null;
+  totalSeconds: number;
+  requesterSpentWei: string;
+  earningsWei: Record<string, string>;
+  insuranceFundWei: string;
+  dir: string;
+}
+
+const PASSWORD = "devnet-insecure";
+const ETH = 10n ** 18n;
+const BIN = fileURLToPath(new URL("./bin.js", import.meta.url));
+
+function devWallet(i: number, provider: JsonRpcProvider): Wallet {
+  const hd = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`);
+  return new Wallet(hd.privateKey, provider);
+}
+
+interface Proc { name: string; child: ChildProcess; dataDir: string; exited: Promise<void> }
+
+function killGroup(p: Proc, signal: NodeJS.Signals): void {
+  if (p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
+  try {
+    process.kill(-p.child.pid, signal);
+  } catch {
+    /* gone */
+  }
+}
+
+export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
+  const t0 = Date.now();
+  const el = (): string => ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
+  const say = (text: string, data: Record<string, unknown>): void => o.out(o.json === true ? toJson({ t: (Date.now() - t0) / 1000, ...data }) : `[${el()}s] ${text}`);
+  const provers = o.provers ?? 2;
+  const attesters = o.attesters ?? 2;
+  const n = provers + attesters;
+  const dir = await mkdtemp(join(tmpdir(), "zkpool-devnet-"));
+  const procs: Proc[] = [];
+  let anvil: Anvil | undefined;
+  let provider: JsonRpcProvider | undefined;
+  let client: ZkPoolClient | undefined;
+  let stopped = false;
+  const stopPromise = o.stopSignal.then(() => {
+    stopped = true;
+    say("stopping (Ctrl-C)", { event: "stopping" });
+  });
+  try {
+    anvil = await startAnvil({ hardfork: "cancun" });
+    provider = new JsonRpcProvider(anvil.url, undefined, { batchMaxCount: 1, cacheTimeout: -1, staticNetwork: true });
+    const deployer = devWallet(0, provider);
+    const deployed = await deployContracts(deployer);
+    const deploymentPath = await writeDeployment(join(dir, "deployments"), deployed.deployment);
+    say(`anvil ${anvil.url}; contracts deployed (escrow ${deployed.deployment.escrow})`, { event: "deployed", rpcUrl: anvil.url, ...deployed.deployment });
+    const circuitName = o.circuit ?? "range-check-32";
+    const circuit = await loadCircuit(circuitName, "groth16");
+    const compiled = compile({ "verifier.sol": readFileSync(circuit.verifier.path, "utf8") })["Groth16Verifier"]!;
+    const verifier = await new ContractFactory(compiled.abi as InterfaceAbi, compiled.bytecode, new NonceManager(deployer)).deploy();
+    await verifier.waitForDeployment();
+    await deployed.escrow.registerCircuit(circuit.circuitId, await verifier.getAddress(), 1, circuit.nPublic);
+    const operators: Wallet[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = devWallet(1 + i, provider);
+      operators.push(w);
+      await new StakeRegistryClient(deployed.stakeRegistry.address, w).stake(10n * ETH);
+    }
+    say(`${circuitName} verifier registered; ${n} operators staked 10 ETH each`, { event: "staked", operators: operators.map((w) => w.address) });
+
+    let bootstrap: string[] = [];
+    for (let i = 0; i < n && !stopped; i++) {
+      const prover = i < provers;
+      const name = `${prover ? "prover" : "pool"}-${i}`;
+      const dataDir = join(dir, name);
+      await mkdir(dataDir, { recursive: true });
+      await writeKeystore(join(dataDir, "keystore.json"), operators[i]!.privateKey, PASSWORD, { scryptN: 1024 });
+      const args = [BIN, "node", "start", "--data-dir", dataDir, "--deployment", deploymentPath, "--rpc-url", anvil.url,
+        "--listen", "/ip4/127.0.0.1/tcp/0", "--api-port", "0", "--devnet", "--log-level", "info", "--grace-seconds", "5"];
+      if (prover) args.push("--prover", "--price-share", String(40 + 10 * i));
+      if (bootstrap.length > 0) args.push("--bootstrap", bootstrap.join(","));
+      const log = openSync(join(dataDir, "node.log"), "a");
+      const child = spawn(process.execPath, args, { env: { ...process.env, ZKPOOL_PASSWORD: PASSWORD }, stdio: ["ignore", log, log], detached: true });
+      closeSync(log);
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      procs.push({ name, child, dataDir, exited });
+      const apiFile = join(dataDir, "api.json");
+      const end = Date.now() + 60_000;
+      while (!existsSync(apiFile) && child.exitCode === null && Date.now() < end && !stopped) await new Promise((r) => setTimeout(r, 100));
+      if (!existsSync(apiFile)) {
+        if (stopped) break;
+        throw new Error(`${name} did not start; see ${join(dataDir, "node.log")}`);
+      }
+      const api = JSON.parse(readFileSync(apiFile, "utf8")) as { url: string; addrs: string[]; peerId: string };
+      if (i === 0) bootstrap = api.addrs.filter((a) => a.includes("127.0.0.1"));
+      say(`${name} up (pid ${child.pid}, ${prover ? "prover" : "attester"}, API ${api.url})`, { event: "node", name, pid: child.pid, api: api.url, role: prover ? "prover" : "attester" });
+    }
+    if (stopped) return summary();
+
+    const requester = devWallet(9, provider);
+    client = await createClient({ signer: requester, bootstrap, rpcUrl: anvil.url, deployment: deploymentPath, devnet: true });
+    await client.deposit({ amount: 100n * ETH });
+    say(`requester ${requester.address} deposited 100 ETH; waiting for the mesh`, { event: "requester", address: requester.address });
+    // operator records and meshes: a few heartbeats
+    await Promise.race([new Promise((r) => setTimeout(r, 4000)), stopPromise]);
+
+    const handles: TaskHandle[] = [];
+    let firstVerifiedAt: number | undefined;
+    let lastVerifiedAt: number | undefined;
+    let firstPublishedAt: number | undefined;
+    let verified = 0, settled = 0, failed = 0;
+    const total = o.tasks ?? 6;
+    const settledAll = new Promise<void>((resolve) => {
+      const check = (): void => { if (settled + failed >= total) resolve(); };
+      for (let k = 0; k < total; k++) {
+        void (async () => {
+          await new Promise((r) => setTimeout(r, k * (o.interval ?? 3) * 1000));
+          if (stopped) return;
+          let h: TaskHandle;
+          try {
+            h = await client!.submitTask({ circuit: circuitName, input: circuit.sampleInput, publicSignals: circuit.expectedPublicSignals.map((s) => BigInt(s)), maxReward: ETH / 10n, windows: { bidWindow: 5, revealWindow: 5, proofWindow: 20, maxRounds: 2 } });
+          } catch (err) {
+            failed++;
+            say(`task ${k + 1} not submitted: ${(err as Error).message}`, { event: "submitFailed", error: String(err) });
+            check();
+            return;
+          }
+          handles.push(h);
+          firstPublishedAt ??= Date.now();
+          const id = h.taskId.slice(0, 10);
+          h.on("published", () => say(`task ${k + 1} ${id} published`, { event: "published", taskId: h.taskId }));
+          h.on("assigned", (e) => say(`task ${k + 1} ${id} assigned to ${e.prover.slice(0, 10)} at ${formatEther(e.price)} ETH`, { event: "assigned", taskId: h.taskId, ...e }));
+          h.on("reassigned", (e) => say(`task ${k + 1} ${id} reassigned (round ${e.round}) to ${e.prover.slice(0, 10)}`, { event: "reassigned", taskId: h.taskId, ...e }));
+          h.on("defaulted", (e) => say(`task ${k + 1} ${id} prover ${e.prover.slice(0, 10)} defaulted in round ${e.round}`, { event: "defaulted", taskId: h.taskId, ...e }));
+          h.on("proved", (e) => say(`task ${k + 1} ${id} proof submitted by ${e.prover.slice(0, 10)}`, { event: "proved", taskId: h.taskId, ...e }));
+          h.on("verified", () => {
+            verified++;
+            firstVerifiedAt ??= Date.now();
+            lastVerifiedAt = Date.now();
+            say(`task ${k + 1} ${id} proof verified locally`, { event: "verified", taskId: h.taskId });
+          });
+          h.on("settled", (e) => {
+            settled++;
+            say(`task ${k + 1} ${id} settled on chain: ${formatEther(e.price)} ETH paid, ${formatEther(e.refunded)} ETH back`, { event: "settled", taskId: h.taskId, ...e });
+            check();
+          });
+          h.on("failed", (e) => {
+            failed++;
+            say(`task ${k + 1} ${id} failed: ${e.reason}`, { event: "failed", taskId: h.taskId, reason: e.reason });
+            check();
+          });
+        })();
+      }
+    });
+    await Promise.race([settledAll, stopPromise]);
+
+    async function summaryInner(): Promise<DevnetSummary> {
+      const esc = new EscrowClient(deployed.escrow.address, provider!);
+      const earnings: Record<string, string> = {};
+      for (const w of [...operators, deployer]) earnings[w.address] = (await esc.earnings(w.address)).toString();
+      const spent = 100n * ETH - (await esc.balanceOf(requester.address));
+      const span = firstPublishedAt !== undefined && lastVerifiedAt !== undefined ? (lastVerifiedAt - firstPublishedAt) / 60_000 : 0;
+      return {
+        tasks: total, verified, settled, failed,
+        secondsToFirstProof: firstVerifiedAt !== undefined ? (firstVerifiedAt - t0) / 1000 : null,
+        tasksPerMinute: span > 0 ? verified / span : null,
+        totalSeconds: (Date.now() - t0) / 1000,
+        requesterSpentWei: spent.toString(),
+        earningsWei: earnings,
+        insuranceFundWei: (await esc.insuranceFund()).toString(),
+        dir,
+      };
+    }
+    return await summaryInner();
+
+    function summary(): DevnetSummary {
+      return { tasks: 0, verified: 0, settled: 0, failed: 0, secondsToFirstProof: null, tasksPerMinute: null, totalSeconds: (Date.now() - t0) / 1000, requesterSpentWei: "0", earningsWei: {}, insuranceFundWei: "0", dir };
+    }
+  } finally {
+    await client?.close().catch(() => undefined);
+    for (const p of procs) killGroup(p, "SIGINT");
+    await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 8000).unref())]);
+    for (const p of procs) killGroup(p, "SIGKILL");
+    provider?.destroy();
+    await anvil?.stop();
+    await terminateSnarkjs();
+    if (o.keep !== true) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Text form of the summary. */
+export function formatSummary(s: DevnetSummary): string {
+  const lines = [
+    "devnet summary",
+    `  tasks ${s.tasks}: ${s.verified} verified, ${s.settled} settled on chain, ${s.failed} failed`,
+    `  time from command to first verified proof: ${s.secondsToFirstProof === null ? "-" : `${s.secondsToFirstProof.toFixed(1)} s`}`,
+    `  tasks completed per minute: ${s.tasksPerMinute === null ? "-" : s.tasksPerMinute.toFixed(1)}`,
+    `  requester spent ${formatEther(BigInt(s.requesterSpentWei))} ETH; insurance fund ${formatEther(BigInt(s.insuranceFundWei))} ETH`,
+    ...Object.entries(s.earningsWei).map(([a, v]) => `  earnings ${a}: ${formatEther(BigInt(v))} ETH`),
+    `  total ${s.totalSeconds.toFixed(1)} s`,
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,28 @@
+import { ZkPoolError } from "@zkpool/protocol";
+
+export enum SdkErrorCode {
+  /** Options missing or contradictory (see the message for the one to set). */
+  BAD_OPTIONS = "SDK_BAD_OPTIONS",
+  /** The chain RPC does not answer or serves another chain than the deployment's. */
+  CHAIN_UNREACHABLE = "SDK_CHAIN_UNREACHABLE",
+  /** The escrow balance is too small for the task's maxReward: deposit first. */
+  INSUFFICIENT_BALANCE = "SDK_INSUFFICIENT_BALANCE",
+  /** The circuit name is not in the catalog, or its artifacts cannot be read. */
+  UNKNOWN_CIRCUIT = "SDK_UNKNOWN_CIRCUIT",
+  /** The input does not satisfy the circuit (witness calculation failed). */
+  BAD_INPUT = "SDK_BAD_INPUT",
+  /** No peer to publish to: check bootstrap addresses and that pool nodes run. */
+  NOT_CONNECTED = "SDK_NOT_CONNECTED",
+  /** The task ended without a proof (every round defaulted, or nobody bid before the deadline). */
+  TASK_FAILED = "SDK_TASK_FAILED",
+  /** A proof arrived but does not verify against the task's verification key (never expected: report it). */
+  PROOF_INVALID = "SDK_PROOF_INVALID",
+  /** The client was closed while waiting. */
+  CLOSED = "SDK_CLOSED",
+  /** An escrow transaction was refused; `reason` is the contract error. */
+  TX_FAILED = "SDK_TX_FAILED",
+}
+
+export type SdkErrorType = { code: SdkErrorCode; taskId?: string; reason?: string; need?: string; have?: string };
+
+export class SdkError extends ZkPoolError<SdkErrorType> {}

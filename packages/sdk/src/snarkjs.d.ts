@@ -1,0 +1,10 @@
+// Minimal typings for the parts of snarkjs the SDK uses (snarkjs ships no types).
+declare module "snarkjs" {
+  export const groth16: {
+    verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
+  };
+  export const wtns: {
+    calculate(input: Record<string, unknown>, wasm: string, out: { type: "mem" }): Promise<void>;
+    exportJson(w: { type: "mem" }): Promise<bigint[]>;
+  };
+}

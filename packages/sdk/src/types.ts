@@ -1,0 +1,73 @@
+import type { Hex } from "@zkpool/protocol";
+
+/** Per-task time windows, seconds. */
+export interface TaskWindows {
+  /** From publication to the bid deadline. @default 8 */
+  bidWindow?: number;
+  /** From the bid deadline to the reveal deadline (> 4). @default 8 */
+  revealWindow?: number;
+  /** Time the assigned prover has per round. @default 30 */
+  proofWindow?: number;
+  /** Rounds (1 + reassignments after a default). @default 2 */
+  maxRounds?: number;
+}
+
+export interface CircuitArtifactPaths {
+  wasm: string;
+  zkey: string;
+  vkey: string;
+}
+
+export interface SubmitTaskParameters {
+  /** A catalog circuit of @zkpool/circuits (Groth16), e.g. "range-check-32" … */
+  circuit?: string;
+  /** … or your own Groth16 artifacts (paths). */
+  artifacts?: CircuitArtifactPaths;
+  /** Circuit inputs. */
+  input: Record<string, unknown>;
+  /** Public signals the proof must have; computed from the witness when omitted. */
+  publicSignals?: readonly bigint[];
+  /** Most you pay (wei); locked from your escrow balance at settlement. */
+  maxReward: bigint;
+  /** What a prover that takes the task and never proves loses (wei). @default maxReward / 10 */
+  penalty?: bigint;
+  windows?: TaskWindows;
+  /** @default a fresh unique nonce */
+  nonce?: bigint;
+}
+
+export type TaskEventName =
+  | "published" | "bids" | "assigned" | "proving" | "proved" | "verified" | "settled"
+  | "defaulted" | "reassigned" | "failed" | "refunded";
+
+export interface TaskEvents {
+  published: [{ taskId: Hex; bidDeadline: bigint; revealDeadline: bigint }];
+  bids: [{ commits: number; reveals: number }];
+  assigned: [{ round: number; prover: Hex; price: bigint }];
+  proving: [{ round: number; prover: Hex; deadline: bigint }];
+  proved: [{ round: number; prover: Hex }];
+  verified: [TaskResult];
+  settled: [{ round: number; prover: Hex; price: bigint; refunded: bigint }];
+  defaulted: [{ round: number; prover: Hex }];
+  reassigned: [{ round: number; prover: Hex; price: bigint }];
+  failed: [{ reason: string }];
+  refunded: [{ amount: bigint }];
+}
+
+export interface TaskResult {
+  taskId: Hex;
+  round: number;
+  prover: Hex;
+  /** snarkjs Groth16 proof object (pi_a, pi_b, pi_c). */
+  proof: unknown;
+  /** Decimal strings, as snarkjs gives them. */
+  publicSignals: string[];
+  /** Verified here against the verification key (always true when returned). */
+  verified: true;
+}
+
+export interface DepositParameters { amount: bigint }
+export interface DepositReturnType { txHash: string; balance: bigint }
+export interface BalanceReturnType { balance: bigint; pendingWithdrawal: bigint; available: bigint; readyAt: bigint }
+export interface WithdrawParameters { amount: bigint }
+export interface WithdrawReturnType { txHash: string; readyAt?: bigint }
