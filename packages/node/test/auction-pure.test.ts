@@ -3,12 +3,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet, hexlify } from "ethers";
-import { assembleCertificate, attesterSet, randomSalt, signVote, verifyCertificate, type BidReveal, type Hex, type Task } from "@zkpool/protocol";
+import { assembleCertificate, attesterSet, decodeTask, taskId, randomSalt, signVote, verifyCertificate, type BidReveal, type Hex, type Task } from "@zkpool/protocol";
 import { NodeDb } from "../src/index.js";
 import {
   applyOutcome,
   assigneeFor,
   AuctionStore,
+  createAuctionService,
   certificateFromValidatedVotes,
   CostPlusPricing,
   drawOrder,
@@ -17,7 +18,7 @@ import {
   StaticBalanceSource,
   successPerMille,
 } from "../src/auction/index.js";
-import { DOMAIN } from "./utils.js";
+import { DOMAIN, makeNode, stopAll, taskBytes, waitFor } from "./utils.js";
 
 const TASK_ID = ("0x" + "11".repeat(32)) as Hex;
 const task = { maxReward: 1000n } as Task;
@@ -68,6 +69,23 @@ describe("auction: pure rules, pricing, ratings and persisted state", function (
     const b = new StaticBalanceSource({ [addr(1).toUpperCase().replace("0X", "0x")]: 5n });
     assert.equal(await b.availableBalance(addr(1)), 5n);
     assert.equal(await b.availableBalance(addr(2)), undefined);
+  });
+
+  it("intake: a task whose requester cannot fund maxReward is left alone", async function () {
+    const t = await makeNode(0, 1, { syncOnStart: false });
+    const svc = createAuctionService({ node: t.node, operator: t.operator, balances: new StaticBalanceSource({}, 0n), announce: false, syncOnStart: false, tickMs: 50 });
+    try {
+      await t.node.start();
+      await svc.start();
+      const bytes = taskBytes(1n);
+      await t.node.gossip.publish("tasks", bytes);
+      const id = taskId(decodeTask(bytes), DOMAIN).toLowerCase() as Hex;
+      await waitFor(async () => (await svc.taskView(id))?.status === "unfunded", "task marked unfunded");
+      assert.equal(await svc.store.bid(id), undefined);
+    } finally {
+      await svc.stop();
+      await stopAll([t]);
+    }
   });
 
   it("persists the salt and the first vote per slot; a second vote never replaces it; finishing rates once", async function () {
