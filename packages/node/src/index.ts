@@ -19,3 +19,4 @@ export * from "./messages/index.js";
 export * from "./membership/index.js";
 export * from "./transfer/index.js";
 export * from "./sync/index.js";
+export * from "./auction/index.js";
