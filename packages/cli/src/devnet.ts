@@ -47,6 +47,8 @@ export interface DevnetSummary {
   requesterSpentWei: string;
   earningsWei: Record<string, string>;
   insuranceFundWei: string;
+  /** Process ids of the node processes it started (all stopped when runDevnet returns). */
+  pids: number[];
   dir: string;
 }
 
@@ -93,7 +95,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
     const deployer = devWallet(0, provider);
     const deployed = await deployContracts(deployer);
     const deploymentPath = await writeDeployment(join(dir, "deployments"), deployed.deployment);
-    say(`anvil ${anvil.url}; contracts deployed (escrow ${deployed.deployment.escrow})`, { event: "deployed", rpcUrl: anvil.url, ...deployed.deployment });
+    say(`anvil ${anvil.url}; contracts deployed (escrow ${deployed.deployment.escrow})`, { event: "deployed", rpcUrl: anvil.url, anvilPid: anvil.pid, ...deployed.deployment });
     const circuitName = o.circuit ?? "range-check-32";
     const circuit = await loadCircuit(circuitName, "groth16");
     const compiled = compile({ "verifier.sol": readFileSync(circuit.verifier.path, "utf8") })["Groth16Verifier"]!;
@@ -208,13 +210,14 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
         requesterSpentWei: spent.toString(),
         earningsWei: earnings,
         insuranceFundWei: (await esc.insuranceFund()).toString(),
+        pids: procs.map((p) => p.child.pid ?? 0),
         dir,
       };
     }
     return await summaryInner();
 
     function summary(): DevnetSummary {
-      return { tasks: 0, verified: 0, settled: 0, failed: 0, secondsToFirstProof: null, tasksPerMinute: null, totalSeconds: (Date.now() - t0) / 1000, requesterSpentWei: "0", earningsWei: {}, insuranceFundWei: "0", dir };
+      return { tasks: 0, verified: 0, settled: 0, failed: 0, secondsToFirstProof: null, tasksPerMinute: null, totalSeconds: (Date.now() - t0) / 1000, requesterSpentWei: "0", earningsWei: {}, insuranceFundWei: "0", pids: procs.map((p) => p.child.pid ?? 0), dir };
     }
   } finally {
     await client?.close().catch(() => undefined);

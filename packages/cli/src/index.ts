@@ -4,3 +4,4 @@ export * from "./keystore.js";
 export * from "./api.js";
 export * from "./runner.js";
 export * from "./program.js";
+export * from "./devnet.js";

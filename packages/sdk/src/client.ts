@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JsonRpcProvider, type Signer, type Wallet } from "ethers";
+import { JsonRpcProvider, type Wallet } from "ethers";
 import * as snarkjs from "snarkjs";
 import { ChainStakeSource, EscrowClient, TaskStatus, revertReason, type Deployment } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
