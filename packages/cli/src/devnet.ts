@@ -142,7 +142,9 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
     const requester = devWallet(9, provider);
     client = await createClient({ signer: requester, bootstrap, rpcUrl: anvil.url, deployment: deploymentPath, devnet: true });
     await client.deposit({ amount: 100n * ETH });
-    say(`requester ${requester.address} deposited 100 ETH; waiting for the mesh`, { event: "requester", address: requester.address });
+    say(`requester ${requester.address} deposited 100 ETH; pool: --rpc-url ${anvil.url} --deployment ${deploymentPath} --bootstrap ${bootstrap.join(",")}`,
+      { event: "requester", address: requester.address, rpcUrl: anvil.url, deployment: deploymentPath, bootstrap });
+    if ((o.tasks ?? 6) === 0) say("no demo tasks (--tasks 0): the pool runs until Ctrl-C", { event: "idle" });
     // operator records and meshes: a few heartbeats
     await Promise.race([new Promise((r) => setTimeout(r, 4000)), stopPromise]);
 

@@ -5,3 +5,4 @@ export * from "./api.js";
 export * from "./runner.js";
 export * from "./program.js";
 export * from "./devnet.js";
+export * from "./commands.js";

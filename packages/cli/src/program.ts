@@ -8,6 +8,7 @@ import { CliError, CliErrorCode, exitCodeOf } from "./errors.js";
 import { keystoreAddress, resolvePassword, unlockKeystore, writeKeystore } from "./keystore.js";
 import { runNode } from "./runner.js";
 import { formatSummary, runDevnet } from "./devnet.js";
+import { formatProverStatus, parseEth, proverJoin, proverStatus, taskStatus, taskSubmit } from "./commands.js";
 
 export interface CliIo {
   out(line: string): void;
@@ -131,6 +132,84 @@ export function buildProgram(io: CliIo): Command {
       await running.stop();
       print("stopped", { event: "stopped" });
     });
+
+  const unlock = async (c: NodeConfig): Promise<Wallet> => {
+    const path = keystorePath(c);
+    keystoreAddress(path);
+    const password = await resolvePassword({ env: io.env, ...(c.passwordFile !== undefined ? { configFile: c.passwordFile } : {}) });
+    return unlockKeystore(path, password);
+  };
+  const optInt = (name: string) => (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: name }, `--${name} must be a positive integer (got ${v})`);
+    return n;
+  };
+
+  // ---------------------------------------------------------------- prover
+  const prover = program.command("prover").description("join the pool as a prover and inspect it");
+  addConfigFlags(prover.command("join").description("stake, declare the accelerator royalty recipient, write the prover node config"))
+    .requiredOption("--stake <eth>", "ETH to stake (0 to only write the config)")
+    .option("--royalty-recipient <address>", "author of the accelerator module you run (receives the royalty)")
+    .option("--config-out <file>", "config file to write (default <data-dir>/config.json)")
+    .action(async (opts: Record<string, unknown>) => {
+      const c = configOf(opts, io);
+      const operator = await unlock(c);
+      const r = await proverJoin(c, operator, {
+        stake: parseEth(opts["stake"] as string, "--stake"),
+        ...(opts["royaltyRecipient"] !== undefined ? { royaltyRecipient: opts["royaltyRecipient"] as string } : {}),
+        configOut: (opts["configOut"] as string | undefined) ?? `${c.dataDir}/config.json`,
+      });
+      print(`staked; operator ${String(r["operator"])} now has ${String(r["stake"])} wei staked\nconfig written to ${String(r["config"])}\nnext: ${String(r["next"])}`, r);
+    });
+  addConfigFlags(prover.command("status").description("stake, holds, earnings on chain, and the local node's status")).action(async (opts: Record<string, unknown>) => {
+    const c = configOf(opts, io);
+    const s = await proverStatus(c, keystoreAddress(keystorePath(c)));
+    print(formatProverStatus(s), s);
+  });
+
+  // ---------------------------------------------------------------- task
+  const task = program.command("task").description("submit tasks and follow them");
+  addConfigFlags(task.command("submit").description("submit a task (files in), wait for the verified proof (file out) and settlement"))
+    .option("--circuit <name>", "catalog circuit (Groth16)")
+    .option("--wasm <file>", "your circuit's wasm")
+    .option("--zkey <file>", "your circuit's Groth16 proving key")
+    .option("--vkey <file>", "your circuit's verification key (JSON)")
+    .requiredOption("--input <file>", "circuit inputs (JSON)")
+    .requiredOption("--max-reward <eth>", "most you pay, in ETH")
+    .option("--penalty <eth>", "what a defaulting prover loses (default maxReward/10)")
+    .option("--deposit <eth>", "deposit this much into the escrow first")
+    .option("--out <file>", "where the proof goes", "proof.json")
+    .option("--bid-window <s>", "seconds", optInt("bid-window"))
+    .option("--reveal-window <s>", "seconds", optInt("reveal-window"))
+    .option("--proof-window <s>", "seconds", optInt("proof-window"))
+    .option("--max-rounds <n>", "rounds", optInt("max-rounds"))
+    .action(async (opts: Record<string, unknown>) => {
+      const c = configOf(opts, io);
+      const requester = await unlock(c);
+      const str = (k: string): string | undefined => opts[k] as string | undefined;
+      const num = (k: string): number | undefined => opts[k] as number | undefined;
+      const r = await taskSubmit(c, requester, {
+        input: str("input")!, out: str("out")!, maxReward: parseEth(str("maxReward")!, "--max-reward"),
+        ...(str("circuit") !== undefined ? { circuit: str("circuit")! } : {}),
+        ...(str("wasm") !== undefined ? { wasm: str("wasm")! } : {}),
+        ...(str("zkey") !== undefined ? { zkey: str("zkey")! } : {}),
+        ...(str("vkey") !== undefined ? { vkey: str("vkey")! } : {}),
+        ...(str("penalty") !== undefined ? { penalty: parseEth(str("penalty")!, "--penalty") } : {}),
+        ...(str("deposit") !== undefined ? { deposit: parseEth(str("deposit")!, "--deposit") } : {}),
+        ...(num("bidWindow") !== undefined ? { bidWindow: num("bidWindow")! } : {}),
+        ...(num("revealWindow") !== undefined ? { revealWindow: num("revealWindow")! } : {}),
+        ...(num("proofWindow") !== undefined ? { proofWindow: num("proofWindow")! } : {}),
+        ...(num("maxRounds") !== undefined ? { maxRounds: num("maxRounds")! } : {}),
+        progress: (l) => io.err(l),
+      });
+      print(`proof for ${String(r["taskId"])} written to ${String(r["out"])}${r["settled"] === true ? " (settled on chain)" : ""}`, r);
+    });
+  addConfigFlags(task.command("status").description("a task's on-chain state").argument("<taskId>")).action(async (id: string, opts: Record<string, unknown>) => {
+    const c = configOf(opts, io);
+    const s = await taskStatus(c, id);
+    const ch = s["chain"] as { statusName: string; round: number; defaults: number; locked: bigint };
+    print(`${id}: ${ch.statusName}, round ${ch.round}, defaults ${ch.defaults}, locked ${ch.locked} wei`, s);
+  });
 
   // ---------------------------------------------------------------- devnet
   const int = (name: string) => (v: string): number => {

@@ -145,13 +145,24 @@ describe("zkpool CLI (spawned process)", function () {
       const deployed = await deployContracts(dev(0));
       const deployment = await writeDeployment(join(dir, "deployments"), deployed.deployment);
       const operator = dev(1);
-      await new StakeRegistryClient(deployed.stakeRegistry.address, operator).stake(10n ** 19n);
-      provider.destroy();
 
       const dataDir = join(dir, "node1");
       const env = { ZKPOOL_PASSWORD: "pw", ZKPOOL_PRIVATE_KEY: operator.privateKey };
       const imp = await runCli(["keys", "import", "--data-dir", dataDir, ...FAST], env);
       assert.equal(imp.code, 0, imp.stderr);
+      const chainFlags = ["--deployment", deployment, "--rpc-url", anvil.url];
+      const join1 = await runCli(["--json", "prover", "join", "--stake", "10", "--data-dir", dataDir, ...chainFlags, "--capacity", "2", "--price-share", "60"], { ZKPOOL_PASSWORD: "pw" });
+      assert.equal(join1.code, 0, join1.stderr);
+      assert.equal((JSON.parse(join1.stdout) as { stake: string }).stake, (10n ** 19n).toString());
+      assert.equal(await new StakeRegistryClient(deployed.stakeRegistry.address, provider).stakeOf(operator.address), 10n ** 19n);
+      const written = JSON.parse(readFileSync(join(dataDir, "config.json"), "utf8")) as Record<string, unknown>;
+      assert.equal(written["prover"], true);
+      assert.equal(written["capacity"], 2);
+      assert.equal(written["priceShare"], 60);
+      const badStake = await runCli(["prover", "join", "--stake", "ten", "--data-dir", dataDir, ...chainFlags], { ZKPOOL_PASSWORD: "pw" });
+      assert.equal(badStake.code, 2);
+      assert.match(badStake.stderr, /--stake must be an amount in ETH/);
+      provider.destroy();
 
       proc = spawnCli(["--json", "node", "start", "--data-dir", dataDir, "--deployment", deployment, "--rpc-url", anvil.url,
         "--listen", "/ip4/127.0.0.1/tcp/0", "--api-port", "0", "--devnet", "--log-level", "warn"], { ZKPOOL_PASSWORD: "pw" });
@@ -174,6 +185,16 @@ describe("zkpool CLI (spawned process)", function () {
       assert.match(text, /# TYPE zkpool_node_peers gauge/);
       assert.match(text, /process_cpu_seconds_total/);
       assert.equal((await fetch(`${url}/nope`)).status, 404);
+
+      const ps = await runCli(["--json", "prover", "status", "--data-dir", dataDir, ...chainFlags]);
+      assert.equal(ps.code, 0, ps.stderr);
+      const pst = JSON.parse(ps.stdout) as { stake: string; claimableEarnings: string; node: { operator: string } };
+      assert.equal(pst.stake, (10n ** 19n).toString());
+      assert.equal(pst.claimableEarnings, "0");
+      assert.equal(pst.node.operator, operator.address);
+      const ts = await runCli(["task", "status", `0x${"ab".repeat(32)}`, ...chainFlags]);
+      assert.equal(ts.code, 0, ts.stderr);
+      assert.match(ts.stdout, /none \(never touched on chain\)/);
 
       await waitFor(() => proc!.stdout().includes('"event":"started"'), "started line");
       proc.kill("SIGINT");
