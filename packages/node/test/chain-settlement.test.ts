@@ -168,6 +168,7 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
 
     await waitFor(async () => (await escrow().taskRecord(okTask)).status === TaskStatus.Settled, "task 1 settled on chain", 90_000);
     await waitFor(async () => (await escrow().taskRecord(badTask)).status === TaskStatus.Settled, "task 2 settled on chain in round 1", 120_000);
+    await waitFor(() => [okTask, badTask].every((id) => settled.some((s) => s.taskId === id && s.by === "self")), "the submitters' receipts");
 
     // Task 1: the certified prover submitted it itself (no one needed the grace).
     const s1 = settled.filter((s) => s.taskId === okTask);
@@ -204,5 +205,26 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
       if (e.settledAsProver.length > 0) assert.ok(e.claimable > 0n, "a prover that settled has earnings");
     }
     assert.ok((await Promise.all(chains.map((c) => c.earnings()))).some((e) => e.defaultsReported === 1), "one node reported the default");
+  });
+
+  it("when the winner does not settle, another node settles it after the grace period and the payout still goes to the prover", async function () {
+    // The prover nodes stop submitting (a winner that never sends its transaction); the attesters remain.
+    for (const i of PROVERS) {
+      await chains[i]!.stop();
+      chains[i] = new ChainSettlementService({ auction: services[i]!, escrow: new EscrowClient(deployed.escrow.address, operators[i]!), settle: false });
+      chains[i].on("settled", (r) => settled.push(r));
+      chains[i].start();
+    }
+    const id = await publish(3n);
+    await waitFor(async () => (await escrow().taskRecord(id)).status === TaskStatus.Settled, "task 3 settled by an attester", 90_000);
+    // the submitter learns of its receipt a poll later than the chain shows the state
+    await waitFor(() => settled.some((s) => s.taskId === id && s.by === "self"), "the submitter's receipt");
+    const bySelf = settled.filter((s) => s.taskId === id && s.by === "self");
+    assert.equal(bySelf.length, 1);
+    const submitter = bySelf[0]!;
+    assert.notEqual(submitter.observer, submitter.prover, "settled by a node other than the prover");
+    assert.ok(!PROVERS.some((i) => services[i]!.address === submitter.observer), "by an attester-only node");
+    const earnings = await escrow().earnings(submitter.prover);
+    assert.ok(earnings > 0n, "the certified prover was paid");
   });
 });
