@@ -3,14 +3,26 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { JsonRpcProvider, NonceManager, type Wallet } from "ethers";
 import { ChainStakeSource, EscrowClient, type Deployment } from "@zkpool/chain";
-import { GenesisStakeSource, PoolNode, PrometheusMetrics, createLogger, type Logger, type StakeSource } from "@zkpool/node";
+import {
+  ChainSettlementService,
+  EscrowBalanceSource,
+  FixedSharePricing,
+  GenesisStakeSource,
+  NodeChainStakeSource,
+  PoolNode,
+  PrometheusMetrics,
+  createAuctionService,
+  createLogger,
+  type AuctionService,
+  type Logger,
+  type StakeSource,
+} from "@zkpool/node";
 import type { Hex, ProtocolDomain } from "@zkpool/protocol";
 import { snarkjsModule } from "@zkpool/prover-snarkjs";
 import { createUmp, type Ump } from "@zkpool/ump";
 import { startApi, type StatusApi } from "./api.js";
 import type { NodeConfig } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
-import { loadAuction, loadNodeChain, type AuctionService, type ChainSettlementService } from "./internals.js";
 import { readFileSync } from "node:fs";
 
 export interface RunningNode {
@@ -44,7 +56,6 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
     let stake: StakeSource;
     let provider: JsonRpcProvider | undefined;
     let deployment: Deployment | undefined;
-    const nodeChain = await loadNodeChain();
     if (c.deployment !== undefined) {
       deployment = readDeploymentFile(c.deployment);
       provider = new JsonRpcProvider(c.rpcUrl, undefined, { batchMaxCount: 1, staticNetwork: true });
@@ -62,7 +73,7 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
           `${c.rpcUrl} serves chain ${chainId} but the deployment ${c.deployment} is for chain ${deployment.chainId}`);
       }
       domain = { chainId, escrow: deployment.escrow.toLowerCase() as Hex };
-      stake = new nodeChain.NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider }), provider);
+      stake = new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider }), provider);
     } else if (c.genesis !== undefined) {
       if (c.chainId === undefined || c.escrow === undefined) {
         throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "genesis mode needs chainId and escrow (the network every message is signed for)");
@@ -93,22 +104,21 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
     await ump.start();
     cleanup.push(() => ump.stop());
 
-    const auctionMod = await loadAuction();
     const escrowReader = provider !== undefined && deployment !== undefined ? new EscrowClient(deployment.escrow, provider) : undefined;
-    const auction: AuctionService = auctionMod.createAuctionService({
+    const auction: AuctionService = createAuctionService({
       node,
       operator,
       verifier: ump,
       ...(c.prover ? { ump, capacity: c.capacity } : {}),
-      ...(c.prover && c.priceShare !== undefined ? { pricing: new auctionMod.FixedSharePricing(c.priceShare) } : {}),
-      ...(escrowReader !== undefined ? { balances: new nodeChain.EscrowBalanceSource(escrowReader) } : {}),
+      ...(c.prover && c.priceShare !== undefined ? { pricing: new FixedSharePricing(c.priceShare) } : {}),
+      ...(escrowReader !== undefined ? { balances: new EscrowBalanceSource(escrowReader) } : {}),
     });
     await auction.start();
     cleanup.push(() => auction.stop());
 
     let settlement: ChainSettlementService | undefined;
     if (provider !== undefined && deployment !== undefined && c.settle) {
-      const s = new nodeChain.ChainSettlementService({
+      const s = new ChainSettlementService({
         auction,
         escrow: new EscrowClient(deployment.escrow, new NonceManager(operator.connect(provider))),
         graceSeconds: c.graceSeconds,

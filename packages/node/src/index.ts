@@ -20,3 +20,4 @@ export * from "./membership/index.js";
 export * from "./transfer/index.js";
 export * from "./sync/index.js";
 export * from "./auction/index.js";
+export * from "./chain/index.js";
