@@ -10,7 +10,7 @@ import {
   ETH, assignmentDigest, certify, defaultDigest, deployVerifiers, devWallet, fixtureCircuitId, groth16Proof, otherProof,
   terminateSnarkjs, type FixtureProof, type PoolEnv,
 } from "../test/helpers/pool.js";
-import { EIP712_TYPES, eip712Domain } from "../src/types.js";
+import { ESCROW_EIP712_TYPES, eip712Domain } from "../src/types.js";
 import { TypedDataEncoder } from "ethers";
 
 const N_ATTESTERS = [3, 10, 25];
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         revealDeadline: now + 20n, proofWindow: 600, maxRounds: 2, stakeSnapshot: stakeBlock, nonce: nonce++,
       };
     };
-    const sign = (t: TaskStruct) => requester.signingKey.sign(TypedDataEncoder.hash(domain, { Task: [...EIP712_TYPES.Task] }, t)).serialized;
+    const sign = (t: TaskStruct) => requester.signingKey.sign(TypedDataEncoder.hash(domain, { Task: [...ESCROW_EIP712_TYPES.Task] }, t)).serialized;
     const env = { chainId: BigInt(anvil.chainId), escrow } as unknown as PoolEnv;
 
     const proofs: [string, number, FixtureProof][] = [
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     for (const [name, system, proof] of proofs) {
       for (const n of name === "Groth16" ? [0, ...N_ATTESTERS] : N_ATTESTERS) {
         const t = await task(system, proof);
-        const id = TypedDataEncoder.hash(domain, { Task: [...EIP712_TYPES.Task] }, t);
+        const id = TypedDataEncoder.hash(domain, { Task: [...ESCROW_EIP712_TYPES.Task] }, t);
         const prover = stakers[0]!.address;
         const assignment = { round: 0, prover, price: ETH / 2n };
         // n = 0: a warm-up settlement (the first ever writes the treasury's and insurance's slots from zero)
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     {
       const [, system, proof] = proofs[0]!;
       const t = await task(system, proof);
-      const id = TypedDataEncoder.hash(domain, { Task: [...EIP712_TYPES.Task] }, t);
+      const id = TypedDataEncoder.hash(domain, { Task: [...ESCROW_EIP712_TYPES.Task] }, t);
       const prover = stakers[1]!.address;
       const signers = stakers.slice(0, 3);
       await chain.setNextBlockTimestamp(t.revealDeadline + 601n);

@@ -1,6 +1,7 @@
 /** TypeScript shapes of the contracts' structs (SPEC 0.3), bigint for every amount and time. */
 
-import { circuitId, type Certificate, type Task } from "@zkpool/protocol";
+import type { TypedDataField } from "ethers";
+import { EIP712_TYPES as PROTOCOL_EIP712_TYPES, circuitId, type Certificate, type Task } from "@zkpool/protocol";
 
 /** SPEC 0.3 Task, field for field. */
 export interface TaskStruct {
@@ -68,41 +69,23 @@ export interface PoolParameters {
   unstakeDelay: bigint;
 }
 
-/** EIP-712 type definitions of SPEC 0.3 (for ethers' signTypedData / TypedDataEncoder). */
-export const EIP712_TYPES = {
-  Task: [
-    { name: "requester", type: "address" },
-    { name: "proofSystem", type: "uint8" },
-    { name: "circuitId", type: "bytes32" },
-    { name: "inputHash", type: "bytes32" },
-    { name: "publicSignalsHash", type: "bytes32" },
-    { name: "maxReward", type: "uint256" },
-    { name: "penalty", type: "uint256" },
-    { name: "bidDeadline", type: "uint64" },
-    { name: "revealDeadline", type: "uint64" },
-    { name: "proofWindow", type: "uint32" },
-    { name: "maxRounds", type: "uint8" },
-    { name: "stakeSnapshot", type: "uint64" },
-    { name: "nonce", type: "uint64" },
-  ],
-  Assignment: [
-    { name: "taskId", type: "bytes32" },
-    { name: "round", type: "uint32" },
-    { name: "prover", type: "address" },
-    { name: "price", type: "uint256" },
-  ],
-  Completion: [
-    { name: "taskId", type: "bytes32" },
-    { name: "round", type: "uint32" },
-    { name: "prover", type: "address" },
-    { name: "proofHash", type: "bytes32" },
-  ],
-  Default: [
-    { name: "taskId", type: "bytes32" },
-    { name: "round", type: "uint32" },
-    { name: "prover", type: "address" },
-  ],
+/**
+ * EIP-712 struct definitions of SPEC §0.3, keyed by struct name, in the shape ethers' TypedDataEncoder takes
+ * for one primary type (`{ Task: ESCROW_EIP712_TYPES.Task }`). Derived from @zkpool/protocol, the single
+ * source of the struct definitions, so the contracts' tests and the pool sign exactly the same structs.
+ */
+export const ESCROW_EIP712_TYPES = {
+  Task: structFields("Task"),
+  Assignment: structFields("Assignment"),
+  Completion: structFields("Completion"),
+  Default: structFields("Default"),
 } as const;
+
+function structFields(name: string): readonly TypedDataField[] {
+  const fields = PROTOCOL_EIP712_TYPES[name]?.[name];
+  if (fields === undefined) throw new Error(`@zkpool/protocol has no EIP-712 struct ${name}`);
+  return fields;
+}
 
 export function eip712Domain(chainId: bigint, escrow: string): { name: string; version: string; chainId: bigint; verifyingContract: string } {
   return { name: "ZKPool", version: "0", chainId, verifyingContract: escrow };

@@ -10,7 +10,7 @@ import { ProofSystem, groth16ProofWords, proofWordsFromSolidityCalldata, publicS
 import {
   ANVIL_DEV_MNEMONIC,
   ChainTestHelper,
-  EIP712_TYPES,
+  ESCROW_EIP712_TYPES,
   compile,
   deployContracts,
   eip712Domain,
@@ -173,7 +173,7 @@ export function domainOf(env: PoolEnv): ReturnType<typeof eip712Domain> {
 }
 
 export function taskIdOf(env: PoolEnv, task: TaskStruct): string {
-  return TypedDataEncoder.hash(domainOf(env), { Task: [...EIP712_TYPES.Task] }, task);
+  return TypedDataEncoder.hash(domainOf(env), { Task: [...ESCROW_EIP712_TYPES.Task] }, task);
 }
 
 export function signTask(env: PoolEnv, task: TaskStruct, signer: Wallet = env.requester): string {
@@ -181,11 +181,11 @@ export function signTask(env: PoolEnv, task: TaskStruct, signer: Wallet = env.re
 }
 
 export function assignmentDigest(env: PoolEnv, taskId: string, a: AssignmentStruct): string {
-  return TypedDataEncoder.hash(domainOf(env), { Assignment: [...EIP712_TYPES.Assignment] }, { taskId, ...a });
+  return TypedDataEncoder.hash(domainOf(env), { Assignment: [...ESCROW_EIP712_TYPES.Assignment] }, { taskId, ...a });
 }
 
 export function defaultDigest(env: PoolEnv, taskId: string, round: number, prover: string): string {
-  return TypedDataEncoder.hash(domainOf(env), { Default: [...EIP712_TYPES.Default] }, { taskId, round, prover });
+  return TypedDataEncoder.hash(domainOf(env), { Default: [...ESCROW_EIP712_TYPES.Default] }, { taskId, round, prover });
 }
 
 /** Certificate over `digest` signed by `signers`, listed in ascending address order. */
