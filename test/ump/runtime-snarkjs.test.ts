@@ -46,6 +46,30 @@ describe("UMP runtime + snarkjs module", function () {
     }
   });
 
+  it("verifies each proof once: the runtime re-verifies only when the module's own check is off", async () => {
+    for (const verifyProofs of [true, false]) {
+      const dir = await tempDir("ump-verify-once-");
+      const mod = new SnarkjsModule({ cacheDir: dir.dir, verifyProofs });
+      let runtimeVerifies = 0;
+      const verify = mod.verify.bind(mod);
+      mod.verify = (...args) => {
+        runtimeVerifies++;
+        return verify(...args);
+      };
+      const once = createUmp({ modules: [mod] });
+      try {
+        await once.start();
+        const r = await once.prove({ taskId: taskId(), circuit: groth, input: groth.sampleInput });
+        assert.deepEqual(r.publicSignals, groth.expectedPublicSignals);
+        assert.equal(mod.manifest.verifiesProofs, verifyProofs);
+        assert.equal(runtimeVerifies, verifyProofs ? 0 : 1);
+      } finally {
+        await once.stop();
+        await dir.remove();
+      }
+    }
+  });
+
   it("passes INVALID_INPUT through without fallback", async () => {
     await assert.rejects(
       ump.prove({ taskId: taskId(), circuit: groth, input: rangeCheckInvalid(groth) }),

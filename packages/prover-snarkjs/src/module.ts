@@ -74,6 +74,8 @@ export class SnarkjsModule implements ProverModule {
       ...(init.circuits !== undefined ? { circuits: init.circuits } : {}),
       resources: { threads, memoryBytes: init.memoryBytes ?? 4 * 1024 ** 3, gpu: false },
       author: { name: "ZKPool", payoutAddress: init.payoutAddress ?? ZERO_ADDRESS },
+      // Each proof is checked against the vkey inside the worker, so the UMP runtime need not verify again.
+      verifiesProofs: this.verifyProofs,
     };
   }
 
