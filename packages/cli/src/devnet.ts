@@ -131,7 +131,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
       while (!existsSync(apiFile) && child.exitCode === null && Date.now() < end && !stopped) await new Promise((r) => setTimeout(r, 100));
       if (!existsSync(apiFile)) {
         if (stopped) break;
-        throw new Error(`${name} did not start; see ${join(dataDir, "node.log")}`);
+        const tail = readFileSync(join(dataDir, "node.log"), "utf8").trim().split("\n").slice(-5).join("\n  ");
+        throw new Error(`${name} did not start (exit code ${child.exitCode ?? "none"}); last lines of its log:\n  ${tail}`);
       }
       const api = JSON.parse(readFileSync(apiFile, "utf8")) as { url: string; addrs: string[]; peerId: string };
       if (i === 0) bootstrap = api.addrs.filter((a) => a.includes("127.0.0.1"));
