@@ -16,10 +16,9 @@ import { PoolNode, silentLogger, type AcceptedMessage, type Logger, type StakeSo
 import {
   MAX_CLOCK_SKEW,
   addressOf,
-  decodeProofWords,
+  decodeSnarkjsProof,
   encodeTask,
   finalDeadline,
-  groth16ProofFromWords,
   publicSignalsHash,
   roundDeadline,
   signTask,
@@ -35,6 +34,10 @@ import type {
   BalanceReturnType, CircuitArtifactPaths, DepositParameters, DepositReturnType, SubmitTaskParameters, TaskEvents, TaskResult,
   WithdrawParameters, WithdrawReturnType,
 } from "./types.js";
+
+/** snarkjs' name of each proof system (SPEC §0: 1 Groth16, 2 PLONK, 3 FFLONK) and back. */
+const SNARKJS_SYSTEM = { 1: "groth16", 2: "plonk", 3: "fflonk" } as const;
+const PROOF_SYSTEM_ID: Partial<Record<string, 1 | 2 | 3>> = { groth16: 1, plonk: 2, fflonk: 3 };
 
 export interface ClientOptions {
   /** The requester's key: signs tasks (EIP-712) and pays deposits. An ethers Wallet. */
@@ -141,9 +144,9 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
     if (c === undefined || this.resultValue !== undefined) return;
     const p = this.proofs.get(`${c.round}/${lc(c.prover)}`);
     if (p === undefined) return;
-    const proof = groth16ProofFromWords(decodeProofWords(this.task.proofSystem, p.proof));
+    const proof = decodeSnarkjsProof(this.task.proofSystem, p.proof);
     const signals = p.publicSignals.map((s) => s.toString());
-    const ok = await snarkjs.groth16.verify(this.vkey, signals, proof);
+    const ok = await snarkjs[SNARKJS_SYSTEM[this.task.proofSystem]].verify(this.vkey, signals, proof);
     if (this.resultValue !== undefined) return;
     if (!ok) {
       return this.fail(new SdkError({ code: SdkErrorCode.PROOF_INVALID, taskId: this.taskId },
@@ -315,7 +318,7 @@ export class ZkPoolClient {
     }
     if (p.artifacts !== undefined) return p.artifacts;
     try {
-      const c = await loadCircuit(p.circuit!, "groth16");
+      const c = await loadCircuit(p.circuit!, p.proofSystem ?? "groth16");
       return { wasm: c.wasm.path, zkey: c.zkey.path, vkey: c.vkey.path };
     } catch (cause) {
       throw new SdkError({ code: SdkErrorCode.UNKNOWN_CIRCUIT, reason: String(cause) }, `unknown circuit ${p.circuit}: ${(cause as Error).message}`, { cause });
@@ -339,8 +342,11 @@ export class ZkPoolClient {
     const paths = await this.artifacts(p);
     const [wasm, zkey, vkeyBytes] = await Promise.all([readFile(paths.wasm), readFile(paths.zkey), readFile(paths.vkey)]);
     const vkey = JSON.parse(vkeyBytes.toString("utf8")) as { nPublic: number; protocol?: string };
-    if (vkey.protocol !== undefined && vkey.protocol !== "groth16") {
-      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: vkey.protocol }, `only Groth16 circuits are proved in v0 (this key is ${vkey.protocol})`);
+    const system = vkey.protocol ?? p.proofSystem ?? "groth16";
+    const proofSystem = PROOF_SYSTEM_ID[system];
+    if (proofSystem === undefined || (p.proofSystem !== undefined && p.proofSystem !== system)) {
+      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: system },
+        `the verification key is for ${system}${p.proofSystem !== undefined ? ` but proofSystem is ${p.proofSystem}` : ""}: pass groth16, plonk or fflonk artifacts whose key matches proofSystem`);
     }
     const signals = p.publicSignals !== undefined ? [...p.publicSignals] : await ZkPoolClient.publicSignalsOf(paths.wasm, vkey, p.input);
     const { available } = await this.balance();
@@ -362,7 +368,7 @@ export class ZkPoolClient {
     const bidDeadline = nowS() + BigInt(win.bidWindow);
     const task = signTask({
       requester: addressOf(this.signer),
-      proofSystem: 1,
+      proofSystem,
       wasmSha256: `0x${w}`,
       zkeySha256: `0x${z}`,
       vkeySha256: `0x${v}`,

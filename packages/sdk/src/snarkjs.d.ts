@@ -3,6 +3,12 @@ declare module "snarkjs" {
   export const groth16: {
     verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
   };
+  export const plonk: {
+    verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
+  };
+  export const fflonk: {
+    verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
+  };
   export const wtns: {
     calculate(input: Record<string, unknown>, wasm: string, out: { type: "mem" }): Promise<void>;
     exportJson(w: { type: "mem" }): Promise<bigint[]>;

@@ -19,10 +19,12 @@ export interface CircuitArtifactPaths {
 }
 
 export interface SubmitTaskParameters {
-  /** A catalog circuit of @zkpool/circuits (Groth16), e.g. "range-check-32" … */
+  /** A catalog circuit of @zkpool/circuits, e.g. "range-check-32" … */
   circuit?: string;
-  /** … or your own Groth16 artifacts (paths). */
+  /** … or your own artifacts (paths); the proof system is read from the verification key's `protocol`. */
   artifacts?: CircuitArtifactPaths;
+  /** Proof system of the catalog circuit (must match the key's when artifacts are given). @default "groth16" */
+  proofSystem?: "groth16" | "plonk" | "fflonk";
   /** Circuit inputs. */
   input: Record<string, unknown>;
   /** Public signals the proof must have; computed from the witness when omitted. */
@@ -58,7 +60,7 @@ export interface TaskResult {
   taskId: Hex;
   round: number;
   prover: Hex;
-  /** snarkjs Groth16 proof object (pi_a, pi_b, pi_c). */
+  /** snarkjs proof object of the task's proof system (Groth16: pi_a, pi_b, pi_c; PLONK / FFLONK: as snarkjs writes them). */
   proof: unknown;
   /** Decimal strings, as snarkjs gives them. */
   publicSignals: string[];

@@ -20,13 +20,12 @@ import {
   encodeBidCommit,
   encodeBidReveal,
   encodeCertificate,
-  encodeGroth16Proof,
+  encodeSnarkjsProof,
   encodeOperatorRecord,
   encodeProofSubmission,
   encodeVote,
   finalDeadline,
-  groth16ProofFromWords,
-  decodeProofWords,
+  decodeSnarkjsProof,
   MAX_CLOCK_SKEW,
   randomSalt,
   proofHash,
@@ -42,7 +41,6 @@ import {
   type Certificate,
   type Hex,
   type ProofSubmission,
-  type SnarkjsGroth16Proof,
   type Task,
   type Vote,
   type VoteBody,
@@ -415,9 +413,6 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const ump = this.ump as AuctionProver;
     const run = async (): Promise<void> => {
       if ((await this.proofOf(id, round)) !== undefined) return;
-      if (task.proofSystem !== 1) {
-        throw new AuctionError({ code: AuctionErrorCode.UNSUPPORTED_PROOF_SYSTEM, proofSystem: task.proofSystem }, "v0 nodes encode Groth16 proofs only");
-      }
       await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
       const inputBytes = await this.node.transfer.store.get(hex0(task.inputHash));
       let input: Record<string, unknown>;
@@ -439,7 +434,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
           round,
           prover: this.address,
           peerId: this.node.nodeKey.peerId,
-          proof: encodeGroth16Proof(result.proof as unknown as SnarkjsGroth16Proof),
+          proof: encodeSnarkjsProof(task.proofSystem, result.proof),
           publicSignals: result.publicSignals.map((s) => BigInt(s)),
         },
         this.node.nodeKey,
@@ -476,10 +471,9 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     if (known !== undefined) return known;
     if (this.verifier === undefined) return false;
     await this.ensureContent([task.vkeySha256]);
-    const words = decodeProofWords(task.proofSystem, p.proof);
     const ok = await this.verifier.verify(
       await this.circuitOf(task),
-      groth16ProofFromWords(words) as unknown as Record<string, unknown>,
+      decodeSnarkjsProof(task.proofSystem, p.proof),
       p.publicSignals.map((s) => s.toString()),
     );
     this.verified.set(key, ok);

@@ -3,7 +3,7 @@
  * (a UMP): the verification key is fetched by its content hash through the node's transfer service.
  * Created before the node (it is a node option) and attached to it once the node exists.
  */
-import { decodeProofWords, groth16ProofFromWords, type ProofSubmission, type Task } from "@zkpool/protocol";
+import { decodeSnarkjsProof, type ProofSubmission, type Task } from "@zkpool/protocol";
 import type { ProofVerifier } from "../messages/proofs.js";
 import type { PoolNode } from "../node.js";
 import { AuctionError, AuctionErrorCode } from "./errors.js";
@@ -22,13 +22,10 @@ export class GossipProofVerifier implements ProofVerifier {
   async verify(task: Task, p: ProofSubmission): Promise<boolean> {
     const node = this.node;
     if (node === undefined) throw new AuctionError({ code: AuctionErrorCode.NOT_RUNNING }, "proof verifier used before attach(node)");
-    if (task.proofSystem !== 1) {
-      throw new AuctionError({ code: AuctionErrorCode.UNSUPPORTED_PROOF_SYSTEM, proofSystem: task.proofSystem }, "v0 nodes verify Groth16 proofs only");
-    }
     const vkey = task.vkeySha256.slice(2).toLowerCase();
     await node.transfer.fetch(vkey);
     const circuit = taskCircuit(task, (h) => node.transfer.store.path(h), 1);
-    const proof = groth16ProofFromWords(decodeProofWords(1, p.proof)) as unknown as Record<string, unknown>;
+    const proof = decodeSnarkjsProof(task.proofSystem, p.proof);
     return this.checker.verify(circuit, proof, p.publicSignals.map((s) => s.toString()));
   }
 }
