@@ -88,6 +88,14 @@ describe("auction: a PLONK task through the pool", function () {
     await stopUmp(verifier);
   });
 
+  it("the prover's operator record advertises every proof system its UMP modules serve", async function () {
+    const proverAddr = nodes[PROVER]!.operator.address.toLowerCase();
+    const records = await nodes[N - 1]!.node.membership.list();
+    const rec = records.find((r) => r.operator.toLowerCase() === proverAddr);
+    assert.notEqual(rec, undefined);
+    assert.deepEqual(rec!.proofSystems, [1, 2, 3]);
+  });
+
   it("completes with a completion certificate, and the gossiped proof bytes verify as a PLONK proof", async function () {
     const { taskId } = await publishTask({
       node: nodes[0]!.node,

@@ -27,6 +27,7 @@ import {
   finalDeadline,
   decodeSnarkjsProof,
   MAX_CLOCK_SKEW,
+  PROOF_SYSTEMS,
   randomSalt,
   proofHash,
   roundDeadline,
@@ -40,6 +41,7 @@ import {
   hasQuorum,
   type Certificate,
   type Hex,
+  type ProofSystem,
   type ProofSubmission,
   type Task,
   type Vote,
@@ -161,13 +163,25 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     this.reservations.clear();
   }
 
+  /**
+   * Proof systems this operator advertises: those its UMP modules prove (a prover), or every system the
+   * node verifies (an attester-only node checks Groth16, PLONK and FFLONK proofs alike).
+   */
+  private advertisedProofSystems(): ProofSystem[] {
+    if (this.ump === undefined) return [...PROOF_SYSTEMS];
+    const served = new Set(this.ump.modules().flatMap((m) => m.manifest.proofSystems));
+    const codes = PROOF_SYSTEMS.filter((code) => served.has(UMP_SYSTEM[code]!));
+    // A prover whose modules serve none of them still verifies every system as an attester.
+    return codes.length > 0 ? codes : [...PROOF_SYSTEMS];
+  }
+
   /** Publish (validate, store, gossip, DHT) this node's signed operator record. */
   async announce(seq = this.now()): Promise<void> {
     const rec = signOperatorRecord(
       {
         operator: this.address,
         peerId: peerIdHex(this.node.peerId.toString()),
-        proofSystems: [1],
+        proofSystems: this.advertisedProofSystems(),
         moduleIds: this.ump === undefined ? [] : [...new Set(this.ump.modules().map((m) => m.manifest.id))].sort(),
         capacity: this.init.capacity ?? 1,
         softwareVersion: "0.1.0",
