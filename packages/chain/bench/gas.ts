@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       return {
         requester: requester.address, proofSystem: system, circuitId: fixtureCircuitId(system), inputHash: fixtureCircuitId(99),
         publicSignalsHash: publicSignalsHash(proof.publicSignals), maxReward: ETH, penalty: ETH, bidDeadline: now + 10n,
-        revealDeadline: now + 20n, proofWindow: 600, maxRounds: 2, stakeSnapshot: stakeBlock, nonce: nonce++,
+        revealDeadline: now + 20n, proofWindow: 600, maxRounds: 2, stakeEpoch: stakeBlock, nonce: nonce++,
       };
     };
     const sign = (t: TaskStruct) => requester.signingKey.sign(TypedDataEncoder.hash(domain, { Task: [...ESCROW_EIP712_TYPES.Task] }, t)).serialized;

@@ -37,7 +37,7 @@ contract Escrow {
         uint64 revealDeadline;
         uint32 proofWindow;
         uint8 maxRounds;
-        uint64 stakeSnapshot;
+        uint64 stakeEpoch;
         uint64 nonce;
     }
 
@@ -91,7 +91,7 @@ contract Escrow {
 
     bytes32 public constant TASK_TYPEHASH =
         keccak256(
-            "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeSnapshot,uint64 nonce)"
+            "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeEpoch,uint64 nonce)"
         );
     bytes32 public constant ASSIGNMENT_TYPEHASH =
         keccak256("Assignment(bytes32 taskId,uint32 round,address prover,uint256 price)");
@@ -174,7 +174,7 @@ contract Escrow {
     error InsufficientFreeBalance(uint256 available, uint256 requested);
     error NothingToClaim();
     error InvalidTask();
-    error SnapshotNotFinal(uint64 stakeSnapshot, uint256 blockNumber);
+    error SnapshotNotFinal(uint64 stakeEpoch, uint256 blockNumber);
     error InvalidRequesterSignature(address recovered, address requester);
     error InvalidSignature();
     error NonceAlreadyUsed(address requester, uint64 nonce, bytes32 usedBy);
@@ -329,7 +329,7 @@ contract Escrow {
         if (a.round != rec.round) revert WrongRound(rec.round, a.round);
         if (rec.prover != address(0)) revert AlreadyAssigned(id, a.round, rec.prover);
         if (a.price == 0 || a.price > task.maxReward) revert PriceOutOfRange(a.price, task.maxReward);
-        _verifyCertificate(_assignmentDigest(id, a.round, a.prover, a.price), cert, task.stakeSnapshot);
+        _verifyCertificate(_assignmentDigest(id, a.round, a.prover, a.price), cert, task.stakeEpoch);
         rec.prover = a.prover;
         stakeRegistry.placeHold(a.prover);
         emit ProverAssigned(id, a.round, a.prover, a.price);
@@ -355,7 +355,7 @@ contract Escrow {
         if (a.price == 0 || a.price > task.maxReward) revert PriceOutOfRange(a.price, task.maxReward);
         bytes32 sh = keccak256(abi.encodePacked(publicSignals));
         if (sh != task.publicSignalsHash) revert PublicSignalsMismatch(task.publicSignalsHash, sh);
-        _verifyCertificate(_assignmentDigest(id, a.round, a.prover, a.price), cert, task.stakeSnapshot);
+        _verifyCertificate(_assignmentDigest(id, a.round, a.prover, a.price), cert, task.stakeEpoch);
         _verifyProof(task.circuitId, task.proofSystem, proof, publicSignals);
         _payout(id, rec, a.round, a.prover, a.price);
     }
@@ -378,7 +378,7 @@ contract Escrow {
         _verifyCertificate(
             keccak256(abi.encodePacked("\x19\x01", _domainSeparator, keccak256(abi.encode(DEFAULT_TYPEHASH, id, round, prover)))),
             cert,
-            task.stakeSnapshot
+            task.stakeEpoch
         );
         if (rec.prover != address(0)) {
             rec.prover = address(0);
@@ -435,7 +435,7 @@ contract Escrow {
 
     function _buildDomainSeparator() private view returns (bytes32) {
         return
-            keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("ZKPool"), keccak256("0"), block.chainid, address(this)));
+            keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("ZKPool"), keccak256("1"), block.chainid, address(this)));
     }
 
     function _assignmentDigest(bytes32 id, uint32 round, address prover, uint256 price) private view returns (bytes32) {
@@ -469,7 +469,7 @@ contract Escrow {
             uint256(task.revealDeadline) + uint256(task.maxRounds) * task.proofWindow > type(uint64).max
         ) revert InvalidTask();
         if (block.chainid != _chainId) revert InvalidTask();
-        if (task.stakeSnapshot >= block.number) revert SnapshotNotFinal(task.stakeSnapshot, block.number);
+        if (task.stakeEpoch >= block.number) revert SnapshotNotFinal(task.stakeEpoch, block.number);
         address signer = _recover(id, signature);
         if (signer != task.requester) revert InvalidRequesterSignature(signer, task.requester);
         bytes32 used = nonceUsedBy[task.requester][task.nonce];

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 /// @title ZKPool stake registry
 /// @notice Operators stake native currency here. Every operator with stake > 0 is an attester; its weight in
-/// certificates and in the lottery is its stake at the task's `stakeSnapshot` block, read from per-operator and
+/// certificates and in the lottery is its stake at the task's `stakeEpoch` block, read from per-operator and
 /// total checkpoints. Unstaking is two-step (request, then withdraw after `unstakeDelay`); stake that is
 /// unbonding no longer counts as weight but can still be slashed. A withdrawal is blocked while the operator
 /// holds an on-chain assignment that could still turn into a slash (a "pending slash"). Only the escrow slashes.

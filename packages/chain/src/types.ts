@@ -16,7 +16,7 @@ export interface TaskStruct {
   revealDeadline: bigint;
   proofWindow: number;
   maxRounds: number;
-  stakeSnapshot: bigint;
+  stakeEpoch: bigint;
   nonce: bigint;
 }
 
@@ -105,7 +105,7 @@ export function taskStructOf(t: Omit<Task, "signature" | "inputSize"> & Partial<
     revealDeadline: t.revealDeadline,
     proofWindow: t.proofWindow,
     maxRounds: t.maxRounds,
-    stakeSnapshot: t.stakeSnapshot,
+    stakeEpoch: t.stakeEpoch,
     nonce: t.nonce,
   };
 }

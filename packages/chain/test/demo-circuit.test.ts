@@ -71,7 +71,7 @@ describe("chain: demo circuit range-check-32 settles end to end", function () {
         inputHash: sha256(new TextEncoder().encode(JSON.stringify(c.sampleInput))), inputSize: 64n,
         publicSignalsHash: publicSignalsHash(publicSignals), maxReward: ETH, penalty: ETH,
         bidDeadline: now + 10n, revealDeadline: now + 20n, proofWindow: 300, maxRounds: 2,
-        stakeSnapshot: env.stakeBlock, nonce: 2000n + BigInt(sys.id),
+        stakeEpoch: env.stakeBlock, nonce: 2000n + BigInt(sys.id),
       }, env.requester, domain);
       const struct = taskStructOf(task);
       assert.equal(struct.circuitId, c.circuitId, "protocol circuitId = the catalog's");
@@ -81,7 +81,7 @@ describe("chain: demo circuit range-check-32 settles end to end", function () {
       const body = { kind: "assignment" as const, taskId: tid, round: 0, prover, price: ETH / 2n };
       const votes = env.attesters.map((w) => signVote({ ...body, attester: w.address.toLowerCase() as Hex }, w, domain));
       const stakes = new ChainStakeSource({ stakeRegistry: env.registry.address, runner: env.provider });
-      const cert = assembleCertificate(body, votes, attesterSet(await stakes.stakeTable(task.stakeSnapshot)), domain);
+      const cert = assembleCertificate(body, votes, attesterSet(await stakes.stakeTable(task.stakeEpoch)), domain);
       assert.ok(cert);
       await env.escrow.settle({
         task: struct, signature: task.signature, assignment: { round: 0, prover, price: body.price },

@@ -149,7 +149,7 @@ describe("chain: escrow settlement, refusals, defaults", function () {
     const cert = certify(assignmentDigest(env, taskIdOf(env, task), a.assignment), [env.outsider, env.attesters[3]!]);
     await expectRevert(env.escrow.settle({ ...a, certificate: cert }), "InsufficientQuorum");
     // a snapshot that is not in the past is refused
-    const future = await makeTask(env, { stakeSnapshot: (await env.chain.blockNumber()) + 1n });
+    const future = await makeTask(env, { stakeEpoch: (await env.chain.blockNumber()) + 1n });
     await expectRevert(env.escrow.settle(settleArgs(future)), "SnapshotNotFinal");
   });
 

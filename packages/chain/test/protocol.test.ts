@@ -61,7 +61,7 @@ describe("chain: protocol-produced tasks and certificates settle on chain", func
         inputHash: sha256(new TextEncoder().encode('{"a":5,"b":7}')), inputSize: 13n,
         publicSignalsHash: publicSignalsHash(proof.publicSignals), maxReward: ETH, penalty: ETH,
         bidDeadline: now + 10n, revealDeadline: now + 20n, proofWindow: 300, maxRounds: 2,
-        stakeSnapshot: env.stakeBlock, nonce: 1000n + BigInt(system),
+        stakeEpoch: env.stakeBlock, nonce: 1000n + BigInt(system),
       }, env.requester, domain);
       const struct = taskStructOf(task);
       const tid = taskId(task, domain);
@@ -70,7 +70,7 @@ describe("chain: protocol-produced tasks and certificates settle on chain", func
       const prover = env.attesters[1]!.address.toLowerCase() as Hex;
       const body = { kind: "assignment" as const, taskId: tid, round: 0, prover, price: ETH / 3n };
       const votes = env.attesters.map((w) => signVote({ ...body, attester: w.address.toLowerCase() as Hex }, w, domain));
-      const set = attesterSet(await stakes.stakeTable(task.stakeSnapshot));
+      const set = attesterSet(await stakes.stakeTable(task.stakeEpoch));
       const cert = assembleCertificate(body, votes, set, domain);
       assert.ok(cert, "the four attesters reach quorum");
       await env.escrow.settle({

@@ -149,7 +149,7 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
       penalty: ETH / 2n,
       ...WINDOWS,
       maxRounds: 2,
-      stakeSnapshot: stakeBlock,
+      stakeEpoch: stakeBlock,
       nonce,
     });
     return taskId;

@@ -136,7 +136,7 @@ export function unsignedTask(nonce: bigint, now = systemNow()): Unsigned<Task> {
     revealDeadline: now + 1200n,
     proofWindow: 600,
     maxRounds: 2,
-    stakeSnapshot: 1n,
+    stakeEpoch: 1n,
     nonce,
   };
 }

@@ -1,6 +1,6 @@
 /** Protocol constants and limits (SPEC §0, §7). Every number here is normative for v0. */
 
-export const PROTOCOL_VERSION = "0";
+export const PROTOCOL_VERSION = "1";
 export const EIP712_NAME = "ZKPool";
 
 /** Proof systems (SPEC §0.3). All over BN254. */

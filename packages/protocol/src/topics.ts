@@ -3,9 +3,9 @@
 export const TOPIC_NAMES = ["operators", "tasks", "bids", "votes", "certificates", "proofs"] as const;
 export type TopicName = (typeof TOPIC_NAMES)[number];
 
-/** `/zkpool/0/<chainId>/<name>` */
+/** `/zkpool/1/<chainId>/<name>` */
 export function topic(chainId: bigint, name: TopicName): string {
-  return `/zkpool/0/${chainId}/${name}`;
+  return `/zkpool/1/${chainId}/${name}`;
 }
 
 export function topics(chainId: bigint): Record<TopicName, string> {

@@ -41,7 +41,7 @@ export interface Task {
   revealDeadline: bigint;
   proofWindow: number;
   maxRounds: number;
-  stakeSnapshot: bigint;
+  stakeEpoch: bigint;
   nonce: bigint;
   signature: Hex;
 }

@@ -115,10 +115,10 @@ describe("codecs", () => {
     for (const v of [0n, 1n, (1n << 31n) - 1n, 1n << 31n, (1n << 32n) - 1n, 1n << 32n, 1n << 63n, (1n << 64n) - 1n]) {
       const r = devOperatorRecord(1, { seq: v });
       assert.equal(decodeOperatorRecord(encodeOperatorRecord(r)).seq, v);
-      const t = { ...task, nonce: v, stakeSnapshot: v };
+      const t = { ...task, nonce: v, stakeEpoch: v };
       const back = decodeTask(encodeTask(t));
       assert.equal(back.nonce, v);
-      assert.equal(back.stakeSnapshot, v);
+      assert.equal(back.stakeEpoch, v);
     }
   });
 

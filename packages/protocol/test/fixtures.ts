@@ -66,7 +66,7 @@ export function devTask(overrides: Partial<Task> = {}): Task {
       revealDeadline: 1_800_000_030n,
       proofWindow: 120,
       maxRounds: 3,
-      stakeSnapshot: 42n,
+      stakeEpoch: 42n,
       nonce: 7n,
       ...overrides,
     },

@@ -82,7 +82,7 @@ const task = fc
     revealGap: fc.bigInt({ min: 1n, max: LIMITS.maxRevealWindow }),
     proofWindow: fc.integer({ min: 1, max: LIMITS.maxProofWindow }),
     maxRounds: fc.integer({ min: 1, max: LIMITS.maxRounds }),
-    stakeSnapshot: u64,
+    stakeEpoch: u64,
     nonce: u64,
     signature: eip712Sig,
   })

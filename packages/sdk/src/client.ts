@@ -381,7 +381,7 @@ export class ZkPoolClient {
       revealDeadline: bidDeadline + BigInt(win.revealWindow),
       proofWindow: win.proofWindow,
       maxRounds: win.maxRounds,
-      stakeSnapshot: BigInt(await this.provider.getBlockNumber()),
+      stakeEpoch: BigInt(await this.provider.getBlockNumber()),
       nonce: p.nonce ?? BigInt(Date.now()) * 1000n + (nonceSeq++ % 1000n),
     }, this.signer, this.domain);
     const id = lc(computeTaskId(task, this.domain));

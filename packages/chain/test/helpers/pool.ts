@@ -162,7 +162,7 @@ export async function makeTask(env: PoolEnv, over: Partial<TaskStruct> = {}): Pr
     revealDeadline: now + 20n,
     proofWindow: 100,
     maxRounds: 2,
-    stakeSnapshot: env.stakeBlock,
+    stakeEpoch: env.stakeBlock,
     nonce: nonceCounter++,
     ...over,
   };

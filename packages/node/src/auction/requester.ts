@@ -38,7 +38,7 @@ export interface PublishTaskParams {
   revealWindow: number;
   proofWindow: number;
   maxRounds: number;
-  stakeSnapshot?: bigint;
+  stakeEpoch?: bigint;
   nonce: bigint;
 }
 
@@ -65,7 +65,7 @@ export async function publishTask(p: PublishTaskParams): Promise<{ taskId: Hex; 
       revealDeadline: bidDeadline + BigInt(p.revealWindow),
       proofWindow: p.proofWindow,
       maxRounds: p.maxRounds,
-      stakeSnapshot: p.stakeSnapshot ?? 0n,
+      stakeEpoch: p.stakeEpoch ?? 0n,
       nonce: p.nonce,
     },
     p.requester,

@@ -241,7 +241,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   }
 
   private async stakes(task: Task): Promise<{ table: ReadonlyMap<string, bigint>; set: AttesterSet }> {
-    const table = await this.node.opts.stake.stakeTable(task.stakeSnapshot);
+    const table = await this.node.opts.stake.stakeTable(task.stakeEpoch);
     return { table, set: attesterSet([...table].map(([a, s]) => [lc(a), s] as const)) };
   }
 

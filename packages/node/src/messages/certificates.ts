@@ -19,7 +19,7 @@ export function certificatesHandler(deps: ValidationDeps): TopicHandler<Certific
           domain: deps.domain,
           now: deps.now(),
           task,
-          stakes: await attestersAt(deps, task?.stakeSnapshot ?? 0n),
+          stakes: await attestersAt(deps, task?.stakeEpoch ?? 0n),
           known: await deps.repos.certificates.has(certificateKey(c)),
         }),
         "Certificate",

@@ -26,7 +26,7 @@ export function votesHandler(deps: ValidationDeps): TopicHandler<Vote> {
           domain: deps.domain,
           now: deps.now(),
           task,
-          attesterStake: await stakeAt(deps, v.attester, task?.stakeSnapshot),
+          attesterStake: await stakeAt(deps, v.attester, task?.stakeEpoch),
           previousInSlot,
         }),
         "Vote",

@@ -1,4 +1,4 @@
-export const SYNC_PROTOCOL = "/zkpool/sync/0";
+export const SYNC_PROTOCOL = "/zkpool/sync/1";
 
 export interface SyncOptions {
   /** Most messages accepted in one sync response. @default 50000 */

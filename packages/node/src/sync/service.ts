@@ -19,7 +19,7 @@ import {
 } from "./options.js";
 
 /*
- * Wire protocol /zkpool/sync/0 (unsigned-varint length-prefixed frames):
+ * Wire protocol /zkpool/sync/1 (unsigned-varint length-prefixed frames):
  *   request:  [0x00 = "open tasks"]
  *   response: frames [topic index u8 (order of GOSSIP_TOPICS)] [message wire bytes]: operator records,
  *             then for every open task: the task, bid commits then reveals, votes, certificates, proofs.

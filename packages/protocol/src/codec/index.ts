@@ -249,7 +249,7 @@ function checkTask(t: Unsigned<Task>): void {
   bigintIn(N, "revealDeadline", t.revealDeadline, t.bidDeadline + 1n, t.bidDeadline + LIMITS.maxRevealWindow);
   numberIn(N, "proofWindow", t.proofWindow, 1, LIMITS.maxProofWindow);
   numberIn(N, "maxRounds", t.maxRounds, 1, LIMITS.maxRounds);
-  bigintIn(N, "stakeSnapshot", t.stakeSnapshot, 0n, MAX_UINT64);
+  bigintIn(N, "stakeEpoch", t.stakeEpoch, 0n, MAX_UINT64);
   bigintIn(N, "nonce", t.nonce, 0n, MAX_UINT64);
 }
 
@@ -271,7 +271,7 @@ function taskToWire(t: Task | Unsigned<Task>, signed: boolean): zkpool.Task {
     revealDeadline: t.revealDeadline,
     proofWindow: t.proofWindow,
     maxRounds: t.maxRounds,
-    stakeSnapshot: t.stakeSnapshot,
+    stakeEpoch: t.stakeEpoch,
     nonce: t.nonce,
     signature: signed ? eip712SigIn(N, "signature", (t as Task).signature) : new Uint8Array(0),
   };
@@ -287,7 +287,7 @@ export function decodeTask(bytes: Uint8Array): Task {
     "inputSize",
     "bidDeadline",
     "revealDeadline",
-    "stakeSnapshot",
+    "stakeEpoch",
     "nonce",
   ]);
   const t: Task = {
@@ -305,7 +305,7 @@ export function decodeTask(bytes: Uint8Array): Task {
     revealDeadline: (w.revealDeadline),
     proofWindow: w.proofWindow,
     maxRounds: w.maxRounds,
-    stakeSnapshot: (w.stakeSnapshot),
+    stakeEpoch: (w.stakeEpoch),
     nonce: (w.nonce),
     signature: eip712SigOut(N, "signature", w.signature),
   };

@@ -78,10 +78,10 @@ function publicKeyObject(peerId: Hex): KeyObject | undefined {
 
 export type Ed25519MessageName = "BidCommit" | "BidReveal" | "ProofSubmission";
 
-/** utf8("zkpool/v0/<Name>/") || uint64be(chainId) || escrow (20 bytes) || unsigned canonical encoding. */
+/** utf8("zkpool/v1/<Name>/") || uint64be(chainId) || escrow (20 bytes) || unsigned canonical encoding. */
 export function ed25519SigningPayload(name: Ed25519MessageName, domain: ProtocolDomain, unsigned: Uint8Array): Uint8Array {
   checkDomain(domain);
-  return concatBytes(utf8(`zkpool/v0/${name}/`), uintToBytes(domain.chainId, 8), fromHex(domain.escrow), unsigned);
+  return concatBytes(utf8(`zkpool/v1/${name}/`), uintToBytes(domain.chainId, 8), fromHex(domain.escrow), unsigned);
 }
 
 function signPayload(payload: Uint8Array, key: NodeKey): Hex {

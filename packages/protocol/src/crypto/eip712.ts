@@ -20,7 +20,7 @@ import type {
 
 export const EIP712_DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
 export const TASK_TYPE =
-  "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeSnapshot,uint64 nonce)";
+  "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeEpoch,uint64 nonce)";
 export const ASSIGNMENT_TYPE = "Assignment(bytes32 taskId,uint32 round,address prover,uint256 price)";
 export const COMPLETION_TYPE = "Completion(bytes32 taskId,uint32 round,address prover,bytes32 proofHash)";
 export const DEFAULT_TYPE = "Default(bytes32 taskId,uint32 round,address prover)";
@@ -50,7 +50,7 @@ export const EIP712_TYPES: Record<string, Record<string, TypedDataField[]>> = {
       { name: "revealDeadline", type: "uint64" },
       { name: "proofWindow", type: "uint32" },
       { name: "maxRounds", type: "uint8" },
-      { name: "stakeSnapshot", type: "uint64" },
+      { name: "stakeEpoch", type: "uint64" },
       { name: "nonce", type: "uint64" },
     ],
   },
@@ -163,7 +163,7 @@ export function hashTaskStruct(t: Unsigned<Task>): Uint8Array {
       word(t.revealDeadline),
       word(BigInt(t.proofWindow)),
       word(BigInt(t.maxRounds)),
-      word(t.stakeSnapshot),
+      word(t.stakeEpoch),
       word(t.nonce),
     ),
   );
@@ -241,7 +241,7 @@ export function taskTypedData(t: Task | Unsigned<Task>, domain: ProtocolDomain):
       revealDeadline: t.revealDeadline,
       proofWindow: t.proofWindow,
       maxRounds: t.maxRounds,
-      stakeSnapshot: t.stakeSnapshot,
+      stakeEpoch: t.stakeEpoch,
       nonce: t.nonce,
     },
   };

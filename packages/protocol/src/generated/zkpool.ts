@@ -331,7 +331,7 @@ export namespace zkpool {
     revealDeadline: bigint
     proofWindow: number
     maxRounds: number
-    stakeSnapshot: bigint
+    stakeEpoch: bigint
     nonce: bigint
     signature: Uint8Array<ArrayBuffer>
   }
@@ -416,9 +416,9 @@ export namespace zkpool {
             w.uint32(obj.maxRounds)
           }
 
-          if ((obj.stakeSnapshot != null && obj.stakeSnapshot !== 0n)) {
+          if ((obj.stakeEpoch != null && obj.stakeEpoch !== 0n)) {
             w.uint32(121)
-            w.fixed64(obj.stakeSnapshot)
+            w.fixed64(obj.stakeEpoch)
           }
 
           if ((obj.nonce != null && obj.nonce !== 0n)) {
@@ -450,7 +450,7 @@ export namespace zkpool {
             revealDeadline: 0n,
             proofWindow: 0,
             maxRounds: 0,
-            stakeSnapshot: 0n,
+            stakeEpoch: 0n,
             nonce: 0n,
             signature: uint8ArrayAlloc(0)
           }
@@ -518,7 +518,7 @@ export namespace zkpool {
                 break
               }
               case 15: {
-                obj.stakeSnapshot = reader.fixed64()
+                obj.stakeEpoch = reader.fixed64()
                 break
               }
               case 16: {
@@ -644,7 +644,7 @@ export namespace zkpool {
               }
               case 15: {
                 yield {
-                  field: `${prefix}.stakeSnapshot`,
+                  field: `${prefix}.stakeEpoch`,
                   value: reader.fixed64()
                 }
                 break
@@ -745,8 +745,8 @@ export namespace zkpool {
       value: number
     }
 
-    export interface TaskStakeSnapshotFieldEvent {
-      field: '$.stakeSnapshot'
+    export interface TaskStakeEpochFieldEvent {
+      field: '$.stakeEpoch'
       value: bigint
     }
 
@@ -768,7 +768,7 @@ export namespace zkpool {
       return decodeMessage(buf, Task.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Task>): Generator<TaskRequesterFieldEvent | TaskProofSystemFieldEvent | TaskWasmSha256FieldEvent | TaskZkeySha256FieldEvent | TaskVkeySha256FieldEvent | TaskInputHashFieldEvent | TaskInputSizeFieldEvent | TaskPublicSignalsHashFieldEvent | TaskMaxRewardFieldEvent | TaskPenaltyFieldEvent | TaskBidDeadlineFieldEvent | TaskRevealDeadlineFieldEvent | TaskProofWindowFieldEvent | TaskMaxRoundsFieldEvent | TaskStakeSnapshotFieldEvent | TaskNonceFieldEvent | TaskSignatureFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Task>): Generator<TaskRequesterFieldEvent | TaskProofSystemFieldEvent | TaskWasmSha256FieldEvent | TaskZkeySha256FieldEvent | TaskVkeySha256FieldEvent | TaskInputHashFieldEvent | TaskInputSizeFieldEvent | TaskPublicSignalsHashFieldEvent | TaskMaxRewardFieldEvent | TaskPenaltyFieldEvent | TaskBidDeadlineFieldEvent | TaskRevealDeadlineFieldEvent | TaskProofWindowFieldEvent | TaskMaxRoundsFieldEvent | TaskStakeEpochFieldEvent | TaskNonceFieldEvent | TaskSignatureFieldEvent> {
       return streamMessage(buf, Task.codec(), opts)
     }
   }

@@ -13,7 +13,7 @@ export interface LotteryBid {
 }
 
 /**
- * Stake of each operator at the task's `stakeSnapshot`, keyed by address (any case; keys that differ only
+ * Stake of each operator at the task's `stakeEpoch`, keyed by address (any case; keys that differ only
  * in case must carry the same stake). Operators not listed have stake 0.
  */
 export type StakeTable = ReadonlyMap<string, bigint> | Readonly<Record<string, bigint>>;
@@ -61,7 +61,7 @@ export interface LotteryExclusion {
 }
 
 export interface LotteryResult {
-  /** `keccak256(utf8("zkpool/lottery/v0") || taskId || salt_1 || … || salt_n)` over the eligible bids. */
+  /** `keccak256(utf8("zkpool/lottery/v1") || taskId || salt_1 || … || salt_n)` over the eligible bids. */
   seed: Uint8Array;
   /** The ordered draw (winner first, then backups), at most `limit` entries. */
   order: LotteryPick[];

@@ -16,7 +16,7 @@ import type {
 } from "./interface.js";
 
 /** Domain tag hashed in front of the seed material. */
-export const LOTTERY_DOMAIN = "zkpool/lottery/v0";
+export const LOTTERY_DOMAIN = "zkpool/lottery/v1";
 
 const DOMAIN_BYTES = toUtf8Bytes(LOTTERY_DOMAIN);
 const UINT256_LIMIT = 1n << 256n;
@@ -40,7 +40,7 @@ export function lotteryWeight(stake: bigint, price: bigint, maxReward: bigint): 
 }
 
 /**
- * `keccak256(utf8("zkpool/lottery/v0") || taskId || salt_1 || … || salt_n)`, the salts being those of the
+ * `keccak256(utf8("zkpool/lottery/v1") || taskId || salt_1 || … || salt_n)`, the salts being those of the
  * eligible bids in ascending prover-address order (the caller sorts).
  */
 export function lotterySeed(taskId: Uint8Array, sortedSalts: readonly Uint8Array[]): Uint8Array {
