@@ -7,6 +7,7 @@ import type {
   SnarkProof,
   UmpErrorCode,
 } from "@zkpool/ump";
+import type { ProvabilityFailureCode } from "./provability.js";
 
 export interface WorkerInit {
   /** Threads ffjavascript may use inside this worker (it spawns one per reported CPU). */
@@ -33,7 +34,20 @@ export type WorkerRequest =
       vkey: ArtifactRef;
       proof: SnarkProof;
       publicSignals: string[];
+    }
+  | {
+      /** Provability check (SPEC §9.7), all but the public-signals hash, which the main thread compares. */
+      type: "provable";
+      id: number;
+      proofSystem: ProofSystem;
+      wasmPath: string;
+      zkeyPath: string;
+      vkeyPath: string;
+      input: Uint8Array;
     };
+
+export type ProvableResult =
+  { ok: true; publicSignals: string[] } | { ok: false; code: ProvabilityFailureCode; reason: string };
 
 export interface WorkerError {
   code: UmpErrorCode;
@@ -46,4 +60,5 @@ export type WorkerResponse =
   | { type: "progress"; id: number; stage: ProveStage; percent: number }
   | { type: "proved"; id: number; proof: SnarkProof; publicSignals: string[]; proveMs: number }
   | { type: "verified"; id: number; valid: boolean }
+  | { type: "provable"; id: number; result: ProvableResult }
   | { type: "error"; id: number; error: WorkerError };

@@ -4,6 +4,7 @@
 import { availableParallelism, homedir } from "node:os";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { publicSignalsHash } from "@zkpool/protocol";
 import { UmpError } from "@zkpool/ump";
 import type {
   CircuitArtifacts,
@@ -18,7 +19,11 @@ import type {
   ProveRequest,
   SnarkProof,
 } from "@zkpool/ump";
+import type { ProvableResult } from "./messages.js";
 import { WorkerPool } from "./pool.js";
+import { ProvabilityCache } from "./provability.js";
+import type { ProvabilityChecker, ProvabilityRequest, ProvabilityVerdict } from "./provability.js";
+import { PROOF_SYSTEMS } from "./provability-check.js";
 import { defaultEstimateMs, estimateFromProfile, estimateMemoryBytes } from "./preflight.js";
 
 export const MODULE_ID = "snarkjs-wasm";
@@ -46,9 +51,15 @@ export interface SnarkjsModuleInit {
   circuits?: string[];
   /** Royalty payout address of the module author. @default the zero address */
   payoutAddress?: string;
+  /** A provability check running longer (queue time included) is killed and checkProvable() throws TIMEOUT. @default 60_000 */
+  provabilityTimeoutMs?: number;
+  /** A larger input document is BAD_INPUT without running anything. @default 16 MiB */
+  maxProvabilityInputBytes?: number;
+  /** Provability results kept (LRU by proof system and cache key). @default 1024 */
+  provabilityCacheEntries?: number;
 }
 
-export class SnarkjsModule implements ProverModule {
+export class SnarkjsModule implements ProverModule, ProvabilityChecker {
   readonly manifest: ModuleManifest;
   private readonly cacheDir: string;
   private readonly workers: number;
@@ -56,8 +67,16 @@ export class SnarkjsModule implements ProverModule {
   private readonly verifyProofs: boolean;
   private readonly maxConstraints: number;
   private readonly profiles = new Map<ProofSystem, ModuleProfile>();
+  private readonly provabilityTimeoutMs: number;
+  private readonly maxProvabilityInputBytes: number;
+  private readonly provability: ProvabilityCache<ProvableResult>;
   private provePool: WorkerPool | undefined;
   private verifyPool: WorkerPool | undefined;
+  /** Started on the first checkProvable(), so a node that never attests pays nothing for it. */
+  private checkPool: WorkerPool | undefined;
+  private started = false;
+  /** Provability checks that ran in a worker (cache misses). */
+  provabilityRuns = 0;
 
   constructor(init: SnarkjsModuleInit = {}) {
     const threads = Math.max(1, Math.floor(init.threads ?? availableParallelism()));
@@ -66,6 +85,9 @@ export class SnarkjsModule implements ProverModule {
     this.timeoutMs = init.timeoutMs ?? 600_000;
     this.verifyProofs = init.verifyProofs ?? true;
     this.maxConstraints = init.maxConstraints ?? 2 ** 22;
+    this.provabilityTimeoutMs = init.provabilityTimeoutMs ?? 60_000;
+    this.maxProvabilityInputBytes = init.maxProvabilityInputBytes ?? 16 * 1024 ** 2;
+    this.provability = new ProvabilityCache<ProvableResult>(init.provabilityCacheEntries ?? 1024);
     this.manifest = {
       id: MODULE_ID,
       version: MODULE_VERSION,
@@ -95,6 +117,7 @@ export class SnarkjsModule implements ProverModule {
       script,
       workerInit: { threads: 1, cacheDir: this.cacheDir },
     });
+    this.started = true;
     try {
       await Promise.all([this.provePool.warm(), this.verifyPool.warm()]);
     } catch (cause) {
@@ -108,9 +131,11 @@ export class SnarkjsModule implements ProverModule {
   }
 
   async stop(): Promise<void> {
-    const pools = [this.provePool, this.verifyPool];
+    const pools = [this.provePool, this.verifyPool, this.checkPool];
     this.provePool = undefined;
     this.verifyPool = undefined;
+    this.checkPool = undefined;
+    this.started = false;
     await Promise.all(pools.map((p) => (p === undefined ? Promise.resolve() : p.close())));
   }
 
@@ -241,6 +266,97 @@ export class SnarkjsModule implements ProverModule {
     try {
       const result = await job.promise;
       return result.type === "verified" && result.valid;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * SPEC §9.7: is this task provable? The zkey is whole and of the task's proof system, the verification key
+   * is the one derived from it, and the wasm computes, from the input, a witness of the zkey's size whose
+   * public signals hash to `publicSignalsHash`. Runs in its own worker thread (one, single-threaded, started
+   * on first use); the result before the hash comparison is cached by (proof system, cacheKey), so tasks that
+   * share artifacts and input but commit to other signals are still told apart.
+   *
+   * A verdict answers for the task's content. A failure of this node (module not started, an artifact file it
+   * cannot read, the time limit, a crashed worker) throws an UmpError instead and is not cached.
+   */
+  async checkProvable(req: ProvabilityRequest): Promise<ProvabilityVerdict> {
+    const proofSystem = PROOF_SYSTEMS[req.proofSystem];
+    if (proofSystem === undefined) {
+      return {
+        ok: false,
+        code: "WRONG_PROOF_SYSTEM",
+        reason: `unknown proof system ${String(req.proofSystem)}`,
+      };
+    }
+    if (!this.started) {
+      throw new UmpError(
+        { code: "NOT_STARTED", moduleId: MODULE_ID },
+        "the snarkjs module is not started; call start() first",
+      );
+    }
+    if (!this.manifest.proofSystems.includes(proofSystem)) {
+      throw new UmpError(
+        { code: "UNSUPPORTED", moduleId: MODULE_ID },
+        `${MODULE_ID} does not serve ${proofSystem}`,
+      );
+    }
+    if (req.inputBytes.byteLength > this.maxProvabilityInputBytes) {
+      return {
+        ok: false,
+        code: "BAD_INPUT",
+        reason: `the input is ${req.inputBytes.byteLength} bytes, more than the ${this.maxProvabilityInputBytes} allowed`,
+      };
+    }
+    const result = await this.provability.get(`${proofSystem}:${req.cacheKey}`, () =>
+      this.runProvability(proofSystem, req),
+    );
+    if (!result.ok) return { ok: false, code: result.code, reason: result.reason };
+    const actual = publicSignalsHash(result.publicSignals.map((s) => BigInt(s)));
+    if (actual.toLowerCase() !== req.publicSignalsHash.toLowerCase()) {
+      return {
+        ok: false,
+        code: "PUBLIC_SIGNALS_MISMATCH",
+        reason: `the input gives public signals [${result.publicSignals.join(", ").slice(0, 500)}] hashing to ${actual}, the task commits to ${req.publicSignalsHash}`,
+      };
+    }
+    return { ok: true };
+  }
+
+  private async runProvability(proofSystem: ProofSystem, req: ProvabilityRequest): Promise<ProvableResult> {
+    if (this.checkPool === undefined) {
+      this.checkPool = new WorkerPool({
+        moduleId: MODULE_ID,
+        size: 1,
+        script: new URL("./worker.js", import.meta.url),
+        workerInit: { threads: 1, cacheDir: this.cacheDir },
+      });
+    }
+    const pool = this.checkPool;
+    this.provabilityRuns++;
+    const job = pool.run({
+      type: "provable",
+      proofSystem,
+      wasmPath: req.wasmPath,
+      zkeyPath: req.zkeyPath,
+      vkeyPath: req.vkeyPath,
+      input: req.inputBytes,
+    });
+    const timer = setTimeout(
+      () =>
+        pool.cancel(
+          job.id,
+          "TIMEOUT",
+          `the provability check took longer than ${this.provabilityTimeoutMs} ms and was killed`,
+        ),
+      this.provabilityTimeoutMs,
+    );
+    try {
+      const result = await job.promise;
+      if (result.type !== "provable")
+        throw new UmpError({ code: "INTERNAL", moduleId: MODULE_ID }, "unexpected worker answer");
+      return result.result;
     } finally {
       clearTimeout(timer);
     }

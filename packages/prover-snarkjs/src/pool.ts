@@ -10,7 +10,7 @@ import type { WorkerInit, WorkerRequest, WorkerResponse } from "./messages.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 export type JobRequest = DistributiveOmit<WorkerRequest, "id">;
-export type JobResult = Extract<WorkerResponse, { type: "proved" | "verified" }>;
+export type JobResult = Extract<WorkerResponse, { type: "proved" | "verified" | "provable" }>;
 export type JobProgress = Extract<WorkerResponse, { type: "progress" }>;
 
 interface Job {

@@ -18,6 +18,9 @@ declare module "snarkjs" {
   export const groth16: System;
   export const plonk: System;
   export const fflonk: System;
+  export const zKey: {
+    exportVerificationKey(zkey: FileArg, logger?: SnarkjsLogger): Promise<Record<string, unknown>>;
+  };
   export const wtns: {
     calculate(input: unknown, wasm: FileArg, wtns: FileArg, options?: unknown): Promise<void>;
   };

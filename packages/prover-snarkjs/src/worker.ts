@@ -7,11 +7,19 @@
  * `workerData.threads` by narrowing `os.cpus()` inside this worker only, before snarkjs is loaded
  * (each worker thread has its own instance of the `os` module object, so nothing else is affected).
  */
+import { readFile } from "node:fs/promises";
 import os from "node:os";
 import workerThreads, { parentPort, workerData } from "node:worker_threads";
 import { ArtifactCache } from "@zkpool/ump";
 import type { UmpErrorCode } from "@zkpool/ump";
-import type { WorkerInit, WorkerRequest, WorkerResponse } from "./messages.js";
+import type { ProvableResult, WorkerInit, WorkerRequest, WorkerResponse } from "./messages.js";
+import {
+  BN254_R,
+  CheckFailure,
+  readWitnessHead,
+  readZkeyLayout,
+  vkeyDifference,
+} from "./provability-check.js";
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -74,7 +82,139 @@ async function loadVkey(ref: { sha256: string; path: string }): Promise<unknown>
   }
 }
 
+/** Run the circuit wasm on an input; the circom runtime's console.error output is kept off the node's stderr. */
+async function calculateWitness(input: unknown, wasm: Uint8Array): Promise<Uint8Array> {
+  const wtns = { type: "mem" as const, data: undefined as Uint8Array | undefined };
+  const consoleError = console.error;
+  console.error = () => undefined;
+  try {
+    await snarkjs.wtns.calculate(input, { type: "mem", data: wasm }, wtns);
+  } finally {
+    console.error = consoleError;
+  }
+  if (wtns.data === undefined) throw new Error("the witness calculator wrote nothing");
+  return wtns.data;
+}
+
+function isWasmFault(err: unknown): boolean {
+  const msg = describe(err);
+  const name = err instanceof Error ? err.name : "";
+  return (
+    name === "CompileError" ||
+    name === "LinkError" ||
+    /WebAssembly|magic word|Invalid memory size|Unsupported circom|is not a function/i.test(msg)
+  );
+}
+
+async function readFileOrThrow(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    // a missing file is this node's problem, not the task's: thrown (and not cached), never a verdict
+    throw new Failure("INVALID_ARTIFACT", `${what} ${path} cannot be read: ${describe(err)}`);
+  }
+}
+
+/** SPEC §9.7: do the artifacts fit each other and does the input give a witness? (Public signals hashed by the caller.) */
+async function checkProvable(req: Extract<WorkerRequest, { type: "provable" }>): Promise<ProvableResult> {
+  const fail = (code: Exclude<ProvableResult, { ok: true }>["code"], reason: string): ProvableResult => ({
+    ok: false,
+    code,
+    reason: reason.slice(0, 1000),
+  });
+  let input: unknown;
+  try {
+    input = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(req.input));
+  } catch (err) {
+    return fail("BAD_INPUT", `the input is not UTF-8 JSON: ${describe(err)}`);
+  }
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return fail(
+      "BAD_INPUT",
+      `the input must be a JSON object, not ${Array.isArray(input) ? "an array" : String(input === null ? "null" : typeof input)}`,
+    );
+  }
+
+  const [wasm, zkey, vkeyBytes] = await Promise.all([
+    readFileOrThrow(req.wasmPath, "circuit wasm"),
+    readFileOrThrow(req.zkeyPath, "proving key"),
+    readFileOrThrow(req.vkeyPath, "verification key"),
+  ]);
+
+  let layout;
+  try {
+    layout = readZkeyLayout(zkey);
+  } catch (err) {
+    if (err instanceof CheckFailure) return fail("BAD_ZKEY", err.message);
+    throw err;
+  }
+  if (layout.protocol !== req.proofSystem) {
+    return fail(
+      "WRONG_PROOF_SYSTEM",
+      `the proving key is a ${layout.protocol} key, the task is ${req.proofSystem}`,
+    );
+  }
+
+  let vkey: unknown;
+  try {
+    vkey = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(vkeyBytes));
+  } catch (err) {
+    return fail("ARTIFACTS_MISMATCH", `the verification key is not UTF-8 JSON: ${describe(err)}`);
+  }
+  const vkeyProtocol = (vkey as { protocol?: unknown } | null)?.protocol;
+  if (typeof vkeyProtocol === "string" && vkeyProtocol !== req.proofSystem) {
+    return fail(
+      "WRONG_PROOF_SYSTEM",
+      `the verification key is a ${vkeyProtocol} key, the task is ${req.proofSystem}`,
+    );
+  }
+  let derived: unknown;
+  try {
+    derived = await snarkjs.zKey.exportVerificationKey({ type: "mem", data: zkey });
+  } catch (err) {
+    return fail("BAD_ZKEY", `the verification key cannot be derived from the proving key: ${describe(err)}`);
+  }
+  const diff = vkeyDifference(derived, vkey);
+  if (diff !== undefined) {
+    return fail(
+      "ARTIFACTS_MISMATCH",
+      `the verification key is not the proving key's: they differ at ${diff}`,
+    );
+  }
+
+  let wtns: Uint8Array;
+  try {
+    wtns = await calculateWitness(input, wasm);
+  } catch (err) {
+    if (isWasmFault(err)) return fail("BAD_WASM", `the circuit wasm cannot run: ${describe(err)}`);
+    return fail("BAD_INPUT", `the input does not satisfy the circuit: ${describe(err)}`);
+  }
+  let head;
+  try {
+    head = readWitnessHead(wtns, layout.nPublic + 1);
+  } catch (err) {
+    if (err instanceof CheckFailure) return fail("BAD_WASM", err.message);
+    throw err;
+  }
+  if (head.prime !== BN254_R)
+    return fail("BAD_WASM", "the circuit wasm is compiled for a field other than BN254's");
+  if (head.nWitness !== layout.nWitness) {
+    return fail(
+      "ARTIFACTS_MISMATCH",
+      `the circuit wasm computes ${head.nWitness} wires, the proving key expects ${layout.nWitness} (keys of another circuit?)`,
+    );
+  }
+  if (head.values[0] !== 1n) return fail("BAD_WASM", "the witness does not start with the constant 1");
+  const signals = head.values.slice(1);
+  if (signals.some((v) => v >= BN254_R)) return fail("BAD_WASM", "a public signal is not reduced mod r");
+  return { ok: true, publicSignals: signals.map(String) };
+}
+
 async function handle(req: WorkerRequest): Promise<void> {
+  if (req.type === "provable") {
+    send({ type: "provable", id: req.id, result: await checkProvable(req) });
+    return;
+  }
   if (req.type === "verify") {
     const vkey = await loadVkey(req.vkey);
     let valid = false;
