@@ -7,3 +7,4 @@ export * from "./testing.js";
 export * from "./stake-source.js";
 export { compile, readSources, renderArtifacts, SOLC_SETTINGS, SOLC_VERSION, SHIPPED_CONTRACTS } from "./compile.js";
 export { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
+export * from "./tx/index.js";
