@@ -88,7 +88,7 @@ function structFields(name: string): readonly TypedDataField[] {
 }
 
 export function eip712Domain(chainId: bigint, escrow: string): { name: string; version: string; chainId: bigint; verifyingContract: string } {
-  return { name: "ZKPool", version: "0", chainId, verifyingContract: escrow };
+  return { name: "ZKPool", version: "1", chainId, verifyingContract: escrow };
 }
 
 /** The escrow's Task struct for a protocol Task (the circuit id is derived from the three artifact hashes). */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { JsonRpcProvider, NonceManager, type Wallet } from "ethers";
 import { ChainStakeSource, EscrowClient, type Deployment } from "@zkpool/chain";
 import {
+  CachedProvabilityChecker,
   ChainSettlementService,
   EscrowBalanceSource,
   FixedSharePricing,
@@ -85,10 +86,12 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
         "no stake source: set deployment (a chain deployment file, with rpcUrl) or genesis (a static stake file)");
     }
 
+    const escrowReader = provider !== undefined && deployment !== undefined ? new EscrowClient(deployment.escrow, provider) : undefined;
     const node = await PoolNode.create({
       dataDir: c.dataDir,
       domain,
       stake,
+      ...(escrowReader !== undefined ? { balances: new EscrowBalanceSource(escrowReader) } : {}),
       logger: log,
       metrics,
       network: { listen: c.listen, bootstrap: c.bootstrap, devnet: c.devnet },
@@ -97,21 +100,22 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
     await node.start();
 
     // A UMP proves (prover role) and verifies submitted proofs (every attester).
+    const snark = snarkjsModule({ workers: 1, threads: c.proverThreads, cacheDir: join(c.dataDir, "artifacts") });
     const ump: Ump = createUmp({
-      modules: [snarkjsModule({ workers: 1, threads: c.proverThreads, cacheDir: join(c.dataDir, "artifacts") })],
+      modules: [snark],
       concurrency: c.capacity,
     });
     await ump.start();
     cleanup.push(() => ump.stop());
 
-    const escrowReader = provider !== undefined && deployment !== undefined ? new EscrowClient(deployment.escrow, provider) : undefined;
     const auction: AuctionService = createAuctionService({
       node,
       operator,
       verifier: ump,
+      // Attesters check that a task can be proved before assigning it (SPEC §9.7).
+      provability: new CachedProvabilityChecker(snark),
       ...(c.prover ? { ump, capacity: c.capacity } : {}),
       ...(c.prover && c.priceShare !== undefined ? { pricing: new FixedSharePricing(c.priceShare) } : {}),
-      ...(escrowReader !== undefined ? { balances: new EscrowBalanceSource(escrowReader) } : {}),
     });
     await auction.start();
     cleanup.push(() => auction.stop());
@@ -149,7 +153,7 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
           escrow: domain.escrow,
           role: c.prover ? "prover" : "attester",
           uptimeSeconds: Math.floor((Date.now() - started) / 1000),
-          tasks: { total: t.length, open: count("open"), completed: count("completed"), failed: count("failed") },
+          tasks: { total: t.length, open: count("open"), completed: count("completed"), invalid: count("invalid"), failed: count("failed") },
         };
       },
       tasks,

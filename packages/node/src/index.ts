@@ -20,4 +20,5 @@ export * from "./membership/index.js";
 export * from "./transfer/index.js";
 export * from "./sync/index.js";
 export * from "./auction/index.js";
+export * from "./funding/tracker.js";
 export * from "./chain/index.js";

@@ -5,6 +5,7 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { NodeDb } from "./db/db.js";
 import { MessageRepositories } from "./db/messages.js";
 import { NodeError, NodeErrorCode } from "./errors.js";
+import { FundingTracker } from "./funding/tracker.js";
 import { GossipService } from "./gossip/service.js";
 import { GOSSIP_TOPICS, topicString } from "./gossip/topics.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -49,6 +50,8 @@ export class PoolNode {
     readonly log: Logger,
     readonly metrics: NodeMetrics,
     private readonly privateKey: PrivateKey,
+    /** The requester funding rule's index (SPEC §9.4); undefined without `balances`. */
+    readonly funding: FundingTracker | undefined,
   ) {}
 
   /** This node's Ed25519 key in @zkpool/protocol form, for signing bids and proof submissions. */
@@ -64,7 +67,18 @@ export class PoolNode {
     const db = await NodeDb.open({ path: join(opts.dataDir, "db") });
     try {
       const repos = new MessageRepositories(db);
-      const deps: ValidationDeps = { domain: opts.domain, now, repos, stake: opts.stake };
+      const funding =
+        opts.balances === undefined
+          ? undefined
+          : new FundingTracker(opts.balances, opts.chainParams ?? { premiumBps: 0n, settleGrace: 0n }, repos, now);
+      const deps: ValidationDeps = {
+        domain: opts.domain,
+        now,
+        repos,
+        stake: opts.stake,
+        ...(opts.chainParams !== undefined ? { params: opts.chainParams } : {}),
+        ...(funding !== undefined ? { funding } : {}),
+      };
       const rules = operatorDhtRecordRules(deps);
       const host = await createHost({
         ...opts.network,
@@ -81,7 +95,7 @@ export class PoolNode {
       const transfer = new TransferService(host, store, nodeLog.child({ mod: "transfer" }), metrics, opts.transfer);
       const sync = new SyncService(host, repos, gossip, now, nodeLog.child({ mod: "sync" }), metrics, opts.sync);
       const membership = new MembershipService(host, gossip, deps, nodeLog.child({ mod: "membership" }));
-      return new PoolNode(opts, host, db, repos, gossip, transfer, sync, membership, nodeLog, metrics, privateKey);
+      return new PoolNode(opts, host, db, repos, gossip, transfer, sync, membership, nodeLog, metrics, privateKey, funding);
     } catch (err) {
       await db.close();
       throw err;

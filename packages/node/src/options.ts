@@ -1,5 +1,6 @@
 import type { ConnectionGater } from "@libp2p/interface";
-import type { ProtocolDomain } from "@zkpool/protocol";
+import type { ChainParams, ProtocolDomain } from "@zkpool/protocol";
+import type { BalanceSource } from "./auction/balance.js";
 import type { GossipOptions } from "./gossip/options.js";
 import type { Logger } from "./logger.js";
 import type { NodeMetrics } from "./metrics/interface.js";
@@ -18,6 +19,16 @@ export interface PoolNodeOptions {
   network?: Omit<NetworkOptions, "chainId">;
   /** Where operators' stake comes from. */
   stake: StakeSource;
+  /**
+   * The deployment's v1 parameters (SPEC §9.1), from the deployment file: stake epochs, task lifetimes,
+   * collateral and premiums. Without them the node applies no v1 economic rule (a chainless test pool).
+   */
+  chainParams?: ChainParams;
+  /**
+   * Requesters' available escrow balance (SPEC §9.4). With it, a task the requester cannot fund among its open
+   * tasks is ignored on receipt. @default every requester funded
+   */
+  balances?: BalanceSource;
   /** @default a silent logger */
   logger?: Logger;
   /** @default NoopMetrics */

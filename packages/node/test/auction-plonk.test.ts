@@ -12,6 +12,7 @@ import {
   verifyCertificate,
   type Hex,
   type ProofSystem,
+  type CertificateOfKind,
 } from "@zkpool/protocol";
 import type { Ump } from "@zkpool/ump";
 import { GossipProofVerifier, publishTask, type AuctionService } from "../src/auction/index.js";
@@ -119,8 +120,8 @@ describe("auction: a PLONK task through the pool", function () {
     }, "PLONK task ends", 90_000);
     assert.equal((await observer.taskView(taskId))?.status, "completed");
     const certs = await observer.certificates(taskId);
-    const a = certs.find((c) => c.kind === "assignment" && c.round === 0)!;
-    const done = certs.find((c) => c.kind === "completion" && c.round === 0);
+    const a = certs.find((c): c is CertificateOfKind<"assignment"> => c.kind === "assignment" && c.round === 0)!;
+    const done = certs.find((c): c is CertificateOfKind<"completion"> => c.kind === "completion" && c.round === 0);
     assert.notEqual(done, undefined);
     const stakes = attesterSet([...(await genesisFor(N).stakeTable(0n))].map(([addr, s]) => [addr.toLowerCase(), s] as const));
     verifyCertificate(done!, stakes, DOMAIN, { kind: "completion", round: 0, prover: a.prover });

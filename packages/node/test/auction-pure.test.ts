@@ -71,16 +71,17 @@ describe("auction: pure rules, pricing, ratings and persisted state", function (
     assert.equal(await b.availableBalance(addr(2)), undefined);
   });
 
-  it("intake: a task whose requester cannot fund maxReward is left alone", async function () {
-    const t = await makeNode(0, 1, { syncOnStart: false });
-    const svc = createAuctionService({ node: t.node, operator: t.operator, balances: new StaticBalanceSource({}, 0n), announce: false, syncOnStart: false, tickMs: 50 });
+  it("intake: a task the requester cannot fund is ignored on receipt (UNFUNDED), not stored, never bid on", async function () {
+    const t = await makeNode(0, 1, { syncOnStart: false, balances: new StaticBalanceSource({}, 0n) });
+    const svc = createAuctionService({ node: t.node, operator: t.operator, announce: false, syncOnStart: false, tickMs: 50 });
     try {
       await t.node.start();
       await svc.start();
       const bytes = taskBytes(1n);
-      await t.node.gossip.publish("tasks", bytes);
+      await assert.rejects(t.node.gossip.publish("tasks", bytes), (e: { type?: { code?: string } }) => e.type?.code === "UNFUNDED");
       const id = taskId(decodeTask(bytes), DOMAIN).toLowerCase() as Hex;
-      await waitFor(async () => (await svc.taskView(id))?.status === "unfunded", "task marked unfunded");
+      assert.equal(await t.node.repos.tasks.has([id]), false);
+      assert.equal(await svc.taskView(id), undefined);
       assert.equal(await svc.store.bid(id), undefined);
     } finally {
       await svc.stop();

@@ -3,10 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCircuit, type CatalogCircuit } from "@zkpool/circuits";
-import { snarkjsModule } from "@zkpool/prover-snarkjs";
+import { snarkjsModule, type SnarkjsModule } from "@zkpool/prover-snarkjs";
 import { createUmp, UmpError, type ProveRequest, type Ump, type UmpProveOptions } from "@zkpool/ump";
 import type { Hex } from "@zkpool/protocol";
-import { createAuctionService, FixedSharePricing, publishTask, type AuctionProver, type AuctionService } from "../src/auction/index.js";
+import { createAuctionService, FixedSharePricing, publishTask, type AuctionProver, type AuctionService, type ProvabilityChecker } from "../src/auction/index.js";
 import { REQUESTER, type TestNode } from "./utils.js";
 
 export const CIRCUIT_NAME = "range-check-32";
@@ -16,11 +16,12 @@ export async function smallCircuit(): Promise<CatalogCircuit> {
 }
 
 /** A real UMP with the snarkjs WASM module (one worker, one thread: the box has 2 cores). */
-export async function realUmp(): Promise<{ ump: Ump; dir: string }> {
+export async function realUmp(): Promise<{ ump: Ump; dir: string; module: SnarkjsModule }> {
   const dir = await mkdtemp(join(tmpdir(), "zkpool-ump-"));
-  const ump = createUmp({ modules: [snarkjsModule({ workers: 1, threads: 1, cacheDir: dir })], concurrency: 1 });
+  const module = snarkjsModule({ workers: 1, threads: 1, cacheDir: dir });
+  const ump = createUmp({ modules: [module], concurrency: 1 });
   await ump.start();
-  return { ump, dir };
+  return { ump, dir, module };
 }
 
 export async function stopUmp(u: { ump: Ump; dir: string } | undefined): Promise<void> {
@@ -63,11 +64,12 @@ export class WithholdingProver implements AuctionProver {
   }
 }
 
-export function startService(t: TestNode, prover: AuctionProver | undefined, verifier: Ump): AuctionService {
+export function startService(t: TestNode, prover: AuctionProver | undefined, verifier: Ump, provability?: ProvabilityChecker): AuctionService {
   return createAuctionService({
     node: t.node,
     operator: t.operator,
     verifier,
+    ...(provability !== undefined ? { provability } : {}),
     ...(prover !== undefined ? { ump: prover, pricing: new FixedSharePricing(50) } : {}),
     tickMs: 200,
   });

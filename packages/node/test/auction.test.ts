@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Wallet, hexlify, randomBytes } from "ethers";
 import {
   attesterSet,
@@ -19,13 +22,14 @@ import {
   verifyCertificate,
   type Hex,
   type Task,
+  type CertificateOfKind,
 } from "@zkpool/protocol";
 import type { CatalogCircuit } from "@zkpool/circuits";
 import type { Ump } from "@zkpool/ump";
 import { decodeBid, peerIdHex, systemNow } from "../src/index.js";
-import { GossipProofVerifier, type AuctionService } from "../src/auction/index.js";
-import { DOMAIN, genesisFor, makeNode, startCluster, stopAll, waitFor, type TestNode } from "./utils.js";
-import { publish, realUmp, smallCircuit, startService, stopUmp, WithholdingProver } from "./auction-utils.js";
+import { CachedProvabilityChecker, GossipProofVerifier, publishTask, type AuctionService } from "../src/auction/index.js";
+import { DOMAIN, REQUESTER, genesisFor, makeNode, startCluster, stopAll, waitFor, type TestNode } from "./utils.js";
+import { publish, realUmp, smallCircuit, startService, stopUmp, WINDOWS, WithholdingProver } from "./auction-utils.js";
 
 const N = 6;
 const PROVERS = [1, 2];
@@ -37,7 +41,7 @@ async function statusOf(s: AuctionService, id: Hex): Promise<string | undefined>
 async function waitEnded(s: AuctionService, id: Hex, timeoutMs = 60_000): Promise<string> {
   await waitFor(async () => {
     const st = await statusOf(s, id);
-    return st === "completed" || st === "failed";
+    return st === "completed" || st === "failed" || st === "invalid";
   }, `task ${id.slice(0, 10)} ends`, timeoutMs);
   return (await statusOf(s, id)) as string;
 }
@@ -51,7 +55,7 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
   let nodes: TestNode[] = [];
   let services: Array<AuctionService | undefined> = [];
   const umps: Array<{ ump: Ump; dir: string } | undefined> = [];
-  let verifier: { ump: Ump; dir: string } | undefined;
+  let verifier: Awaited<ReturnType<typeof realUmp>> | undefined;
   let circuit: CatalogCircuit;
   const withhold = new Set<string>();
   const withheld = new Set<string>();
@@ -68,7 +72,7 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
     const gossipVerifiers = nodes.length === 0 ? Array.from({ length: N }, () => new GossipProofVerifier(verifier!.ump)) : [];
     nodes = await startCluster(N, (i) => ({ proofVerifier: gossipVerifiers[i]! }));
     nodes.forEach((t, i) => gossipVerifiers[i]!.attach(t.node));
-    services = nodes.map((t, i) => startService(t, provers[i], verifier!.ump));
+    services = nodes.map((t, i) => startService(t, provers[i], verifier!.ump, new CachedProvabilityChecker(verifier!.module)));
     await Promise.all(services.map((s) => s!.start()));
     // Every node knows every operator record (peer bindings) before any bid.
     await waitFor(async () => {
@@ -181,6 +185,11 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
     // Node 3 never opened its commitment: non-reveal evidence, and a rating entry.
     const nonReveals = await services[5]!.nonReveals(taskA);
     assert.ok(nonReveals.map((e) => e.prover).includes(op3));
+    // ... and the attesters certify it (SPEC §9.8): the certificate that slashes op3's bond on chain.
+    await waitFor(async () => (await services[5]!.certificates(taskA)).some((c) => c.kind === "nonReveal" && c.prover === op3), "NonReveal certificate for node 3");
+    const nr = (await services[5]!.certificates(taskA)).find((c): c is CertificateOfKind<"nonReveal"> => c.kind === "nonReveal")!;
+    verifyCertificate(nr, stakes, DOMAIN, { kind: "nonReveal", prover: op3, commitment: nonReveals.find((e) => e.prover === op3)!.commitment });
+    assert.equal((await services[5]!.certificates(taskA)).filter((c) => c.kind === "nonReveal").length, 1, "revealed bidders get none");
     const ratings = await services[5]!.ratings();
     assert.ok((ratings.find((r) => r.prover === a.prover)?.completed ?? 0) > 0);
     assert.ok((ratings.find((r) => r.prover === op3)?.nonReveals ?? 0) > 0);
@@ -191,10 +200,10 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
     assert.equal(withheld.has(taskD), true);
     const certs = await services[5]!.certificates(taskD);
     const stakes = attesterSet([...(await genesisFor(N).stakeTable(0n))].map(([a, s]) => [a.toLowerCase(), s] as const));
-    const a0 = certs.find((c) => c.kind === "assignment" && c.round === 0)!;
-    const d0 = certs.find((c) => c.kind === "default" && c.round === 0)!;
-    const a1 = certs.find((c) => c.kind === "assignment" && c.round === 1)!;
-    const c1 = certs.find((c) => c.kind === "completion" && c.round === 1)!;
+    const a0 = certs.find((c): c is CertificateOfKind<"assignment"> => c.kind === "assignment" && c.round === 0)!;
+    const d0 = certs.find((c): c is CertificateOfKind<"default"> => c.kind === "default" && c.round === 0)!;
+    const a1 = certs.find((c): c is CertificateOfKind<"assignment"> => c.kind === "assignment" && c.round === 1)!;
+    const c1 = certs.find((c): c is CertificateOfKind<"completion"> => c.kind === "completion" && c.round === 1)!;
     for (const c of [a0, d0, a1, c1]) assert.notEqual(c, undefined, "certificate");
     verifyCertificate(d0, stakes, DOMAIN, { kind: "default", round: 0, prover: a0.prover });
     verifyCertificate(c1, stakes, DOMAIN, { kind: "completion", round: 1, prover: a1.prover });
@@ -222,6 +231,32 @@ describe("auction: sealed bids, lottery agreement, proving, default and reassign
     await waitFor(async () => (await nodes[0]!.node.repos.bids.has([id, "r", op])), "restarted prover reveals", 40_000);
     assert.equal((await services[p].store.bid(id))?.salt, stored.salt);
     assert.equal(await waitEnded(services[0]!, id), "completed");
+  });
+
+  it("an unprovable task (a truncated zkey; an input that does not give the committed public signals) is certified Invalid: it ends invalid, nobody is assigned, nobody defaults", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "zkpool-broken-"));
+    try {
+      const zkey = await readFile(circuit.zkey.path);
+      const truncated = join(dir, "truncated.zkey");
+      await writeFile(truncated, zkey.subarray(0, Math.floor(zkey.byteLength / 2)));
+      const base = { node: nodes[0]!.node, requester: REQUESTER, proofSystem: 1 as const, wasmPath: circuit.wasm.path, vkeyPath: circuit.vkey.path, input: circuit.sampleInput,
+        maxReward: 10n ** 18n, penalty: 10n ** 17n, ...WINDOWS, maxRounds: 2 };
+      const expected = circuit.expectedPublicSignals.map((s) => BigInt(s));
+      const brokenKey = (await publishTask({ ...base, zkeyPath: truncated, publicSignals: expected, nonce: BigInt(Date.now()) })).taskId;
+      const wrongSignals = (await publishTask({ ...base, zkeyPath: circuit.zkey.path, publicSignals: [expected[0]! + 1n, ...expected.slice(1)], nonce: BigInt(Date.now()) + 1n })).taskId;
+      const stakes = attesterSet([...(await genesisFor(N).stakeTable(0n))].map(([a, s]) => [a.toLowerCase(), s] as const));
+      for (const id of [brokenKey, wrongSignals]) {
+        assert.equal(await waitEnded(services[5]!, id, 60_000), "invalid");
+        const certs = await services[5]!.certificates(id);
+        const inv = certs.find((c) => c.kind === "invalid");
+        assert.notEqual(inv, undefined, "an Invalid certificate");
+        verifyCertificate(inv!, stakes, DOMAIN, { kind: "invalid", taskId: id });
+        assert.deepEqual(certs.filter((c) => c.kind === "assignment" || c.kind === "default" || c.kind === "completion"), [], "no assignment, no default");
+        assert.equal(await statusOf(services[0]!, id), "invalid");
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("with 2 of 6 attesters offline concurrent tasks still complete, each exactly once; with 3 of 6 no certificate forms", async function () {

@@ -92,6 +92,7 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
         stake,
         network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap: i === 0 ? [] : nodes[0]!.node.multiaddrs.map((a) => a.toString()), devnet: true },
         metricsIntervalMs: 1000,
+        balances,
       });
       nodes.push({ node, dataDir, operator: operators[i]! });
       await node.start();
@@ -103,7 +104,6 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
         node: t.node,
         operator: t.operator,
         verifier: verifier!.ump,
-        balances,
         ...(u !== undefined ? { ump: new WithholdingProver(u.ump, withhold, withheld), pricing: new FixedSharePricing(50) } : {}),
         tickMs: 200,
       });

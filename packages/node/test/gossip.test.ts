@@ -116,10 +116,10 @@ describe("gossip: 5 nodes over TCP loopback + an attacker attached to one victim
 
     // The metrics say the same, by topic, outcome and reason.
     const text = await victimMetrics.text();
-    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="reject",reason="BAD_SIGNATURE"\} 2/);
-    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="reject",reason="GOSSIP_TOO_LARGE"\} 1/);
-    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="accept",reason=""\} 2/);
-    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/0\/31337\/tasks",outcome="reject",reason="MALFORMED"\} 2/);
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/1\/31337\/tasks",outcome="reject",reason="BAD_SIGNATURE"\} 2/);
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/1\/31337\/tasks",outcome="reject",reason="GOSSIP_TOO_LARGE"\} 1/);
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/1\/31337\/tasks",outcome="accept",reason=""\} 2/);
+    assert.match(text, /zkpool_node_gossip_messages_total\{topic="\/zkpool\/1\/31337\/tasks",outcome="reject",reason="MALFORMED"\} 2/);
     assert.match(text, /zkpool_node_bytes_total\{direction="in",channel="gossip"\} \d+/);
 
     // gossipsub caches scores for a heartbeat: wait for the refreshed value.

@@ -24,7 +24,9 @@ export function referenceDraw(
   bids: readonly RefBid[],
   stakes: Readonly<Record<string, bigint>>,
   limit?: number,
+  collateral = 0n,
 ): RefResult {
+  const need = collateral > 1n ? collateral : 1n;
   const stake = (p: string): bigint => {
     let s = 0n;
     for (const k of Object.keys(stakes)) if (k.toLowerCase() === p) s = stakes[k]!;
@@ -40,7 +42,7 @@ export function referenceDraw(
     if (distinct.size > 1) excluded.push({ prover: p, reason: "DUPLICATE_PROVER" });
     else if (bid.price <= 0n || bid.price > maxReward)
       excluded.push({ prover: p, reason: "PRICE_OUT_OF_RANGE" });
-    else if (stake(p) <= 0n) excluded.push({ prover: p, reason: "NO_STAKE" });
+    else if (stake(p) < need) excluded.push({ prover: p, reason: "INSUFFICIENT_STAKE" });
     else {
       const w = (stake(p) * (maxReward + 3n * (maxReward - bid.price))) / maxReward;
       eligible.push({ prover: p, price: bid.price, salt: bid.salt, weight: w });
@@ -49,7 +51,7 @@ export function referenceDraw(
   const seed = keccak256(
     solidityPacked(
       ["bytes", "bytes32", ...eligible.map(() => "bytes32")],
-      [hexlify(toUtf8Bytes("zkpool/lottery/v0")), taskId, ...eligible.map((e) => e.salt)],
+      [hexlify(toUtf8Bytes("zkpool/lottery/v1")), taskId, ...eligible.map((e) => e.salt)],
     ),
   );
   const remaining = [...eligible];

@@ -24,6 +24,8 @@ export interface VectorInput {
   taskId: string;
   maxReward: string;
   limit?: number;
+  /** v1: the task's collateral (minimum stake), decimal; absent = 0. */
+  collateral?: string;
   bids: VectorBid[];
   stakes: Record<string, string>;
 }
@@ -58,6 +60,7 @@ export function parseVectorInput(input: VectorInput): DrawLotteryParams {
     stakes,
   };
   if (input.limit !== undefined) params.limit = input.limit;
+  if (input.collateral !== undefined) params.collateral = BigInt(input.collateral);
   return params;
 }
 
@@ -129,7 +132,7 @@ function cases(): Case[] {
   });
   out.push({
     name: "zero-and-missing-stake",
-    description: "stake 0 and absent from the table: both excluded (NO_STAKE) and their salts not hashed",
+    description: "stake 0 and absent from the table: both excluded (INSUFFICIENT_STAKE) and their salts not hashed",
     input: {
       taskId: task("zero-stake"),
       maxReward: (2n * E18).toString(),
@@ -263,6 +266,51 @@ function cases(): Case[] {
       stakes: stakesOf([1, 2, 3, 4, 5].map((i) => [i, BigInt(6 - i) * E18] as [number, bigint])),
     },
   });
+  out.push({
+    name: "collateral-threshold",
+    description:
+      "v1 collateral = 10 ETH: stake 10 ETH (= collateral) is eligible, 10 ETH - 1 wei is not (INSUFFICIENT_STAKE), nor is stake 0",
+    input: {
+      taskId: task("collateral"),
+      maxReward: (5n * E18).toString(),
+      collateral: (10n * E18).toString(),
+      bids: [bid(1, 2n * E18), bid(2, 3n * E18), bid(3, E18), bid(4, 4n * E18)],
+      stakes: stakesOf([
+        [1, 10n * E18],
+        [2, 10n * E18 - 1n],
+        [3, 0n],
+        [4, 50n * E18],
+      ]),
+    },
+  });
+  out.push({
+    name: "collateral-zero",
+    description: "collateral = 0 behaves as 1: stake 1 wei is eligible, stake 0 is not",
+    input: {
+      taskId: task("collateral-zero"),
+      maxReward: "100",
+      collateral: "0",
+      bids: [bid(1, 50n), bid(2, 50n)],
+      stakes: stakesOf([
+        [1, 1n],
+        [2, 0n],
+      ]),
+    },
+  });
+  out.push({
+    name: "collateral-all-excluded",
+    description: "every staked prover is below the collateral: empty order, nothing hashed into the seed",
+    input: {
+      taskId: task("collateral-all"),
+      maxReward: "100",
+      collateral: "1000",
+      bids: [bid(1, 50n), bid(2, 100n)],
+      stakes: stakesOf([
+        [1, 999n],
+        [2, 500n],
+      ]),
+    },
+  });
   // Malformed inputs: drawLottery throws LotteryError INVALID_INPUT naming the field.
   const ok = { taskId: task("err"), maxReward: "100", bids: [bid(1, 50n)], stakes: stakesOf([[1, 5n]]) };
   out.push({
@@ -282,6 +330,12 @@ function cases(): Case[] {
     description: "a negative stake",
     input: { ...ok, stakes: { [addr(1)]: "-1" } },
     error: { code: "INVALID_INPUT", field: `stakes[${addr(1)}]` },
+  });
+  out.push({
+    name: "error-negative-collateral",
+    description: "a negative collateral",
+    input: { ...ok, collateral: "-1" },
+    error: { code: "INVALID_INPUT", field: "collateral" },
   });
   out.push({
     name: "error-max-reward-zero",
@@ -333,6 +387,7 @@ export function buildLotteryVectors(): LotteryVectorFile {
       toRefBids(c.input.bids),
       stakes,
       c.input.limit,
+      c.input.collateral === undefined ? 0n : BigInt(c.input.collateral),
     );
     const expected: VectorExpected = {
       seed: ref.seed,
@@ -360,12 +415,12 @@ export function buildLotteryVectors(): LotteryVectorFile {
   }
   return {
     description:
-      "ZKPool lottery v0 test vectors: inputs -> seed, ordered draw (order[r] = assignee of round r) and exclusions",
+      "ZKPool lottery v1 test vectors: inputs -> seed, ordered draw (order[r] = assignee of round r) and exclusions",
     rule: "protocol/SPEC.md §4 (SPEC §0.6, §4)",
     generator:
       "packages/protocol/bench/lottery-vectors.ts (node packages/protocol/dist/bench/lottery-vectors.js --write)",
     encoding:
-      "bytes as 0x hex; integers (price, maxReward, stake, weight) as decimal strings; addresses in bids/stakes in any case, in outputs lowercase; limit absent = full order; expectedError = drawLottery throws LotteryError with this code and type.field",
+      "bytes as 0x hex; integers (price, maxReward, stake, weight) as decimal strings; addresses in bids/stakes in any case, in outputs lowercase; limit absent = full order; collateral absent = 0 (v1: a prover is eligible iff stake >= max(1, collateral)); expectedError = drawLottery throws LotteryError with this code and type.field",
     vectors,
   };
 }

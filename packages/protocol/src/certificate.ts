@@ -6,7 +6,7 @@ import { isHex, type Hex } from "./bytes.js";
 import { voteBodyOf } from "./codec/index.js";
 import { recoverSigner, voteBodyDigest } from "./crypto/eip712.js";
 import { CertificateError } from "./errors.js";
-import type { Certificate, ProtocolDomain, Vote, VoteBody } from "./types.js";
+import type { Certificate, ProtocolDomain, RoundVoteBody, UnsignedVote, Vote, VoteBody } from "./types.js";
 
 /** Attester stake at a task's stake snapshot. Every operator with stake > 0 is an attester. */
 export interface AttesterSet {
@@ -39,12 +39,52 @@ export function hasQuorum(signedStake: bigint, totalStake: bigint): boolean {
   return totalStake > 0n && 3n * signedStake >= 2n * totalStake;
 }
 
+/** True iff two bodies are the same struct (hence have the same EIP-712 digest under one domain). */
 export function sameBody(a: VoteBody, b: VoteBody): boolean {
   if (a.kind !== b.kind || a.taskId.toLowerCase() !== b.taskId.toLowerCase() || a.round !== b.round) return false;
+  if (a.kind === "invalid" || b.kind === "invalid") return true;
   if (a.prover.toLowerCase() !== b.prover.toLowerCase()) return false;
   if (a.kind === "assignment" && b.kind === "assignment") return a.price === b.price;
   if (a.kind === "completion" && b.kind === "completion") return a.proofHash.toLowerCase() === b.proofHash.toLowerCase();
+  if (a.kind === "nonReveal" && b.kind === "nonReveal") return a.commitment.toLowerCase() === b.commitment.toLowerCase();
   return true;
+}
+
+/** True iff the body is one of the round structs (Assignment, Completion, Default). */
+export function isRoundVote<B extends VoteBody>(b: B): b is Extract<B, RoundVoteBody> {
+  return b.kind === "assignment" || b.kind === "completion" || b.kind === "default";
+}
+
+/**
+ * The vote slot of a body, without the attester (SPEC §1.11, §9.9): `<taskId>/<round>/assignment` for an
+ * Assignment and for an Invalid (which shares round 0's assignment slot), `<taskId>/<round>/outcome` for a
+ * Completion or a Default, `<taskId>/nonReveal/<prover>` for a NonReveal. Lowercase.
+ */
+export function voteSlot(b: VoteBody): string {
+  const id = b.taskId.toLowerCase();
+  switch (b.kind) {
+    case "assignment":
+    case "invalid":
+      return `${id}/${b.round}/assignment`;
+    case "completion":
+    case "default":
+      return `${id}/${b.round}/outcome`;
+    case "nonReveal":
+      return `${id}/nonReveal/${b.prover.toLowerCase()}`;
+  }
+}
+
+/**
+ * Attester equivocation (SPEC §9.9): true iff the two votes are by the same attester, in the same slot of the
+ * same (taskId, round), and are different structs (different digests): both Assignment, or Assignment and
+ * Invalid in round 0, or both in {Completion, Default}. NonReveal votes never conflict: an honest attester
+ * signs one per unrevealed commitment, and a prover that equivocated its commitment has two. Signatures are
+ * not checked here (the caller has validated both votes).
+ */
+export function votesConflict(a: UnsignedVote, b: UnsignedVote): boolean {
+  if (a.attester.toLowerCase() !== b.attester.toLowerCase()) return false;
+  if (a.kind === "nonReveal" || b.kind === "nonReveal") return false;
+  return voteSlot(a) === voteSlot(b) && !sameBody(a, b);
 }
 
 /** What the verifier expects the certificate to certify (any subset). */
@@ -52,9 +92,12 @@ export interface CertificateExpectation {
   kind?: VoteBody["kind"];
   taskId?: Hex;
   round?: number;
+  /** For an Invalid certificate (no prover) any expected prover is a MISMATCH. */
   prover?: Hex;
   price?: bigint;
   proofHash?: Hex;
+  /** v1: the NonReveal commitment. */
+  commitment?: Hex;
   /** The task's maxRounds: a round >= maxRounds is WRONG_ROUND. */
   maxRounds?: number;
 }
@@ -98,13 +141,21 @@ export function verifyCertificate(
     fail("MISMATCH", `certificate ${field} differs from the expected one`, { field });
   if (expected.kind !== undefined && cert.kind !== expected.kind) throw mismatch("kind");
   if (expected.taskId !== undefined && cert.taskId.toLowerCase() !== expected.taskId.toLowerCase()) throw mismatch("taskId");
-  if (expected.prover !== undefined && cert.prover.toLowerCase() !== expected.prover.toLowerCase()) throw mismatch("prover");
+  if (expected.prover !== undefined && (cert.kind === "invalid" || cert.prover.toLowerCase() !== expected.prover.toLowerCase())) {
+    throw mismatch("prover");
+  }
   if (expected.price !== undefined && (cert.kind !== "assignment" || cert.price !== expected.price)) throw mismatch("price");
   if (
     expected.proofHash !== undefined &&
     (cert.kind !== "completion" || cert.proofHash.toLowerCase() !== expected.proofHash.toLowerCase())
   ) {
     throw mismatch("proofHash");
+  }
+  if (
+    expected.commitment !== undefined &&
+    (cert.kind !== "nonReveal" || cert.commitment.toLowerCase() !== expected.commitment.toLowerCase())
+  ) {
+    throw mismatch("commitment");
   }
   const attesters = cert.attesters.map((a) => a.toLowerCase() as Hex);
   for (let i = 1; i < n; i++) {

@@ -1,5 +1,5 @@
 /**
- * @zkpool/protocol — the ZKPool wire protocol v0 (protocol/SPEC.md): codecs, signing domains, ids,
+ * @zkpool/protocol — the ZKPool wire protocol v1 (protocol/SPEC.md): codecs, signing domains, ids,
  * commit-reveal, certificates, validation and the lottery. Pure: no network, no disk.
  */
 export * from "./errors.js";
@@ -13,6 +13,7 @@ export { sha256, inputHash, publicSignalsHash, proofHash, bidCommitment, randomS
 export * from "./proof.js";
 export * from "./certificate.js";
 export * from "./lifecycle.js";
+export * from "./economics.js";
 export * from "./validation.js";
 export * from "./topics.js";
 export * from "./lottery/index.js";

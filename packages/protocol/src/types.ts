@@ -63,7 +63,7 @@ export interface BidReveal {
   signature: Hex;
 }
 
-export type VoteKind = "assignment" | "completion" | "default";
+export type VoteKind = "assignment" | "completion" | "default" | "invalid" | "nonReveal";
 
 export interface AssignmentBody {
   kind: "assignment";
@@ -85,10 +85,34 @@ export interface DefaultBody {
   round: number;
   prover: Hex;
 }
-/** The struct an attester signs: EIP-712 Assignment, Completion or Default (SPEC §0.3). */
-export type VoteBody = AssignmentBody | CompletionBody | DefaultBody;
+/** v1 (SPEC §9.7): the task is unprovable. Shares round 0's assignment slot; no prover. */
+export interface InvalidBody {
+  kind: "invalid";
+  taskId: Hex;
+  /** Always 0 (absent on the wire); the EIP-712 struct has no round. */
+  round: 0;
+}
+/** v1 (SPEC §9.8): a committed bidder did not reveal. Slot (taskId, prover); no round. */
+export interface NonRevealBody {
+  kind: "nonReveal";
+  taskId: Hex;
+  /** Always 0 (absent on the wire); the EIP-712 struct has no round. */
+  round: 0;
+  prover: Hex;
+  /** The unrevealed BidCommit's commitment. */
+  commitment: Hex;
+}
+/** The structs of one round: EIP-712 Assignment, Completion or Default (SPEC §0.3). */
+export type RoundVoteBody = AssignmentBody | CompletionBody | DefaultBody;
+/** The struct an attester signs: EIP-712 Assignment, Completion, Default, Invalid or NonReveal (SPEC §0.3). */
+export type VoteBody = RoundVoteBody | InvalidBody | NonRevealBody;
 
 export type Vote = VoteBody & { attester: Hex; signature: Hex };
+/** The vote of one kind, e.g. `VoteOfKind<"assignment">`. */
+export type VoteOfKind<K extends VoteKind> = Extract<VoteBody, { kind: K }> & { attester: Hex; signature: Hex };
+
+/** A vote on one of the round structs (Assignment, Completion, Default). */
+export type RoundVote = RoundVoteBody & { attester: Hex; signature: Hex };
 
 export type Certificate = VoteBody & {
   /** Strictly ascending attester addresses. */
@@ -96,6 +120,10 @@ export type Certificate = VoteBody & {
   /** signatures[i] is attesters[i]'s EIP-712 signature of the body. */
   signatures: Hex[];
 };
+/** The certificate of one kind, e.g. `CertificateOfKind<"assignment">`. */
+export type CertificateOfKind<K extends VoteKind> = Extract<VoteBody, { kind: K }> & { attesters: Hex[]; signatures: Hex[] };
+/** A certificate of one of the round structs (Assignment, Completion, Default). */
+export type RoundCertificate = RoundVoteBody & { attesters: Hex[]; signatures: Hex[] };
 
 export interface ProofSubmission {
   taskId: Hex;

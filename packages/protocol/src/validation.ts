@@ -20,7 +20,8 @@ import {
 } from "./crypto/ed25519.js";
 import { bidCommitment, publicSignalsHash } from "./ids.js";
 import { finalDeadline, isEarly, isLate, roundDeadline, roundStart } from "./lifecycle.js";
-import { sameBody, verifyCertificate, type AttesterSet } from "./certificate.js";
+import { sameBody, verifyCertificate, votesConflict, type AttesterSet } from "./certificate.js";
+import { checkTaskEconomics, collateral, cost, isTaskFunded, type ChainParams, type FundingTask } from "./economics.js";
 import { isZkPoolError } from "./errors.js";
 import type {
   BidCommit,
@@ -75,19 +76,55 @@ export function validateOperatorRecord(r: OperatorRecord, ctx: OperatorRecordCon
 
 /* ---------------- Task (§2.3) ---------------- */
 
+/** The inputs of the funding rule (SPEC §9.4) for the task's requester. */
+export interface TaskFunding {
+  /** `balanceOf - pendingWithdrawal` of the requester, read on chain. */
+  available: bigint;
+  /** The requester's other open tasks (isOpenForFunding), in any order; the task itself may be listed. */
+  openTasks: readonly FundingTask[];
+}
+
 export interface TaskContext extends Base {
   /** True if a task with the same taskId is already held. */
   known?: boolean;
-  /** Requester's free escrow balance (undefined if unknown: the check is skipped). */
+  /**
+   * v1 deployment parameters (SPEC §9.1). When given, the task validity rules STALE_EPOCH,
+   * LIFETIME_TOO_LONG and EPOCH_NOT_FINAL apply, and funding compares with `cost(task)`.
+   */
+  params?: ChainParams;
+  /**
+   * v1 funding rule inputs (SPEC §9.4; needs `params`): UNFUNDED unless the task is funded among the
+   * requester's open tasks. Undefined: the check is skipped.
+   */
+  funding?: TaskFunding;
+  /**
+   * @deprecated v0: the requester's free escrow balance; UNFUNDED if below `maxReward` (or `cost(task)` with
+   * `params`). Ignored when `funding` is given.
+   */
   requesterBalance?: bigint;
 }
 
+/**
+ * SPEC §2.3: DUPLICATE, LATE, TOO_FAR_AHEAD, then (with `params`) STALE_EPOCH, LIFETIME_TOO_LONG,
+ * EPOCH_NOT_FINAL (§9.1), then BAD_SIGNATURE, then UNFUNDED (§9.4).
+ */
 export function validateTask(t: Task, ctx: TaskContext): Verdict {
   if (ctx.known === true) return ignore("DUPLICATE");
   if (isLate(ctx.now, t.bidDeadline)) return ignore("LATE");
   if (t.bidDeadline > ctx.now + MAX_TASK_HORIZON) return ignore("TOO_FAR_AHEAD");
+  if (ctx.params !== undefined) {
+    const failure = checkTaskEconomics(t, ctx.now, ctx.params);
+    if (failure !== undefined) return { action: failure.action, code: failure.code };
+  }
   if (!verifyTaskSignature(t, ctx.domain)) return reject("BAD_SIGNATURE");
-  if (ctx.requesterBalance !== undefined && ctx.requesterBalance < t.maxReward) return ignore("UNFUNDED");
+  if (ctx.funding !== undefined && ctx.params !== undefined) {
+    const id = computeTaskId(t, ctx.domain);
+    const self: FundingTask = { taskId: id, bidDeadline: t.bidDeadline, maxReward: t.maxReward, penalty: t.penalty };
+    if (!isTaskFunded(self, ctx.funding.available, ctx.funding.openTasks, ctx.params)) return ignore("UNFUNDED");
+  } else if (ctx.requesterBalance !== undefined) {
+    const needed = ctx.params !== undefined ? cost(t, ctx.params) : t.maxReward;
+    if (ctx.requesterBalance < needed) return ignore("UNFUNDED");
+  }
   return ACCEPT;
 }
 
@@ -98,8 +135,19 @@ interface BidContextBase extends Base {
   task?: Task;
   /** Operator bound to the message's peerId by the newest valid OperatorRecord, if any. */
   peerOperator?: Hex;
-  /** Prover's stake at the task's stake snapshot. */
+  /** Prover's stake at the task's stake epoch. */
   proverStake: bigint;
+  /**
+   * v1 deployment parameters: when given, a prover is staked only with `proverStake >= collateral(task)`
+   * (SPEC §9.3); without them, with `proverStake > 0` (v0).
+   */
+  params?: ChainParams;
+}
+
+/** SPEC §2.4 step 4 / §2.5 step 5: the prover's stake at the epoch covers the task's collateral. */
+function proverEligible(task: Task, ctx: BidContextBase): boolean {
+  const min = ctx.params !== undefined ? collateral(task, ctx.params) : 1n;
+  return ctx.proverStake >= (min > 0n ? min : 1n);
 }
 
 export interface BidCommitContext extends BidContextBase {
@@ -113,7 +161,7 @@ export function validateBidCommit(c: BidCommit, ctx: BidCommitContext): Verdict 
   if (isLate(ctx.now, task.bidDeadline)) return ignore("LATE");
   if (ctx.peerOperator === undefined) return ignore("UNKNOWN_PEER");
   if (!eq(ctx.peerOperator, c.prover)) return reject("PEER_NOT_BOUND");
-  if (ctx.proverStake === 0n) return reject("NOT_STAKED");
+  if (!proverEligible(task, ctx)) return reject("NOT_STAKED");
   const prev = ctx.previousCommitments ?? [];
   if (prev.some((p) => eq(p, c.commitment))) return ignore("DUPLICATE");
   if (prev.length >= 2) return ignore("EQUIVOCATION_KNOWN");
@@ -136,7 +184,7 @@ export function validateBidReveal(r: BidReveal, ctx: BidRevealContext): Verdict 
   if (ctx.alreadyRevealed === true) return ignore("DUPLICATE");
   if (ctx.peerOperator === undefined) return ignore("UNKNOWN_PEER");
   if (!eq(ctx.peerOperator, r.prover)) return reject("PEER_NOT_BOUND");
-  if (ctx.proverStake === 0n) return reject("NOT_STAKED");
+  if (!proverEligible(task, ctx)) return reject("NOT_STAKED");
   if (ctx.commitments.length === 0) return ignore("NO_COMMITMENT");
   if (ctx.commitments.length > 1) return ignore("EQUIVOCATED");
   if (!eq(bidCommitment(r.taskId, r.prover, r.price, r.salt), ctx.commitments[0]!)) return reject("COMMITMENT_MISMATCH");
@@ -152,12 +200,21 @@ export interface VoteContext extends Base {
   /** Attester's stake at the task's stake snapshot. */
   attesterStake: bigint;
   /**
-   * This attester's votes already held in the same slot: for an assignment vote, its assignment votes for
-   * (task, round); for a completion or default vote, its completion and default votes for (task, round).
+   * This attester's votes already held in the same slot (voteSlot): for an assignment or invalid vote of
+   * round 0, its assignment and invalid votes for (task, 0); for an assignment of round r > 0, its assignment
+   * votes for (task, r); for a completion or default vote, its completion and default votes for (task, round);
+   * for a non-reveal vote, its non-reveal votes for (task, prover).
    */
   previousInSlot?: readonly Vote[];
 }
 
+/**
+ * SPEC §2.6. Early rules: an Assignment of round r, an Invalid (round 0's assignment slot) and a NonReveal are
+ * signed only after `roundStart(r)` (the reveal deadline for round 0, Invalid and NonReveal); a Default only
+ * after the round's proof deadline. A second, different vote in the slot is ACCEPTed with `equivocation` when
+ * the two conflict (votesConflict, §9.9); two different NonReveals for one (task, prover) do not conflict
+ * (the prover committed twice), so the second is a plain ACCEPT.
+ */
 export function validateVote(v: Vote, ctx: VoteContext): Verdict {
   const task = ctx.task;
   if (task === undefined) return ignore("UNKNOWN_TASK");
@@ -166,13 +223,25 @@ export function validateVote(v: Vote, ctx: VoteContext): Verdict {
   if (ctx.attesterStake === 0n) return reject("NOT_ATTESTER");
   // An assignment for round r is signed only once round r can start: after the reveals close (r = 0) or after
   // round r-1's deadline (r > 0). A default is signed only after the round's proof deadline.
-  if (v.kind === "assignment" && isEarly(ctx.now, roundStart(task, v.round))) return reject("EARLY");
-  if (v.kind === "default" && isEarly(ctx.now, roundDeadline(task, v.round))) return reject("EARLY");
+  switch (v.kind) {
+    case "assignment":
+    case "invalid":
+      if (isEarly(ctx.now, roundStart(task, v.round))) return reject("EARLY");
+      break;
+    case "nonReveal":
+      if (isEarly(ctx.now, task.revealDeadline)) return reject("EARLY");
+      break;
+    case "default":
+      if (isEarly(ctx.now, roundDeadline(task, v.round))) return reject("EARLY");
+      break;
+    case "completion":
+      break;
+  }
   const prev = ctx.previousInSlot ?? [];
   if (prev.some((p) => sameBody(p, v))) return ignore("DUPLICATE");
   if (prev.length >= 2) return ignore("EQUIVOCATION_KNOWN");
   if (!verifyVoteSignature(v, ctx.domain)) return reject("BAD_SIGNATURE");
-  return prev.length === 1 ? { action: "ACCEPT", code: "EQUIVOCATION", equivocation: true } : ACCEPT;
+  return prev.some((p) => votesConflict(p, v)) ? { action: "ACCEPT", code: "EQUIVOCATION", equivocation: true } : ACCEPT;
 }
 
 /* ---------------- certificates (§2.7) ---------------- */

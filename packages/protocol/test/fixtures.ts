@@ -25,7 +25,7 @@ import {
   type ProofSubmission,
   type ProtocolDomain,
   type Task,
-  type Vote,
+  type VoteOfKind,
 } from "../src/index.js";
 
 
@@ -112,7 +112,7 @@ export function devBidReveal(i: number, task: Task, price: bigint, salt: Hex = S
   );
 }
 
-export function devAssignmentVote(attester: number, task: Task, prover: number, price: bigint, round = 0): Vote {
+export function devAssignmentVote(attester: number, task: Task, prover: number, price: bigint, round = 0): VoteOfKind<"assignment"> {
   return signVote(
     { kind: "assignment", taskId: taskId(task, DOMAIN), round, prover: devAddress(prover), price, attester: devAddress(attester) },
     devWallet(attester),

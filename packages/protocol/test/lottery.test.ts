@@ -117,7 +117,7 @@ describe("lottery: rule", () => {
     assert.deepEqual(b.seed, a.seed);
     assert.deepEqual(b.order, a.order);
     assert.deepEqual(b.excluded, [
-      { prover: addr(3), reason: "NO_STAKE" },
+      { prover: addr(3), reason: "INSUFFICIENT_STAKE" },
       { prover: addr(4), reason: "PRICE_OUT_OF_RANGE" },
       { prover: addr(5), reason: "DUPLICATE_PROVER" },
     ]);

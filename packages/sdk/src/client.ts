@@ -24,6 +24,7 @@ import {
   signTask,
   taskId as computeTaskId,
   type Certificate,
+  type CertificateOfKind,
   type Hex,
   type ProofSubmission,
   type ProtocolDomain,
@@ -85,7 +86,7 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
   private failure: SdkError | undefined;
   private proofs = new Map<string, ProofSubmission>();
   private assignments = new Map<number, Certificate>();
-  private completion: Certificate | undefined;
+  private completion: CertificateOfKind<"completion"> | undefined;
 
   constructor(
     readonly taskId: Hex,
@@ -126,9 +127,14 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
         });
       } else if (c.kind === "default") {
         this.once1(`d/${c.round}`, () => this.emit("defaulted", { round: c.round, prover: lc(c.prover) }));
-      } else {
+      } else if (c.kind === "completion") {
         this.completion = c;
         void this.tryVerify();
+      } else if (c.kind === "invalid") {
+        this.once1("invalid", () =>
+          this.fail(new SdkError({ code: SdkErrorCode.TASK_INVALID, taskId: this.taskId },
+            `the attesters certified ${this.taskId} unprovable (SPEC §9.7): its zkey, wasm or input does not give the committed public signals; check the circuit artifacts and the input`)),
+        );
       }
     }
   }

@@ -15,6 +15,8 @@ export enum SdkErrorCode {
   NOT_CONNECTED = "SDK_NOT_CONNECTED",
   /** The task ended without a proof (every round defaulted, or nobody bid before the deadline). */
   TASK_FAILED = "SDK_TASK_FAILED",
+  /** The attesters certified the task unprovable (SPEC §9.7): its artifacts or input do not match. */
+  TASK_INVALID = "SDK_TASK_INVALID",
   /** A proof arrived but does not verify against the task's verification key (never expected: report it). */
   PROOF_INVALID = "SDK_PROOF_INVALID",
   /** The client was closed while waiting. */

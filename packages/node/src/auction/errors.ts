@@ -14,6 +14,8 @@ export enum AuctionErrorCode {
   CORRUPT_STATE = "AUCTION_CORRUPT_STATE",
   /** A task could not be published (invalid fields, unfunded, rejected by our own validation). */
   PUBLISH_FAILED = "AUCTION_PUBLISH_FAILED",
+  /** A task's artifact or input is not in the local content store yet (fetch it first). */
+  CONTENT_MISSING = "AUCTION_CONTENT_MISSING",
 }
 
 export type AuctionErrorType =
@@ -21,6 +23,7 @@ export type AuctionErrorType =
   | { code: AuctionErrorCode.UNSUPPORTED_PROOF_SYSTEM; proofSystem: number }
   | { code: AuctionErrorCode.BAD_INPUT_DOCUMENT; taskId: string }
   | { code: AuctionErrorCode.CORRUPT_STATE; key: string }
-  | { code: AuctionErrorCode.PUBLISH_FAILED; reason: string };
+  | { code: AuctionErrorCode.PUBLISH_FAILED; reason: string }
+  | { code: AuctionErrorCode.CONTENT_MISSING; hash: string };
 
 export class AuctionError extends ZkPoolError<AuctionErrorType> {}

@@ -8,3 +8,4 @@ export * from "./requester.js";
 export * from "../pricing/index.js";
 export * from "../ratings/index.js";
 export * from "./verifier.js";
+export * from "./provability.js";

@@ -2,7 +2,7 @@ import type { Certificate, Eip712Key, Hex, ProofSubmission, Task } from "@zkpool
 import type { CircuitArtifacts, SnarkProof, Ump } from "@zkpool/ump";
 import type { PoolNode } from "../node.js";
 import type { PricingStrategy } from "../pricing/strategy.js";
-import type { BalanceSource } from "./balance.js";
+import type { ProvabilityChecker } from "./provability.js";
 
 /**
  * What the auction needs of a prover runtime: the UMP's capacity, reservation and proving calls. A started
@@ -26,8 +26,11 @@ export interface AuctionServiceInit {
   verifier?: ProofChecker;
   /** Bid pricing (prover role). @default CostPlusPricing with its defaults */
   pricing?: PricingStrategy;
-  /** Requesters' free escrow balance. @default every requester funded */
-  balances?: BalanceSource;
+  /**
+   * Attester: checks that a task can be proved before round 0's vote (SPEC §9.7); an unprovable task gets an
+   * Invalid vote. A `SnarkjsModule` is one (wrap it in CachedProvabilityChecker). @default no check
+   */
+  provability?: ProvabilityChecker;
   /** Publish this node's operator record at start. @default true */
   announce?: boolean;
   /** Declared capacity in the operator record. @default the UMP's concurrency or 1 */
@@ -42,14 +45,14 @@ export interface AuctionEvents {
   /** A certificate of any kind was stored for a task this node follows. */
   certificate: [Certificate];
   /** The task ended: completed (with the proof) or failed. */
-  ended: [{ taskId: Hex; status: "completed" | "failed"; round?: number; reason?: string; proof?: ProofSubmission }];
+  ended: [{ taskId: Hex; status: "completed" | "invalid" | "failed"; round?: number; reason?: string; proof?: ProofSubmission }];
 }
 
 /** What the service exposes about a task. */
 export interface TaskView {
   taskId: Hex;
   task: Task;
-  status: "open" | "completed" | "failed" | "unfunded";
+  status: "open" | "completed" | "invalid" | "failed" | "unfunded";
   round?: number;
   reason?: string;
 }

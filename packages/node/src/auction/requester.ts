@@ -3,6 +3,7 @@
  * content store (announced in the DHT), then sign and gossip the task.
  */
 import {
+  chooseStakeEpoch,
   encodeTask,
   publicSignalsHash,
   signTask,
@@ -65,7 +66,7 @@ export async function publishTask(p: PublishTaskParams): Promise<{ taskId: Hex; 
       revealDeadline: bidDeadline + BigInt(p.revealWindow),
       proofWindow: p.proofWindow,
       maxRounds: p.maxRounds,
-      stakeEpoch: p.stakeEpoch ?? 0n,
+      stakeEpoch: p.stakeEpoch ?? (p.node.opts.chainParams !== undefined ? chooseStakeEpoch(now, bidDeadline, p.node.opts.chainParams) : 0n),
       nonce: p.nonce,
     },
     p.requester,

@@ -39,7 +39,9 @@ import {
   signVote,
   attesterSet,
   hasQuorum,
+  collateral,
   type Certificate,
+  type CertificateOfKind,
   type Hex,
   type ProofSystem,
   type ProofSubmission,
@@ -54,11 +56,13 @@ import type { AcceptedMessage } from "../gossip/interface.js";
 import type { Logger } from "../logger.js";
 import { peerIdHex } from "../membership/service.js";
 import { bidKey } from "../messages/bids.js";
+import { certificateKey } from "../messages/certificates.js";
+import { slotName } from "../messages/votes.js";
 import type { PoolNode } from "../node.js";
 import { systemNow } from "../options.js";
 import { CostPlusPricing, type PricingStrategy } from "../pricing/strategy.js";
 import { applyOutcome, type ProverRating, type RatingOutcome } from "../ratings/book.js";
-import { UNLIMITED_BALANCE, type BalanceSource } from "./balance.js";
+import type { ProvabilityChecker } from "./provability.js";
 import { assigneeFor, drawOrder } from "./draw.js";
 import { AuctionError, AuctionErrorCode } from "./errors.js";
 import type { AuctionEvents, AuctionProver, AuctionServiceInit, EquivocationEvidence, NonRevealEvidence, ProofChecker, TaskView } from "./interface.js";
@@ -69,9 +73,9 @@ const lc = (h: string): string => h.toLowerCase();
 const hex0 = (h: string): string => lc(h).replace(/^0x/, "");
 
 interface RoundCerts {
-  assignment?: Certificate;
-  completion?: Certificate;
-  default?: Certificate;
+  assignment?: CertificateOfKind<"assignment">;
+  completion?: CertificateOfKind<"completion">;
+  default?: CertificateOfKind<"default">;
 }
 
 /** Circuit artifacts of a task, addressed in the node's content store. */
@@ -100,7 +104,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private readonly ump: AuctionProver | undefined;
   private readonly verifier: ProofChecker | undefined;
   private readonly pricing: PricingStrategy;
-  private readonly balances: BalanceSource;
+  private readonly provability: ProvabilityChecker | undefined;
   private readonly log: Logger;
   private readonly tickMs: number;
   private readonly active = new Set<Hex>();
@@ -124,7 +128,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const umpVerifier = init.ump as Partial<ProofChecker> | undefined;
     this.verifier = init.verifier ?? (typeof umpVerifier?.verify === "function" ? (umpVerifier as ProofChecker) : undefined);
     this.pricing = init.pricing ?? new CostPlusPricing();
-    this.balances = init.balances ?? UNLIMITED_BALANCE;
+    this.provability = init.provability;
     this.log = init.node.log.child({ mod: "auction" });
     this.tickMs = init.tickMs ?? 250;
     this.store = new AuctionStore(init.node.db);
@@ -249,7 +253,10 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const out: RoundCerts = {};
     for (const e of await this.node.repos.certificates.entries([id, String(round)])) {
       const c = decodeCertificate(e.value);
-      out[c.kind] = c;
+      // v1-integration: Invalid certificates (round 0's assignment slot, SPEC §9.7) must end the task as invalid.
+      if (c.kind === "assignment") out.assignment = c;
+      else if (c.kind === "completion") out.completion = c;
+      else if (c.kind === "default") out.default = c;
     }
     return out;
   }
@@ -283,6 +290,12 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     );
   }
 
+  private async contentBytes(hash: Hex): Promise<Uint8Array> {
+    const b = await this.node.transfer.store.get(hex0(hash));
+    if (b === undefined) throw new AuctionError({ code: AuctionErrorCode.CONTENT_MISSING, hash }, `content ${hash} is not in the local store`);
+    return b;
+  }
+
   private async circuitOf(task: Task): Promise<CircuitArtifacts> {
     const store = this.node.transfer.store;
     const zkeyBytes = (await store.size(hex0(task.zkeySha256))) ?? 0;
@@ -298,10 +311,9 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     if (task === undefined) return;
     let state = await this.store.taskState(id);
     if (state === undefined) {
-      const balance = await this.balances.availableBalance(task.requester);
-      state = { status: balance !== undefined && balance < task.maxReward ? "unfunded" : "open", rated: false };
+      // Funding was checked when the task was accepted (tasks topic, SPEC §9.4); it is re-checked at round 0's vote.
+      state = { status: "open", rated: false };
       await this.store.putTaskState(id, state);
-      if (state.status === "unfunded") this.log.info("task ignored: requester balance below maxReward", { taskId: id });
     }
     if (state.status !== "open") {
       this.active.delete(id);
@@ -311,8 +323,15 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const now = this.now();
     const { table, set } = await this.stakes(task);
     const myStake = set.stakes.get(this.address) ?? 0n;
-    if (this.ump !== undefined && myStake > 0n) await this.bidStep(id, task, now);
+    const params = this.node.opts.chainParams;
+    // v1 (SPEC §9.3): a prover bids only when its stake at the epoch covers the task's collateral.
+    const eligible = myStake >= (params !== undefined ? collateral(task, params) : 1n) && myStake > 0n;
+    if (this.ump !== undefined && eligible) await this.bidStep(id, task, now);
     if (now <= task.revealDeadline + MAX_CLOCK_SKEW) return;
+    if (myStake > 0n) await this.nonRevealStep(id, set);
+    if ((await this.node.repos.certificates.has([id, "0", "invalid"]))) {
+      return this.finish(id, task, { status: "invalid", round: 0, reason: "INVALID", rated: false });
+    }
 
     const defaulted = new Set<string>();
     for (let r = 0; r < task.maxRounds; r++) {
@@ -323,10 +342,17 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         if (now <= roundDeadline(task, r) + MAX_CLOCK_SKEW) {
           // Nobody to assign (no eligible reveal held, or every one defaulted): wait, reveals may still sync
           // in; the task fails at its final deadline.
-          const pick = assigneeFor(drawOrder(id, task, await this.reveals(id), table), defaulted);
+          const pick = assigneeFor(drawOrder(id, task, await this.reveals(id), table, params), defaulted);
           if (pick === undefined) break;
-          if (myStake > 0n) await this.vote({ kind: "assignment", taskId: id, round: r, prover: pick.prover as Hex, price: pick.price });
+          if (myStake > 0n) {
+            const body = r === 0 ? await this.roundZeroVote(id, task, pick) : { kind: "assignment" as const, taskId: id, round: r, prover: pick.prover as Hex, price: pick.price };
+            if (body === "unfunded") return this.finish(id, task, { status: "unfunded", round: 0, reason: "UNFUNDED", rated: false });
+            if (body !== undefined) await this.vote(body);
+          }
           await this.tryAssemble(id, r, "a", set);
+          if (r === 0 && (await this.node.repos.certificates.has([id, "0", "invalid"]))) {
+            return this.finish(id, task, { status: "invalid", round: 0, reason: "INVALID", rated: false });
+          }
           return;
         }
         continue; // void round (no assignment certificate by its deadline): the next round re-draws
@@ -410,7 +436,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     this.log.info("bid revealed", { taskId: id });
   }
 
-  private afterAssignment(id: Hex, a: Certificate): void {
+  private afterAssignment(id: Hex, a: CertificateOfKind<"assignment">): void {
     if (lc(a.prover) !== this.address) this.releaseReservation(id);
   }
 
@@ -464,8 +490,54 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       .finally(() => this.schedule(id));
   }
 
+  /**
+   * Attester, round 0: re-check the funding rule (SPEC §9.4), then provability (§9.7). Returns the vote to
+   * sign (Assignment, or Invalid for an unprovable task), `"unfunded"`, or undefined when this node cannot
+   * tell yet (artifacts not fetched, checker busy or failing): it then signs nothing this tick.
+   */
+  private async roundZeroVote(id: Hex, task: Task, pick: { prover: string; price: bigint }): Promise<VoteBody | "unfunded" | undefined> {
+    if ((await this.store.ownVote(id, 0, "a")) === undefined && this.node.funding !== undefined) {
+      const f = await this.node.funding.check(id, task);
+      if (f.funded === false) {
+        this.log.info("not voting: the requester no longer funds the task", { taskId: id, available: f.available?.toString() });
+        return "unfunded";
+      }
+    }
+    const assignment: VoteBody = { kind: "assignment", taskId: id, round: 0, prover: pick.prover as Hex, price: pick.price };
+    if (this.provability === undefined || (await this.store.ownVote(id, 0, "a")) !== undefined) return assignment;
+    let verdict;
+    try {
+      await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
+      const c = await this.circuitOf(task);
+      verdict = await this.provability.checkProvable({
+        proofSystem: task.proofSystem as 1 | 2 | 3,
+        wasmPath: c.wasm.path,
+        zkeyPath: c.zkey.path,
+        vkeyPath: c.vkey.path,
+        inputBytes: await this.contentBytes(task.inputHash),
+        publicSignalsHash: task.publicSignalsHash,
+        cacheKey: [task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash].map(lc).join(":"),
+      });
+    } catch (err) {
+      this.log.warn("provability check could not run; not voting yet", { taskId: id, reason: String(err) });
+      return undefined;
+    }
+    if (verdict.ok) return assignment;
+    this.log.warn("task is not provable: voting Invalid", { taskId: id, code: verdict.code, reason: verdict.reason });
+    return { kind: "invalid", taskId: id, round: 0 };
+  }
+
+  /** Attester: once reveals are closed, a NonReveal vote for every commitment without a valid reveal (SPEC §9.8). */
+  private async nonRevealStep(id: Hex, set: AttesterSet): Promise<void> {
+    for (const e of await this.nonReveals(id)) {
+      if (await this.node.repos.certificates.has([id, "nr", lc(e.prover)])) continue;
+      await this.vote({ kind: "nonReveal", taskId: id, round: 0, prover: lc(e.prover) as Hex, commitment: lc(e.commitment) as Hex });
+      await this.tryAssemble(id, 0, slotName({ kind: "nonReveal", prover: e.prover }), set);
+    }
+  }
+
   /** Attester: completion vote on a valid proof in time, default vote once the round is over without one. */
-  private async outcomeStep(id: Hex, task: Task, round: number, a: Certificate, now: bigint): Promise<void> {
+  private async outcomeStep(id: Hex, task: Task, round: number, a: CertificateOfKind<"assignment">, now: bigint): Promise<void> {
     if ((await this.store.ownVote(id, round, "cd")) !== undefined) return;
     const proof = await this.proofOf(id, round);
     const valid = proof !== undefined && lc(proof.prover) === lc(a.prover) && (await this.proofValid(task, proof));
@@ -497,7 +569,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
 
   /** Sign a vote once per slot: the stored vote (if any) wins, so a restart never signs a second one. */
   private async vote(body: VoteBody): Promise<void> {
-    const slot = body.kind === "assignment" ? "a" : "cd";
+    const slot = slotName(body);
     const mine = await this.store.ownVote(body.taskId, body.round, slot);
     if (mine !== undefined) {
       if (!sameBody(mine, body)) this.log.debug("keeping earlier vote in slot", { taskId: body.taskId, round: body.round, kind: body.kind });
@@ -506,11 +578,11 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const v = signVote({ ...body, attester: this.address }, this.operator, this.node.opts.domain);
     const held = await this.store.claimVoteSlot(v);
     await this.publish("votes", encodeVote(held));
-    this.log.debug("voted", { taskId: body.taskId, round: body.round, kind: body.kind, prover: body.prover });
+    this.log.debug("voted", { taskId: body.taskId, round: body.round, kind: body.kind, ...("prover" in body ? { prover: body.prover } : {}) });
   }
 
   /** Assemble and gossip a certificate for (task, round, slot) once the votes held reach quorum. */
-  private async tryAssemble(id: Hex, round: number, slot: "a" | "cd", set: AttesterSet): Promise<void> {
+  private async tryAssemble(id: Hex, round: number, slot: string, set: AttesterSet): Promise<void> {
     const entries = await this.node.repos.votes.entries([id, String(round), slot]);
     const tk = `${id}/${round}/${slot}`;
     if (this.tried.get(tk) === entries.length) return;
@@ -519,7 +591,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     // Group by signed struct, one vote per attester per struct; stake first (cheap), signatures after.
     const groups = new Map<string, { body: Vote; stake: bigint; seen: Set<string> }>();
     for (const v of votes) {
-      const k = v.kind + "/" + lc(v.prover) + "/" + (v.kind === "assignment" ? v.price.toString() : v.kind === "completion" ? lc(v.proofHash) : "");
+      const k = structKey(v);
       const g = groups.get(k) ?? { body: v, stake: 0n, seen: new Set<string>() };
       if (!g.seen.has(lc(v.attester))) {
         g.seen.add(lc(v.attester));
@@ -530,13 +602,13 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     for (const g of groups.values()) {
       if (!hasQuorum(g.stake, set.total)) continue;
       const kind = g.body.kind;
-      if (await this.node.repos.certificates.has([id, String(round), kind])) continue;
+      if (await this.node.repos.certificates.has(certificateKey(g.body))) continue;
       // Stored votes passed validation (signature included) on receipt: build from them without recovering
       // every signature again; our own certificate is still verified once by the certificates pipeline.
       const cert = certificateFromValidatedVotes(g.body, votes, set);
       if (cert === undefined) continue;
       await this.publish("certificates", encodeCertificate(cert));
-      this.log.info("certificate assembled", { taskId: id, round, kind, prover: cert.prover, signers: cert.attesters.length });
+      this.log.info("certificate assembled", { taskId: id, round, kind, ...("prover" in cert ? { prover: cert.prover } : {}), signers: cert.attesters.length });
     }
   }
 
@@ -568,6 +640,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       book.set(lc(p), applyOutcome(cur, o));
     }
     await this.store.finishTask(id, s, [...book.values()]);
+    this.node.funding?.end(id, task.requester);
     this.active.delete(id);
     this.releaseReservation(id);
     for (const k of [...this.tried.keys()]) if (k.startsWith(id)) this.tried.delete(k);
@@ -576,7 +649,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     this.log.info("task ended", { taskId: id, status: s.status, round: s.round, reason: s.reason });
     this.emit("ended", {
       taskId: id,
-      status: s.status === "completed" ? "completed" : "failed",
+      status: s.status === "completed" ? "completed" : s.status === "invalid" ? "invalid" : "failed",
       ...(s.round !== undefined ? { round: s.round } : {}),
       ...(s.reason !== undefined ? { reason: s.reason } : {}),
       ...(proof !== undefined ? { proof } : {}),
@@ -665,14 +738,40 @@ export function certificateFromValidatedVotes(body: VoteBody, votes: Iterable<Vo
   }
   if (!hasQuorum(stake, set.total)) return undefined;
   const attesters = [...sigs.keys()].sort();
-  const { taskId, round, prover } = body;
-  const head =
-    body.kind === "assignment"
-      ? { kind: "assignment" as const, taskId, round, prover, price: body.price }
-      : body.kind === "completion"
-        ? { kind: "completion" as const, taskId, round, prover, proofHash: body.proofHash }
-        : { kind: "default" as const, taskId, round, prover };
-  return { ...head, attesters, signatures: attesters.map((a) => sigs.get(a)!) };
+  return { ...voteBodyOnly(body), attesters, signatures: attesters.map((a) => sigs.get(a)!) };
+}
+
+/** The struct of a vote or body without attester/signature fields. */
+function voteBodyOnly(b: VoteBody): VoteBody {
+  const { taskId, round } = b;
+  switch (b.kind) {
+    case "assignment":
+      return { kind: "assignment", taskId, round, prover: b.prover, price: b.price };
+    case "completion":
+      return { kind: "completion", taskId, round, prover: b.prover, proofHash: b.proofHash };
+    case "default":
+      return { kind: "default", taskId, round, prover: b.prover };
+    case "invalid":
+      return { kind: "invalid", taskId, round: 0 };
+    case "nonReveal":
+      return { kind: "nonReveal", taskId, round: 0, prover: b.prover, commitment: b.commitment };
+  }
+}
+
+/** Groups votes on exactly the same struct (kind and every field). */
+function structKey(v: VoteBody): string {
+  switch (v.kind) {
+    case "assignment":
+      return `a/${lc(v.prover)}/${v.price}`;
+    case "completion":
+      return `c/${lc(v.prover)}/${lc(v.proofHash)}`;
+    case "default":
+      return `d/${lc(v.prover)}`;
+    case "invalid":
+      return "i";
+    case "nonReveal":
+      return `n/${lc(v.prover)}/${lc(v.commitment)}`;
+  }
 }
 
 /** Create the auction service for a started node (see AuctionServiceInit); call `start()` next. */

@@ -2,12 +2,13 @@
  * The auction's own persistent state, in the node's level database under the `auction/` prefix (separate
  * from the message buckets, which hold only validated wire messages):
  *   auction/bid/<taskId>                    our sealed bid: price and salt (written BEFORE the commit is sent)
- *   auction/vote/<taskId>/<round>/<a|cd>    our own signed vote per slot (written BEFORE it is sent)
+ *   auction/vote/<taskId>/<round>/<slot>   our own signed vote per slot (a, cd, nr-<prover>) (written BEFORE it is sent)
  *   auction/task/<taskId>                   this node's view of the task: status and whether it was rated
  *   auction/rating/<prover>                 ratings from certified outcomes
  * Everything a restarted node needs to resume is here or in the message buckets.
  */
 import { decodeVote, encodeVote, type Hex, type Vote } from "@zkpool/protocol";
+import { slotName } from "../messages/votes.js";
 import { jsonCodec, type NodeDb } from "../db/db.js";
 import { emptyRating, type ProverRating } from "../ratings/book.js";
 import { AuctionError, AuctionErrorCode } from "./errors.js";
@@ -19,7 +20,7 @@ export interface StoredBid {
   revealed: boolean;
 }
 
-export type TaskStatus = "open" | "completed" | "failed" | "unfunded";
+export type TaskStatus = "open" | "completed" | "invalid" | "failed" | "unfunded";
 
 export interface StoredTaskState {
   status: TaskStatus;
@@ -59,14 +60,15 @@ export class AuctionStore {
     await this.db.raw.put(`${PREFIX}bid/${lc(taskId)}`, this.enc(bid));
   }
 
-  async ownVote(taskId: Hex, round: number, slot: "a" | "cd"): Promise<Vote | undefined> {
+  /** Our vote in a slot (`a`, `cd` or `nr-<prover>`: slotName). */
+  async ownVote(taskId: Hex, round: number, slot: string): Promise<Vote | undefined> {
     const b = await this.db.raw.get(`${PREFIX}vote/${lc(taskId)}/${round}/${slot}`);
     return b === undefined ? undefined : decodeVote(b);
   }
 
   /** Persist our vote in its slot unless one is there already; returns the vote that holds the slot. */
   async claimVoteSlot(v: Vote): Promise<Vote> {
-    const slot = v.kind === "assignment" ? "a" : "cd";
+    const slot = slotName(v);
     const existing = await this.ownVote(v.taskId, v.round, slot);
     if (existing !== undefined) return existing;
     await this.db.raw.put(`${PREFIX}vote/${lc(v.taskId)}/${v.round}/${slot}`, encodeVote(v));

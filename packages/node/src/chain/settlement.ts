@@ -16,8 +16,11 @@
 import { EventEmitter } from "node:events";
 import {
   decodeProofWords,
+  isRoundVote,
   roundDeadline,
   type Certificate,
+  type CertificateOfKind,
+  type RoundCertificate,
   type Hex,
   type ProofSubmission,
   type Task,
@@ -108,7 +111,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
   private reported = 0;
   private running = false;
 
-  private readonly onEnded = (e: { taskId: Hex; status: "completed" | "failed"; round?: number; proof?: ProofSubmission }): void => {
+  private readonly onEnded = (e: { taskId: Hex; status: "completed" | "invalid" | "failed"; round?: number; proof?: ProofSubmission }): void => {
     if (e.status !== "completed" || !(this.init.settle ?? true)) return;
     this.track(`s/${lc(e.taskId)}`, () => this.settleTask(lc(e.taskId), e.round ?? e.proof?.round ?? 0, e.proof));
   };
@@ -177,9 +180,9 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     this.inFlight.add(p);
   }
 
-  private async certs(taskId: Hex, round: number): Promise<{ assignment?: Certificate; completion?: Certificate; default?: Certificate }> {
-    const out: { assignment?: Certificate; completion?: Certificate; default?: Certificate } = {};
-    for (const c of await this.auction.certificates(taskId)) if (c.round === round) out[c.kind] = c;
+  private async certs(taskId: Hex, round: number): Promise<{ assignment?: RoundCertificate; completion?: RoundCertificate; default?: RoundCertificate }> {
+    const out: { assignment?: RoundCertificate; completion?: RoundCertificate; default?: RoundCertificate } = {};
+    for (const c of await this.auction.certificates(taskId)) if (isRoundVote(c) && c.round === round) out[c.kind] = c;
     return out;
   }
 
@@ -250,7 +253,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
   }
 
   /** Submit `reportDefault()` for a default certificate, after the round's deadline, staggered by rank. */
-  async reportDefault(cert: Certificate): Promise<void> {
+  async reportDefault(cert: CertificateOfKind<"default">): Promise<void> {
     const taskId = lc(cert.taskId);
     const me = lc(this.auction.address);
     const rank = cert.attesters.findIndex((a) => lc(a) === me);

@@ -65,6 +65,7 @@ export function bidsHandler(deps: ValidationDeps): TopicHandler<BidMessage> {
             peerOperator: op,
             proverStake: await stakeAt(deps, c.prover, task?.stakeEpoch),
             previousCommitments: await commitmentsOf(deps, c.taskId, c.prover),
+            ...(deps.params !== undefined ? { params: deps.params } : {}),
           }),
           "BidCommit",
         );
@@ -81,6 +82,7 @@ export function bidsHandler(deps: ValidationDeps): TopicHandler<BidMessage> {
           proverStake: await stakeAt(deps, r.prover, task?.stakeEpoch),
           commitments: await commitmentsOf(deps, r.taskId, r.prover),
           alreadyRevealed: await deps.repos.bids.has(bidKey(m)),
+          ...(deps.params !== undefined ? { params: deps.params } : {}),
         }),
         "BidReveal",
       );

@@ -1,9 +1,13 @@
-import { decodeCertificate, MAX_MESSAGE_BYTES, validateCertificate, type Certificate } from "@zkpool/protocol";
+import { decodeCertificate, MAX_MESSAGE_BYTES, validateCertificate, type Certificate, type VoteBody } from "@zkpool/protocol";
 import type { TopicHandler } from "../gossip/interface.js";
 import { attestersAt, enforce, loadTask, type ValidationDeps } from "./context.js";
 
-/** Storage id: `cert/<taskId>/<round>/<kind>`; the first valid certificate per (task, round, kind) is kept. */
-export function certificateKey(c: Certificate): string[] {
+/**
+ * Storage id: `cert/<taskId>/<round>/<kind>` (`cert/<taskId>/nr/<prover>` for a NonReveal); the first valid
+ * certificate per key is kept.
+ */
+export function certificateKey(c: VoteBody): string[] {
+  if (c.kind === "nonReveal") return [c.taskId.toLowerCase(), "nr", c.prover.toLowerCase()];
   return [c.taskId.toLowerCase(), String(c.round), c.kind];
 }
 

@@ -1,5 +1,6 @@
-import { attesterSet, decodeOperatorRecord, decodeTask, type AttesterSet, type Hex, type ProtocolDomain, type Task, type Verdict } from "@zkpool/protocol";
+import { attesterSet, decodeOperatorRecord, decodeTask, type AttesterSet, type ChainParams, type Hex, type ProtocolDomain, type Task, type Verdict } from "@zkpool/protocol";
 import type { MessageRepositories } from "../db/messages.js";
+import type { FundingTracker } from "../funding/tracker.js";
 import { ignore, reject } from "../gossip/errors.js";
 import type { MessageSource } from "../gossip/interface.js";
 import type { StakeSource } from "../stake/interface.js";
@@ -10,6 +11,10 @@ export interface ValidationDeps {
   now: () => bigint;
   repos: MessageRepositories;
   stake: StakeSource;
+  /** v1 deployment parameters (SPEC §9.1): task epochs and lifetimes, collateral. Absent: those rules are off. */
+  params?: ChainParams;
+  /** The requester funding rule (SPEC §9.4). Absent: every requester is funded. */
+  funding?: FundingTracker;
 }
 
 /** Throw the GossipActionError matching a protocol verdict (no-op on ACCEPT). */

@@ -16,7 +16,9 @@ export interface ProofVerifier {
 
 async function assignedProver(deps: ValidationDeps, taskId: Hex, round: number): Promise<Hex | undefined> {
   const bytes = await deps.repos.certificates.get([taskId.toLowerCase(), String(round), "assignment"]);
-  return bytes === undefined ? undefined : decodeCertificate(bytes).prover;
+  if (bytes === undefined) return undefined;
+  const c = decodeCertificate(bytes);
+  return c.kind === "assignment" ? c.prover : undefined;
 }
 
 /** proofs topic: proof submissions by the certified prover's node, one valid proof per (task, round). */

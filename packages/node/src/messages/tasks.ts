@@ -7,7 +7,12 @@ export interface DecodedTask {
   id: Hex;
 }
 
-/** tasks topic: requester-signed (EIP-712) tasks. Stored with an open-task index entry until final deadline + grace. */
+/**
+ * tasks topic: requester-signed (EIP-712) tasks. Stored with an open-task index entry until final deadline +
+ * grace. With `params`, the v1 epoch and lifetime rules apply (SPEC §9.1); with `funding`, a task the
+ * requester's balance does not cover among its open tasks is IGNOREd UNFUNDED (§9.4). The balance is read
+ * only for a task whose signature checked, so a forged task costs no RPC.
+ */
 export function tasksHandler(deps: ValidationDeps): TopicHandler<DecodedTask> {
   return {
     topic: "tasks",
@@ -18,14 +23,20 @@ export function tasksHandler(deps: ValidationDeps): TopicHandler<DecodedTask> {
     },
     async validate({ task, id }, ctx) {
       const known = await deps.repos.tasks.has([id]);
-      enforce(validateTask(task, { domain: deps.domain, now: judgedAt(deps, ctx.source, task.bidDeadline), known }), "Task");
+      const now = judgedAt(deps, ctx.source, task.bidDeadline);
+      enforce(validateTask(task, { domain: deps.domain, now, known, ...(deps.params !== undefined ? { params: deps.params } : {}) }), "Task");
       // A synced task is only useful while it is still open.
       if (ctx.source === "sync") {
         enforce(deps.now() > finalDeadline(task) + VOTE_GRACE ? { action: "IGNORE", code: "EXPIRED" } : { action: "ACCEPT", code: "OK" }, "Task");
       }
+      if (deps.funding !== undefined) {
+        const f = await deps.funding.check(id, task);
+        if (f.funded === false) enforce({ action: "IGNORE", code: "UNFUNDED" }, "Task");
+      }
     },
     async onAccept({ task, id }, ctx) {
       await deps.repos.addTask(id, ctx.data, finalDeadline(task) + VOTE_GRACE);
+      deps.funding?.add(id, task);
     },
   };
 }

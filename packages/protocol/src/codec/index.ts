@@ -377,6 +377,8 @@ const KIND_TO_WIRE: Record<VoteKind, zkpool.VoteKind> = {
   assignment: zkpool.VoteKind.ASSIGNMENT,
   completion: zkpool.VoteKind.COMPLETION,
   default: zkpool.VoteKind.DEFAULT,
+  invalid: zkpool.VoteKind.INVALID,
+  nonReveal: zkpool.VoteKind.NON_REVEAL,
 };
 
 interface WireBody {
@@ -386,43 +388,74 @@ interface WireBody {
   prover: Uint8Array<ArrayBuffer>;
   price: Uint8Array<ArrayBuffer>;
   proofHash: Uint8Array<ArrayBuffer>;
+  commitment: Uint8Array<ArrayBuffer>;
 }
 
+const EMPTY = (): Uint8Array<ArrayBuffer> => new Uint8Array(0);
+
+/**
+ * Field presence per kind (SPEC §1.7): prover absent iff INVALID; price iff ASSIGNMENT; proofHash iff
+ * COMPLETION; commitment iff NON_REVEAL; round 0 for INVALID and NON_REVEAL (their structs have no round).
+ */
 function bodyToWire(N: MessageName, b: VoteBody): WireBody {
-  const kind = KIND_TO_WIRE[b.kind];
-  if (kind === undefined) throw fieldError(N, "kind", "must be assignment, completion or default");
-  numberIn(N, "round", b.round, 0, LIMITS.maxRounds - 1);
+  const kind = Object.hasOwn(KIND_TO_WIRE, b.kind as string) ? KIND_TO_WIRE[b.kind] : undefined;
+  if (kind === undefined) throw fieldError(N, "kind", "must be assignment, completion, default, invalid or nonReveal");
+  if (b.kind === "invalid" || b.kind === "nonReveal") numberIn(N, "round", b.round, 0, 0);
+  else numberIn(N, "round", b.round, 0, LIMITS.maxRounds - 1);
   return {
     kind,
     taskId: fixedIn(N, "taskId", b.taskId, B32),
     round: b.round,
-    prover: fixedIn(N, "prover", b.prover, ADDRESS),
-    price: b.kind === "assignment" ? uint256In(N, "price", b.price) : new Uint8Array(0),
-    proofHash: b.kind === "completion" ? fixedIn(N, "proofHash", b.proofHash, B32) : new Uint8Array(0),
+    prover: b.kind === "invalid" ? EMPTY() : fixedIn(N, "prover", b.prover, ADDRESS),
+    price: b.kind === "assignment" ? uint256In(N, "price", b.price) : EMPTY(),
+    proofHash: b.kind === "completion" ? fixedIn(N, "proofHash", b.proofHash, B32) : EMPTY(),
+    commitment: b.kind === "nonReveal" ? fixedIn(N, "commitment", b.commitment, B32) : EMPTY(),
   };
 }
 
 function bodyFromWire(N: MessageName, w: WireBody): VoteBody {
   const taskId = fixedOut(N, "taskId", w.taskId, B32);
   const round = roundOut(N, w.round);
-  const prover = fixedOut(N, "prover", w.prover, ADDRESS);
+  const prover = optionalFixedOut(N, "prover", w.prover, ADDRESS);
   const price = optionalFixedOut(N, "price", w.price, 32);
   const proofHash = optionalFixedOut(N, "proofHash", w.proofHash, B32);
+  const commitment = optionalFixedOut(N, "commitment", w.commitment, B32);
+  const name = String(w.kind);
+  const absent = (field: string, value: unknown): void => {
+    if (value !== undefined) throw fieldError(N, field, `must be absent for ${name}`);
+  };
+  const required = <T>(field: string, value: T | undefined): T => {
+    if (value === undefined) throw fieldError(N, field, `required for ${name}`);
+    return value;
+  };
   switch (w.kind) {
     case zkpool.VoteKind.ASSIGNMENT:
-      if (price === undefined) throw fieldError(N, "price", "required for an assignment");
-      if (proofHash !== undefined) throw fieldError(N, "proofHash", "must be absent for an assignment");
-      return { kind: "assignment", taskId, round, prover, price: BigInt(price) };
+      absent("proofHash", proofHash);
+      absent("commitment", commitment);
+      return { kind: "assignment", taskId, round, prover: required("prover", prover), price: BigInt(required("price", price)) };
     case zkpool.VoteKind.COMPLETION:
-      if (proofHash === undefined) throw fieldError(N, "proofHash", "required for a completion");
-      if (price !== undefined) throw fieldError(N, "price", "must be absent for a completion");
-      return { kind: "completion", taskId, round, prover, proofHash };
+      absent("price", price);
+      absent("commitment", commitment);
+      return { kind: "completion", taskId, round, prover: required("prover", prover), proofHash: required("proofHash", proofHash) };
     case zkpool.VoteKind.DEFAULT:
-      if (price !== undefined) throw fieldError(N, "price", "must be absent for a default");
-      if (proofHash !== undefined) throw fieldError(N, "proofHash", "must be absent for a default");
-      return { kind: "default", taskId, round, prover };
+      absent("price", price);
+      absent("proofHash", proofHash);
+      absent("commitment", commitment);
+      return { kind: "default", taskId, round, prover: required("prover", prover) };
+    case zkpool.VoteKind.INVALID:
+      if (round !== 0) throw fieldError(N, "round", "must be 0 for INVALID");
+      absent("prover", prover);
+      absent("price", price);
+      absent("proofHash", proofHash);
+      absent("commitment", commitment);
+      return { kind: "invalid", taskId, round: 0 };
+    case zkpool.VoteKind.NON_REVEAL:
+      if (round !== 0) throw fieldError(N, "round", "must be 0 for NON_REVEAL");
+      absent("price", price);
+      absent("proofHash", proofHash);
+      return { kind: "nonReveal", taskId, round: 0, prover: required("prover", prover), commitment: required("commitment", commitment) };
     default:
-      throw fieldError(N, "kind", "must be ASSIGNMENT, COMPLETION or DEFAULT");
+      throw fieldError(N, "kind", "must be ASSIGNMENT, COMPLETION, DEFAULT, INVALID or NON_REVEAL");
   }
 }
 
@@ -433,8 +466,12 @@ export function voteBodyOf(v: VoteBody): VoteBody {
       return { kind: v.kind, taskId: v.taskId, round: v.round, prover: v.prover, price: v.price };
     case "completion":
       return { kind: v.kind, taskId: v.taskId, round: v.round, prover: v.prover, proofHash: v.proofHash };
-    default:
+    case "default":
       return { kind: v.kind, taskId: v.taskId, round: v.round, prover: v.prover };
+    case "invalid":
+      return { kind: v.kind, taskId: v.taskId, round: 0 };
+    case "nonReveal":
+      return { kind: v.kind, taskId: v.taskId, round: 0, prover: v.prover, commitment: v.commitment };
   }
 }
 

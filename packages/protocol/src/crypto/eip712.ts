@@ -1,5 +1,5 @@
 /**
- * EIP-712 hashing, signing and verification (SPEC §0.2, §0.3, §1.2). The four fixed structs are hashed by
+ * EIP-712 hashing, signing and verification (SPEC §0.2, §0.3, §1.2). The fixed structs are hashed by
  * hand (all fields are static ABI types, so hashStruct is keccak256 of 32-byte words); the test suite checks
  * every digest against ethers' TypedDataEncoder. OperatorRecord (dynamic fields) uses TypedDataEncoder.
  */
@@ -24,6 +24,10 @@ export const TASK_TYPE =
 export const ASSIGNMENT_TYPE = "Assignment(bytes32 taskId,uint32 round,address prover,uint256 price)";
 export const COMPLETION_TYPE = "Completion(bytes32 taskId,uint32 round,address prover,bytes32 proofHash)";
 export const DEFAULT_TYPE = "Default(bytes32 taskId,uint32 round,address prover)";
+/** v1 (SPEC §9.7). */
+export const INVALID_TYPE = "Invalid(bytes32 taskId)";
+/** v1 (SPEC §9.8). */
+export const NON_REVEAL_TYPE = "NonReveal(bytes32 taskId,address prover,bytes32 commitment)";
 export const OPERATOR_RECORD_TYPE =
   "OperatorRecord(address operator,bytes peerId,uint8[] proofSystems,string[] moduleIds,uint32 capacity,string softwareVersion,uint64 seq,uint64 issuedAt)";
 
@@ -34,6 +38,8 @@ const TASK_TYPEHASH = typeHash(TASK_TYPE);
 const ASSIGNMENT_TYPEHASH = typeHash(ASSIGNMENT_TYPE);
 const COMPLETION_TYPEHASH = typeHash(COMPLETION_TYPE);
 const DEFAULT_TYPEHASH = typeHash(DEFAULT_TYPE);
+const INVALID_TYPEHASH = typeHash(INVALID_TYPE);
+const NON_REVEAL_TYPEHASH = typeHash(NON_REVEAL_TYPE);
 
 /** ethers-style type definitions of every struct (for external signers: wallets, hardware, JSON-RPC). */
 export const EIP712_TYPES: Record<string, Record<string, TypedDataField[]>> = {
@@ -75,6 +81,16 @@ export const EIP712_TYPES: Record<string, Record<string, TypedDataField[]>> = {
       { name: "taskId", type: "bytes32" },
       { name: "round", type: "uint32" },
       { name: "prover", type: "address" },
+    ],
+  },
+  Invalid: {
+    Invalid: [{ name: "taskId", type: "bytes32" }],
+  },
+  NonReveal: {
+    NonReveal: [
+      { name: "taskId", type: "bytes32" },
+      { name: "prover", type: "address" },
+      { name: "commitment", type: "bytes32" },
     ],
   },
   OperatorRecord: {
@@ -170,6 +186,10 @@ export function hashTaskStruct(t: Unsigned<Task>): Uint8Array {
 }
 
 export function hashVoteBodyStruct(b: VoteBody): Uint8Array {
+  if (b.kind === "invalid") return k(concatBytes(INVALID_TYPEHASH, fromHex(b.taskId)));
+  if (b.kind === "nonReveal") {
+    return k(concatBytes(NON_REVEAL_TYPEHASH, fromHex(b.taskId), wordOfBytes(fromHex(b.prover)), fromHex(b.commitment)));
+  }
   const common = [fromHex(b.taskId), word(BigInt(b.round)), wordOfBytes(fromHex(b.prover))];
   switch (b.kind) {
     case "assignment":
@@ -180,6 +200,15 @@ export function hashVoteBodyStruct(b: VoteBody): Uint8Array {
       return k(concatBytes(DEFAULT_TYPEHASH, ...common));
   }
 }
+
+/** EIP-712 primary type of a vote kind (SPEC §0.3). */
+export const VOTE_PRIMARY_TYPE = {
+  assignment: "Assignment",
+  completion: "Completion",
+  default: "Default",
+  invalid: "Invalid",
+  nonReveal: "NonReveal",
+} as const satisfies Record<VoteBody["kind"], string>;
 
 /* ---------------- digests ---------------- */
 
@@ -248,10 +277,20 @@ export function taskTypedData(t: Task | Unsigned<Task>, domain: ProtocolDomain):
 }
 
 export function voteTypedData(b: VoteBody, domain: ProtocolDomain): TypedData {
-  const primaryType = b.kind === "assignment" ? "Assignment" : b.kind === "completion" ? "Completion" : "Default";
-  const value: Record<string, unknown> = { taskId: b.taskId, round: b.round, prover: b.prover };
-  if (b.kind === "assignment") value.price = b.price;
-  if (b.kind === "completion") value.proofHash = b.proofHash;
+  const primaryType = VOTE_PRIMARY_TYPE[b.kind];
+  let value: Record<string, unknown>;
+  switch (b.kind) {
+    case "invalid":
+      value = { taskId: b.taskId };
+      break;
+    case "nonReveal":
+      value = { taskId: b.taskId, prover: b.prover, commitment: b.commitment };
+      break;
+    default:
+      value = { taskId: b.taskId, round: b.round, prover: b.prover };
+      if (b.kind === "assignment") value.price = b.price;
+      if (b.kind === "completion") value.proofHash = b.proofHash;
+  }
   return { domain: eip712Domain(domain), types: EIP712_TYPES[primaryType]!, primaryType, value };
 }
 
@@ -317,7 +356,8 @@ export function verifyOperatorRecordSignature(r: OperatorRecord, domain: Protoco
   return recoverSigner(operatorRecordDigest(r, domain), r.signature) === r.operator.toLowerCase();
 }
 
-export function signVote(v: UnsignedVote, key: Eip712Key, domain: ProtocolDomain): Vote {
+/** Signs a vote; the result keeps the caller's (narrowed) kind, e.g. an assignment stays an assignment. */
+export function signVote<V extends UnsignedVote>(v: V, key: Eip712Key, domain: ProtocolDomain): V & Pick<Vote, "signature"> {
   unsignedEncoding.Vote(v);
   return { ...v, signature: signDigest(voteBodyDigest(v, domain), key) };
 }

@@ -1162,14 +1162,18 @@ export namespace zkpool {
     VOTE_KIND_UNSPECIFIED = 'VOTE_KIND_UNSPECIFIED',
     ASSIGNMENT = 'ASSIGNMENT',
     COMPLETION = 'COMPLETION',
-    DEFAULT = 'DEFAULT'
+    DEFAULT = 'DEFAULT',
+    INVALID = 'INVALID',
+    NON_REVEAL = 'NON_REVEAL'
   }
 
   enum __VoteKindValues {
     VOTE_KIND_UNSPECIFIED = 0,
     ASSIGNMENT = 1,
     COMPLETION = 2,
-    DEFAULT = 3
+    DEFAULT = 3,
+    INVALID = 4,
+    NON_REVEAL = 5
   }
 
   export namespace VoteKind {
@@ -1187,6 +1191,7 @@ export namespace zkpool {
     proofHash: Uint8Array<ArrayBuffer>
     attester: Uint8Array<ArrayBuffer>
     signature: Uint8Array<ArrayBuffer>
+    commitment: Uint8Array<ArrayBuffer>
   }
 
   export namespace Vote {
@@ -1239,6 +1244,11 @@ export namespace zkpool {
             w.bytes(obj.signature)
           }
 
+          if ((obj.commitment != null && obj.commitment.byteLength > 0)) {
+            w.uint32(74)
+            w.bytes(obj.commitment)
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -1251,7 +1261,8 @@ export namespace zkpool {
             price: uint8ArrayAlloc(0),
             proofHash: uint8ArrayAlloc(0),
             attester: uint8ArrayAlloc(0),
-            signature: uint8ArrayAlloc(0)
+            signature: uint8ArrayAlloc(0),
+            commitment: uint8ArrayAlloc(0)
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -1290,6 +1301,10 @@ export namespace zkpool {
               }
               case 8: {
                 obj.signature = reader.bytes()
+                break
+              }
+              case 9: {
+                obj.commitment = reader.bytes()
                 break
               }
               default: {
@@ -1363,6 +1378,13 @@ export namespace zkpool {
                 }
                 break
               }
+              case 9: {
+                yield {
+                  field: `${prefix}.commitment`,
+                  value: reader.bytes()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -1415,6 +1437,11 @@ export namespace zkpool {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface VoteCommitmentFieldEvent {
+      field: '$.commitment'
+      value: Uint8Array<ArrayBuffer>
+    }
+
     export function encode (obj: Partial<Vote>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, Vote.codec())
     }
@@ -1423,7 +1450,7 @@ export namespace zkpool {
       return decodeMessage(buf, Vote.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Vote>): Generator<VoteKindFieldEvent | VoteTaskIdFieldEvent | VoteRoundFieldEvent | VoteProverFieldEvent | VotePriceFieldEvent | VoteProofHashFieldEvent | VoteAttesterFieldEvent | VoteSignatureFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Vote>): Generator<VoteKindFieldEvent | VoteTaskIdFieldEvent | VoteRoundFieldEvent | VoteProverFieldEvent | VotePriceFieldEvent | VoteProofHashFieldEvent | VoteAttesterFieldEvent | VoteSignatureFieldEvent | VoteCommitmentFieldEvent> {
       return streamMessage(buf, Vote.codec(), opts)
     }
   }
@@ -1437,6 +1464,7 @@ export namespace zkpool {
     proofHash: Uint8Array<ArrayBuffer>
     attesters: Uint8Array<ArrayBuffer>[]
     signatures: Uint8Array<ArrayBuffer>[]
+    commitment: Uint8Array<ArrayBuffer>
   }
 
   export namespace Certificate {
@@ -1493,6 +1521,11 @@ export namespace zkpool {
             }
           }
 
+          if ((obj.commitment != null && obj.commitment.byteLength > 0)) {
+            w.uint32(74)
+            w.bytes(obj.commitment)
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -1505,7 +1538,8 @@ export namespace zkpool {
             price: uint8ArrayAlloc(0),
             proofHash: uint8ArrayAlloc(0),
             attesters: [],
-            signatures: []
+            signatures: [],
+            commitment: uint8ArrayAlloc(0)
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -1552,6 +1586,10 @@ export namespace zkpool {
                 }
 
                 obj.signatures.push(reader.bytes())
+                break
+              }
+              case 9: {
+                obj.commitment = reader.bytes()
                 break
               }
               default: {
@@ -1646,6 +1684,13 @@ export namespace zkpool {
 
                 break
               }
+              case 9: {
+                yield {
+                  field: `${prefix}.commitment`,
+                  value: reader.bytes()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -1700,6 +1745,11 @@ export namespace zkpool {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface CertificateCommitmentFieldEvent {
+      field: '$.commitment'
+      value: Uint8Array<ArrayBuffer>
+    }
+
     export function encode (obj: Partial<Certificate>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, Certificate.codec())
     }
@@ -1708,7 +1758,7 @@ export namespace zkpool {
       return decodeMessage(buf, Certificate.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Certificate>): Generator<CertificateKindFieldEvent | CertificateTaskIdFieldEvent | CertificateRoundFieldEvent | CertificateProverFieldEvent | CertificatePriceFieldEvent | CertificateProofHashFieldEvent | CertificateAttestersFieldEvent | CertificateSignaturesFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Certificate>): Generator<CertificateKindFieldEvent | CertificateTaskIdFieldEvent | CertificateRoundFieldEvent | CertificateProverFieldEvent | CertificatePriceFieldEvent | CertificateProofHashFieldEvent | CertificateAttestersFieldEvent | CertificateSignaturesFieldEvent | CertificateCommitmentFieldEvent> {
       return streamMessage(buf, Certificate.codec(), opts)
     }
   }

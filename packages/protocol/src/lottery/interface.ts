@@ -25,8 +25,14 @@ export interface DrawLotteryParams {
   maxReward: bigint;
   /** The revealed bids, in any order. */
   bids: readonly LotteryBid[];
-  /** Stake table at the task's stake snapshot. */
+  /** Stake table at the task's stake epoch. */
   stakes: StakeTable;
+  /**
+   * v1 (SPEC §9.3): the task's `collateral(task)`, the least stake a prover needs to be eligible. A bid is
+   * excluded as `INSUFFICIENT_STAKE` when `stake < max(1, collateral)`. Must fit a uint256.
+   * @default 0 (any stake > 0 is eligible, as in v0)
+   */
+  collateral?: bigint;
   /**
    * How many positions of the order to draw (e.g. the task's `maxRounds`; 1 = the winner only). Positions
    * are drawn in sequence, so the first `limit` entries equal those of the full order.
@@ -49,10 +55,11 @@ export interface LotteryPick {
  * - `DUPLICATE_PROVER`: the prover has two or more bids with different (price, salt) — a prover has one
  *   commitment per task, so at most one of them can be genuine and none is used;
  * - `PRICE_OUT_OF_RANGE`: `price == 0` or `price > maxReward`;
- * - `NO_STAKE`: the prover has no stake (absent or 0) at the stake snapshot.
+ * - `INSUFFICIENT_STAKE`: the prover's stake at the stake epoch is below `max(1, collateral)` (absent = 0);
+ *   v0 called this `NO_STAKE` (stake 0).
  * When several apply, the first in this list is reported.
  */
-export type LotteryExclusionReason = "DUPLICATE_PROVER" | "PRICE_OUT_OF_RANGE" | "NO_STAKE";
+export type LotteryExclusionReason = "DUPLICATE_PROVER" | "PRICE_OUT_OF_RANGE" | "INSUFFICIENT_STAKE";
 
 export interface LotteryExclusion {
   /** Canonical (lowercase) prover address. */

@@ -117,12 +117,14 @@ function highBit(n: number): number {
 /**
  * Runs the lottery for one task: the eligible bids in a deterministic order, winner first.
  *
- * Bid order in the input never matters. Bad bids (duplicate prover, price out of range, no stake) are
+ * Bid order in the input never matters. Bad bids (duplicate prover, price out of range, stake below the
+ * collateral) are
  * excluded with a reason; malformed inputs (bad address, salt or task id length, negative or oversized
  * numbers, maxReward = 0) throw `LotteryError` (code `INVALID_INPUT`).
  */
 export function drawLottery(params: DrawLotteryParams): LotteryResult {
   const { taskId, maxReward, bids, stakes, limit } = params;
+  const minStake = params.collateral === undefined ? 1n : checkUint256(params.collateral, "collateral");
   checkBytes32(taskId, "taskId");
   checkUint256(maxReward, "maxReward");
   if (maxReward === 0n) throw new LotteryError("maxReward", "must be > 0");
@@ -155,7 +157,7 @@ export function drawLottery(params: DrawLotteryParams): LotteryResult {
     const stake = stakeOf.get(prover) ?? 0n;
     if (conflicting) reason = "DUPLICATE_PROVER";
     else if (first.price === 0n || first.price > maxReward) reason = "PRICE_OUT_OF_RANGE";
-    else if (stake === 0n) reason = "NO_STAKE";
+    else if (stake < (minStake > 0n ? minStake : 1n)) reason = "INSUFFICIENT_STAKE";
     if (reason !== undefined) {
       excluded.push({ prover, reason });
       continue;
