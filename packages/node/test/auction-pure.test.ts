@@ -18,7 +18,7 @@ import {
   StaticBalanceSource,
   successPerMille,
 } from "../src/auction/index.js";
-import { DOMAIN, makeNode, stopAll, taskBytes, waitFor } from "./utils.js";
+import { DOMAIN, makeNode, stopAll, taskBytes } from "./utils.js";
 
 const TASK_ID = ("0x" + "11".repeat(32)) as Hex;
 const task = { maxReward: 1000n } as Task;

@@ -510,7 +510,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
       const c = await this.circuitOf(task);
       verdict = await this.provability.checkProvable({
-        proofSystem: task.proofSystem as 1 | 2 | 3,
+        proofSystem: task.proofSystem,
         wasmPath: c.wasm.path,
         zkeyPath: c.zkey.path,
         vkeyPath: c.vkey.path,

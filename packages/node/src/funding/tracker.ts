@@ -40,7 +40,7 @@ export class FundingTracker {
     if (this.ended.has(key)) return;
     const r = lc(task.requester);
     let m = this.byRequester.get(r);
-    if (m === undefined) this.byRequester.set(r, (m = new Map()));
+    if (m === undefined) this.byRequester.set(r, (m = new Map<string, Entry>()));
     m.set(key, {
       taskId: key as Hex,
       bidDeadline: task.bidDeadline,

@@ -398,7 +398,7 @@ const EMPTY = (): Uint8Array<ArrayBuffer> => new Uint8Array(0);
  * COMPLETION; commitment iff NON_REVEAL; round 0 for INVALID and NON_REVEAL (their structs have no round).
  */
 function bodyToWire(N: MessageName, b: VoteBody): WireBody {
-  const kind = Object.hasOwn(KIND_TO_WIRE, b.kind as string) ? KIND_TO_WIRE[b.kind] : undefined;
+  const kind = Object.hasOwn(KIND_TO_WIRE, b.kind) ? KIND_TO_WIRE[b.kind] : undefined;
   if (kind === undefined) throw fieldError(N, "kind", "must be assignment, completion, default, invalid or nonReveal");
   if (b.kind === "invalid" || b.kind === "nonReveal") numberIn(N, "round", b.round, 0, 0);
   else numberIn(N, "round", b.round, 0, LIMITS.maxRounds - 1);
