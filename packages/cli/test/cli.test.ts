@@ -175,7 +175,7 @@ describe("zkpool CLI (spawned process)", function () {
       assert.equal(status["operator"], operator.address);
       assert.equal(status["chainId"], "31337");
       assert.equal(status["escrow"], deployed.escrow.address.toLowerCase());
-      assert.deepEqual(status["tasks"], { total: 0, open: 0, completed: 0, failed: 0 });
+      assert.deepEqual(status["tasks"], { total: 0, open: 0, completed: 0, invalid: 0, failed: 0 });
       assert.deepEqual(await (await fetch(`${url}/tasks`)).json(), []);
       const earnings = (await (await fetch(`${url}/earnings`)).json()) as Record<string, unknown>;
       assert.equal(earnings["claimable"], "0");
