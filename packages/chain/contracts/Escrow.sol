@@ -2,25 +2,33 @@
 pragma solidity 0.8.30;
 
 interface IStakeRegistry {
-    function stakeAt(address operator, uint256 blockNumber) external view returns (uint256);
-    function totalStakeAt(uint256 blockNumber) external view returns (uint256);
+    function epochSeconds() external view returns (uint64);
+    function minStake() external view returns (uint256);
+    function unstakeDelay() external view returns (uint64);
+    function stakeAt(address operator, uint64 epoch) external view returns (uint256);
+    function totalStakeAt(uint64 epoch) external view returns (uint256);
     function slash(address operator, uint256 amount, bytes32 taskId) external returns (uint256);
-    function placeHold(address operator) external;
-    function releaseHold(address operator) external;
 }
 
-/// @title ZKPool escrow: requester balances, task settlement, defaults, reward distribution
-/// @notice Hashes exactly the EIP-712 structs of protocol/SPEC.md section 0.3 under the domain
-/// {name "ZKPool", version "0", chainId, verifyingContract: this}.
+/// @title ZKPool escrow (protocol v1): requester balances, settlement, defaults, reports, insurance
+/// @notice Hashes exactly the EIP-712 structs of protocol/SPEC.md §0.3 and §9 under the domain
+/// {name "ZKPool", version "1", chainId, verifyingContract: this}. The money rules are SPEC §9:
 ///
-/// Funds of a task are locked when the pool first touches the task on chain (`open`, `assign`, `settle` or
-/// `reportDefault`, whichever comes first): `maxReward` moves from the requester's free balance into the task.
-/// The requester publishes tasks off chain without gas; a pending withdrawal is delayed so the pool can see it
-/// and the withdrawal cannot take funds that a task has locked in the meantime.
+/// - A task is checked and its `cost = maxReward + premium` locked when the chain first sees it (`open`,
+///   `settle`, `reportDefault`, `reportNonReveal`, `reportInvalid`). Its stake epoch must be final and recent
+///   (`StaleEpoch`, `EpochNotFinal`) and its lifetime bounded (`LifetimeTooLong`), so a historical quorum cannot
+///   certify anything (§9.1). Task ids, not nonces, are unique.
+/// - Certificates need 2/3 of the stake at the task's epoch; an assignment must name an eligible prover (stake at
+///   the epoch >= collateral) (§9.3). A default slashes only with the round's Assignment certificate (§9.3).
+/// - Any round at or after the on-chain round settles; a slow settlement within `settleGrace` of its round's
+///   deadline needs the Completion certificate (§9.5).
+/// - Premiums feed the insurance fund; a failed task's penalty comes from the defaulter first, then from the fund,
+///   at most `coverageBps` of it per task (§9.6).
+/// - Invalid-task, non-reveal and equivocation reports (§9.7-9.9).
+/// - Requester withdrawals and operator unstaking wait at least the horizon H (§9.2, §9.4).
 ///
 /// Accelerator royalty: each operator declares on chain (`setRoyaltyRecipient`) the author of the accelerator
-/// module it runs; settlement pays `royaltyBps` of the prover's share to that address. The recipient is the
-/// prover's own on-chain choice, so whoever submits the settlement cannot redirect it.
+/// module it runs; settlement pays `royaltyBps` of the prover's share to that address.
 contract Escrow {
     // ------------------------------------------------------------------ types
 
@@ -54,21 +62,53 @@ contract Escrow {
         uint256 price;
     }
 
+    /// One attester vote, for equivocation evidence (SPEC §9.9). `kind` as in zkpool.proto's VoteKind:
+    /// 1 Assignment, 2 Completion, 3 Default, 4 Invalid (round 0; prover, price, proofHash unused).
+    struct Vote {
+        uint8 kind;
+        bytes32 taskId;
+        uint32 round;
+        address prover;
+        uint256 price;
+        bytes32 proofHash;
+    }
+
     enum Status {
         None,
         Open,
         Settled,
-        Failed
+        Failed,
+        Invalid
     }
 
     struct TaskRecord {
         Status status;
+        /// Lowest round that may still settle or default.
         uint32 round;
         uint32 defaults;
+        /// `cost` was locked when the task opened (false for a task expired unseen).
+        bool funded;
+        /// A failed task's penalty has been paid to the requester.
+        bool penaltyPaid;
         address requester;
-        address prover; // prover of the current round if its assignment was posted with `assign`
         uint256 locked;
+        /// Slashed for defaults and not yet passed on.
         uint256 slashed;
+    }
+
+    /// Deployment parameters (SPEC §9.1 and the pool fee split), fixed at deployment.
+    struct Parameters {
+        address treasury;
+        uint16 feeBps;
+        uint16 treasuryShareBps;
+        uint16 royaltyBps;
+        uint16 premiumBps;
+        uint16 coverageBps;
+        uint64 maxSnapshotAge;
+        uint64 maxTaskLifetime;
+        uint64 settleGrace;
+        uint64 reportWindow;
+        uint64 withdrawalDelay;
     }
 
     struct Circuit {
@@ -86,6 +126,10 @@ contract Escrow {
     uint8 public constant GROTH16 = 1;
     uint8 public constant PLONK = 2;
     uint8 public constant FFLONK = 3;
+    uint8 private constant VOTE_ASSIGNMENT = 1;
+    uint8 private constant VOTE_COMPLETION = 2;
+    uint8 private constant VOTE_DEFAULT = 3;
+    uint8 private constant VOTE_INVALID = 4;
     uint256 private constant BPS = 10_000;
     uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
@@ -98,6 +142,9 @@ contract Escrow {
     bytes32 public constant COMPLETION_TYPEHASH =
         keccak256("Completion(bytes32 taskId,uint32 round,address prover,bytes32 proofHash)");
     bytes32 public constant DEFAULT_TYPEHASH = keccak256("Default(bytes32 taskId,uint32 round,address prover)");
+    bytes32 public constant INVALID_TYPEHASH = keccak256("Invalid(bytes32 taskId)");
+    bytes32 public constant NON_REVEAL_TYPEHASH =
+        keccak256("NonReveal(bytes32 taskId,address prover,bytes32 commitment)");
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
 
@@ -111,6 +158,22 @@ contract Escrow {
     uint16 public immutable treasuryShareBps;
     /// Accelerator royalty, basis points of the prover's share (after the pool fee).
     uint16 public immutable royaltyBps;
+    /// Insurance premium per task, basis points of its penalty.
+    uint16 public immutable premiumBps;
+    /// Most the insurance fund pays for one task, basis points of the fund.
+    uint16 public immutable coverageBps;
+    /// Copied from the stake registry: length of a stake epoch, seconds.
+    uint64 public immutable epochSeconds;
+    /// Copied from the stake registry: least stake of an operator.
+    uint256 public immutable minStake;
+    /// `bidDeadline - epochStart(stakeEpoch)` at most.
+    uint64 public immutable maxSnapshotAge;
+    /// `finalDeadline - bidDeadline` at most.
+    uint64 public immutable maxTaskLifetime;
+    /// A settlement is accepted this long after its round's deadline, with the Completion certificate.
+    uint64 public immutable settleGrace;
+    /// Defaults, non-reveals and invalid-task reports are accepted until `finalDeadline + reportWindow`.
+    uint64 public immutable reportWindow;
     /// Seconds between `requestWithdrawal` and the earliest `withdraw`.
     uint64 public immutable withdrawalDelay;
     uint256 private immutable _chainId;
@@ -121,14 +184,16 @@ contract Escrow {
 
     mapping(bytes32 => Circuit) private _circuits;
     mapping(bytes32 => TaskRecord) private _tasks;
-    /// requester => nonce => taskId that used it
-    mapping(address => mapping(uint64 => bytes32)) public nonceUsedBy;
     /// Free (unlocked) requester balance.
     mapping(address => uint256) public balanceOf;
     mapping(address => Withdrawal) public pendingWithdrawal;
     /// Payouts (prover share, royalty, treasury fee) claimable at once.
     mapping(address => uint256) public earnings;
     mapping(address => address) public royaltyRecipientOf;
+    /// taskId => prover => its non-reveal was slashed.
+    mapping(bytes32 => mapping(address => bool)) public nonRevealReported;
+    /// keccak256(attester, taskId, round, slot) => its equivocation was slashed.
+    mapping(bytes32 => bool) public equivocationReported;
 
     // ------------------------------------------------------------------ events
 
@@ -142,7 +207,6 @@ contract Escrow {
     event InsuranceFunded(address indexed from, uint256 amount, uint256 fund);
     event RoyaltyRecipientSet(address indexed operator, address recipient);
     event TaskOpened(bytes32 indexed taskId, address indexed requester, uint256 locked);
-    event ProverAssigned(bytes32 indexed taskId, uint32 round, address indexed prover, uint256 price);
     event TaskSettled(
         bytes32 indexed taskId,
         uint32 round,
@@ -155,14 +219,18 @@ contract Escrow {
         uint256 refund
     );
     event TaskDefaulted(bytes32 indexed taskId, uint32 round, address indexed prover, uint256 slashed);
-    event TaskFailed(bytes32 indexed taskId, uint256 refund, uint256 penaltyFromSlash, uint256 penaltyFromInsurance);
+    event TaskFailed(bytes32 indexed taskId, uint256 refund, uint256 premium);
+    event PenaltyPaid(bytes32 indexed taskId, address indexed requester, uint256 fromSlash, uint256 fromInsurance);
+    event TaskInvalidated(bytes32 indexed taskId, uint256 refund, uint256 premium);
+    event NonRevealSlashed(bytes32 indexed taskId, address indexed prover, uint256 slashed);
+    event EquivocationSlashed(address indexed attester, bytes32 indexed taskId, uint32 round, uint256 slashed);
 
     // ------------------------------------------------------------------ errors
 
     error OnlyOwner(address caller);
     error ZeroAmount();
     error ZeroAddress();
-    error BadParameters();
+    error BadParameters(string field);
     error UnexpectedEther(address from);
     error TransferFailed(address to, uint256 amount);
     error CircuitAlreadyRegistered(bytes32 circuitId);
@@ -174,19 +242,24 @@ contract Escrow {
     error InsufficientFreeBalance(uint256 available, uint256 requested);
     error NothingToClaim();
     error InvalidTask();
-    error SnapshotNotFinal(uint64 stakeEpoch, uint256 blockNumber);
+    error EpochNotFinal(uint64 stakeEpoch, uint256 epochStart);
+    error StaleEpoch(uint64 stakeEpoch, uint64 bidDeadline);
+    error LifetimeTooLong(uint256 lifetime, uint64 maxTaskLifetime);
     error InvalidRequesterSignature(address recovered, address requester);
     error InvalidSignature();
-    error NonceAlreadyUsed(address requester, uint64 nonce, bytes32 usedBy);
     error AlreadySettled(bytes32 taskId);
     error TaskClosed(bytes32 taskId);
     error TaskNotOpen(bytes32 taskId);
-    error WrongRound(uint32 expected, uint32 got);
-    error WrongProver(address expected, address got);
-    error AlreadyAssigned(bytes32 taskId, uint32 round, address prover);
+    error WrongRound(uint32 lowest, uint32 got);
     error PriceOutOfRange(uint256 price, uint256 maxReward);
+    error ProverNotEligible(address prover, uint256 stake, uint256 collateral);
     error DeadlinePassed(uint64 deadline, uint64 now_);
     error DeadlineNotReached(uint64 deadline, uint64 now_);
+    error ReportWindowClosed(uint64 closedAt, uint64 now_);
+    error AlreadyDefaulted(bytes32 taskId);
+    error AlreadyReported();
+    error NotEquivocation();
+    error InvalidVote(uint8 kind);
     error MalformedCertificate();
     error AttestersNotAscending(uint256 index);
     error InvalidAttesterSignature(uint256 index, address attester);
@@ -197,22 +270,33 @@ contract Escrow {
 
     // ------------------------------------------------------------------ setup
 
-    constructor(
-        IStakeRegistry stakeRegistry_,
-        address treasury_,
-        uint16 feeBps_,
-        uint16 treasuryShareBps_,
-        uint16 royaltyBps_,
-        uint64 withdrawalDelay_
-    ) {
-        if (address(stakeRegistry_) == address(0) || treasury_ == address(0)) revert ZeroAddress();
-        if (feeBps_ > BPS || treasuryShareBps_ > BPS || royaltyBps_ > BPS) revert BadParameters();
+    /// Refuses `withdrawalDelay < H`, `stakeRegistry.unstakeDelay() < H` and `reportWindow < settleGrace`, with
+    /// `H = maxSnapshotAge + maxTaskLifetime + reportWindow` (SPEC §9.1).
+    constructor(IStakeRegistry stakeRegistry_, Parameters memory p) {
+        if (address(stakeRegistry_) == address(0) || p.treasury == address(0)) revert ZeroAddress();
+        if (p.feeBps > BPS) revert BadParameters("feeBps");
+        if (p.treasuryShareBps > BPS) revert BadParameters("treasuryShareBps");
+        if (p.royaltyBps > BPS) revert BadParameters("royaltyBps");
+        if (p.premiumBps > BPS) revert BadParameters("premiumBps");
+        if (p.coverageBps > BPS) revert BadParameters("coverageBps");
+        if (p.reportWindow < p.settleGrace) revert BadParameters("reportWindow");
+        uint256 h = uint256(p.maxSnapshotAge) + p.maxTaskLifetime + p.reportWindow;
+        if (p.withdrawalDelay < h) revert BadParameters("withdrawalDelay");
+        if (stakeRegistry_.unstakeDelay() < h) revert BadParameters("unstakeDelay");
         stakeRegistry = stakeRegistry_;
-        treasury = treasury_;
-        feeBps = feeBps_;
-        treasuryShareBps = treasuryShareBps_;
-        royaltyBps = royaltyBps_;
-        withdrawalDelay = withdrawalDelay_;
+        treasury = p.treasury;
+        feeBps = p.feeBps;
+        treasuryShareBps = p.treasuryShareBps;
+        royaltyBps = p.royaltyBps;
+        premiumBps = p.premiumBps;
+        coverageBps = p.coverageBps;
+        maxSnapshotAge = p.maxSnapshotAge;
+        maxTaskLifetime = p.maxTaskLifetime;
+        settleGrace = p.settleGrace;
+        reportWindow = p.reportWindow;
+        withdrawalDelay = p.withdrawalDelay;
+        epochSeconds = stakeRegistry_.epochSeconds();
+        minStake = stakeRegistry_.minStake();
         owner = msg.sender;
         _chainId = block.chainid;
         _domainSeparator = _buildDomainSeparator();
@@ -310,117 +394,180 @@ contract Escrow {
 
     // ------------------------------------------------------------------ task lifecycle
 
-    /// Locks the task's funds without posting an assignment (anyone may call; idempotent while open).
+    /// Checks the task and locks its cost without anything else (anyone may call; idempotent while open). A
+    /// requester's funds are then reserved on chain before proving.
     function open(Task calldata task, bytes calldata signature) external returns (bytes32 id) {
         id = taskId(task);
         _touch(id, task, signature);
     }
 
-    /// Posts the current round's assignment certificate: locks funds if needed and places a hold on the prover's
-    /// stake, so it cannot withdraw until the round is settled or defaulted.
-    function assign(
-        Task calldata task,
-        bytes calldata signature,
-        Assignment calldata a,
-        Certificate calldata cert
-    ) external {
-        bytes32 id = taskId(task);
-        TaskRecord storage rec = _touch(id, task, signature);
-        if (a.round != rec.round) revert WrongRound(rec.round, a.round);
-        if (rec.prover != address(0)) revert AlreadyAssigned(id, a.round, rec.prover);
-        if (a.price == 0 || a.price > task.maxReward) revert PriceOutOfRange(a.price, task.maxReward);
-        _verifyCertificate(_assignmentDigest(id, a.round, a.prover, a.price), cert, task.stakeEpoch);
-        rec.prover = a.prover;
-        stakeRegistry.placeHold(a.prover);
-        emit ProverAssigned(id, a.round, a.prover, a.price);
-    }
-
-    /// Pays for a proven task: checks the requester's signature, the assignment certificate against the
-    /// checkpointed stake, the deadline, the public signals and the proof; then splits `price` between prover,
-    /// royalty, treasury and insurance fund and returns `maxReward - price` to the requester.
+    /// Pays the prover of round `a.round` (any round from the on-chain round on; earlier rounds may have been
+    /// void). Until the round's deadline `completionCert` may be empty; within `settleGrace` after it, it must be
+    /// the round's Completion certificate for this proof. Splits `price` between prover, royalty, treasury and
+    /// insurance fund, moves the premium to the fund and returns the rest of the locked cost to the requester.
     function settle(
         Task calldata task,
         bytes calldata signature,
         Assignment calldata a,
-        Certificate calldata cert,
+        Certificate calldata assignmentCert,
         uint256[] calldata proof,
-        uint256[] calldata publicSignals
+        uint256[] calldata publicSignals,
+        Certificate calldata completionCert
     ) external {
         bytes32 id = taskId(task);
         TaskRecord storage rec = _touch(id, task, signature);
-        if (a.round != rec.round) revert WrongRound(rec.round, a.round);
-        if (rec.prover != address(0) && rec.prover != a.prover) revert WrongProver(rec.prover, a.prover);
-        uint64 deadline = _proofDeadline(task, a.round);
-        if (block.timestamp > deadline) revert DeadlinePassed(deadline, uint64(block.timestamp));
-        if (a.price == 0 || a.price > task.maxReward) revert PriceOutOfRange(a.price, task.maxReward);
+        _checkRound(rec, task, a.round);
+        uint64 deadline = _roundDeadline(task, a.round);
+        if (block.timestamp > deadline) {
+            if (block.timestamp > uint256(deadline) + settleGrace)
+                revert DeadlinePassed(deadline + settleGrace, uint64(block.timestamp));
+            _verifyCertificate(
+                _digest(keccak256(abi.encode(COMPLETION_TYPEHASH, id, a.round, a.prover, keccak256(abi.encodePacked(proof))))),
+                completionCert,
+                task.stakeEpoch
+            );
+        }
         bytes32 sh = keccak256(abi.encodePacked(publicSignals));
         if (sh != task.publicSignalsHash) revert PublicSignalsMismatch(task.publicSignalsHash, sh);
-        _verifyCertificate(_assignmentDigest(id, a.round, a.prover, a.price), cert, task.stakeEpoch);
+        _checkAssignment(id, task, a, assignmentCert);
         _verifyProof(task.circuitId, task.proofSystem, proof, publicSignals);
-        _payout(id, rec, a.round, a.prover, a.price);
+        _payout(id, task, rec, a);
     }
 
-    /// Certified default evidence for the current round (after its proof deadline): slashes the prover by
-    /// `penalty` (capped at its stake) and moves the task to the next round; after the last round the task fails.
+    /// Certified default of round `a.round` after its deadline, until `finalDeadline + reportWindow`: needs the
+    /// round's Assignment certificate (2/3 of the epoch's stake, an eligible prover) and its Default certificate
+    /// for the same prover. Slashes `min(penalty, what the prover has)` and moves the task past that round; after
+    /// the last round the task fails. A default reported after the task expired still slashes, and pays the
+    /// requester's penalty if it was not paid yet.
     function reportDefault(
         Task calldata task,
         bytes calldata signature,
-        uint32 round,
+        Assignment calldata a,
+        Certificate calldata assignmentCert,
+        Certificate calldata defaultCert
+    ) external {
+        bytes32 id = taskId(task);
+        TaskRecord storage rec = _tasks[id];
+        bool late = rec.status == Status.Failed;
+        if (late) {
+            if (!rec.funded) _checkTask(id, task, signature);
+        } else {
+            rec = _touch(id, task, signature);
+        }
+        _checkRound(rec, task, a.round);
+        uint64 deadline = _roundDeadline(task, a.round);
+        if (block.timestamp <= deadline) revert DeadlineNotReached(deadline, uint64(block.timestamp));
+        _checkReportWindow(task);
+        _checkAssignment(id, task, a, assignmentCert);
+        _verifyCertificate(_digest(keccak256(abi.encode(DEFAULT_TYPEHASH, id, a.round, a.prover))), defaultCert, task.stakeEpoch);
+        uint256 taken = task.penalty == 0 ? 0 : stakeRegistry.slash(a.prover, task.penalty, id);
+        rec.slashed += taken;
+        rec.defaults += 1;
+        rec.round = a.round + 1;
+        emit TaskDefaulted(id, a.round, a.prover, taken);
+        if (late) _payPenalty(id, rec, task.penalty);
+        else if (a.round + 1 >= task.maxRounds) _fail(id, task, rec);
+    }
+
+    /// Closes an unprovable task with its Invalid certificate (SPEC §9.7): no slash; the requester pays the
+    /// premium and gets the rest of the locked cost back. Refused once any round has defaulted.
+    function reportInvalid(Task calldata task, bytes calldata signature, Certificate calldata cert) external {
+        bytes32 id = taskId(task);
+        TaskRecord storage rec = _touch(id, task, signature);
+        if (rec.defaults != 0) revert AlreadyDefaulted(id);
+        _checkReportWindow(task);
+        _verifyCertificate(_digest(keccak256(abi.encode(INVALID_TYPEHASH, id))), cert, task.stakeEpoch);
+        uint256 premium = _premium(task.penalty);
+        uint256 refund = rec.locked - premium;
+        rec.status = Status.Invalid;
+        rec.locked = 0;
+        insuranceFund += premium;
+        balanceOf[rec.requester] += refund;
+        emit TaskInvalidated(id, refund, premium);
+    }
+
+    /// Slashes the bond (`maxReward`, at most what the prover has) of a committed bidder that did not reveal, to
+    /// the insurance fund, once per (task, prover), with the NonReveal certificate (SPEC §9.8). Also on a task
+    /// that has ended, until `finalDeadline + reportWindow`. Only an eligible prover (stake at the task's epoch
+    /// >= collateral) can have made a valid commitment, so no other is slashed (`ProverNotEligible`, SPEC §9.3).
+    function reportNonReveal(
+        Task calldata task,
+        bytes calldata signature,
         address prover,
+        bytes32 commitment,
         Certificate calldata cert
     ) external {
         bytes32 id = taskId(task);
-        TaskRecord storage rec = _touch(id, task, signature);
-        if (round != rec.round) revert WrongRound(rec.round, round);
-        if (rec.prover != address(0) && rec.prover != prover) revert WrongProver(rec.prover, prover);
-        uint64 deadline = _proofDeadline(task, round);
-        if (block.timestamp <= deadline) revert DeadlineNotReached(deadline, uint64(block.timestamp));
-        _verifyCertificate(
-            keccak256(abi.encodePacked("\x19\x01", _domainSeparator, keccak256(abi.encode(DEFAULT_TYPEHASH, id, round, prover)))),
-            cert,
-            task.stakeEpoch
-        );
-        if (rec.prover != address(0)) {
-            rec.prover = address(0);
-            stakeRegistry.releaseHold(prover);
-        }
-        uint256 taken = task.penalty == 0 ? 0 : stakeRegistry.slash(prover, task.penalty, id);
-        rec.slashed += taken;
-        rec.defaults += 1;
-        rec.round = round + 1;
-        emit TaskDefaulted(id, round, prover, taken);
-        if (round + 1 >= task.maxRounds) _fail(id, rec, task.penalty);
+        TaskRecord storage rec = _tasks[id];
+        if (rec.status == Status.None) _touch(id, task, signature);
+        else if (!rec.funded) _checkTask(id, task, signature);
+        if (block.timestamp <= task.revealDeadline) revert DeadlineNotReached(task.revealDeadline, uint64(block.timestamp));
+        _checkReportWindow(task);
+        if (nonRevealReported[id][prover]) revert AlreadyReported();
+        uint256 need = collateral(task.maxReward, task.penalty);
+        uint256 has = stakeRegistry.stakeAt(prover, task.stakeEpoch);
+        if (has < need) revert ProverNotEligible(prover, has, need);
+        _verifyCertificate(_digest(keccak256(abi.encode(NON_REVEAL_TYPEHASH, id, prover, commitment))), cert, task.stakeEpoch);
+        nonRevealReported[id][prover] = true;
+        uint256 taken = stakeRegistry.slash(prover, task.maxReward, id);
+        insuranceFund += taken;
+        emit NonRevealSlashed(id, prover, taken);
     }
 
-    /// After the final deadline an open, unsettled task fails: the requester gets its locked funds back and,
-    /// if at least one prover defaulted, the penalty (from slashed stake first, then the insurance fund).
+    /// Two votes of one attester in the same slot of the same (taskId, round) with different contents (SPEC
+    /// §9.9): slashes the attester's whole stake, active and unbonding, to the insurance fund, once per
+    /// (attester, taskId, round, slot).
+    function reportEquivocation(
+        Vote calldata voteA,
+        bytes calldata signatureA,
+        Vote calldata voteB,
+        bytes calldata signatureB
+    ) external {
+        if (voteA.taskId != voteB.taskId || voteA.round != voteB.round) revert NotEquivocation();
+        uint8 slot = _slot(voteA);
+        if (slot != _slot(voteB)) revert NotEquivocation();
+        bytes32 da = _voteDigest(voteA);
+        bytes32 db = _voteDigest(voteB);
+        if (da == db) revert NotEquivocation();
+        address attester = _recover(da, signatureA);
+        if (_recover(db, signatureB) != attester) revert NotEquivocation();
+        bytes32 key = keccak256(abi.encode(attester, voteA.taskId, voteA.round, slot));
+        if (equivocationReported[key]) revert AlreadyReported();
+        equivocationReported[key] = true;
+        uint256 taken = stakeRegistry.slash(attester, type(uint256).max, voteA.taskId);
+        insuranceFund += taken;
+        emit EquivocationSlashed(attester, voteA.taskId, voteA.round, taken);
+    }
+
+    /// After `finalDeadline + settleGrace` an open task fails: the requester pays the premium and gets the rest
+    /// of its locked cost back and, if a prover defaulted, the penalty (from slashed stake first, then the
+    /// insurance fund). A task the chain never saw is only marked closed.
     function expire(Task calldata task) external {
+        if (task.maxRounds == 0) revert InvalidTask();
         bytes32 id = taskId(task);
         TaskRecord storage rec = _tasks[id];
-        if (rec.status == Status.Settled) revert AlreadySettled(id);
-        if (rec.status != Status.Open) revert TaskNotOpen(id);
-        uint64 finalDeadline = _proofDeadline(task, uint32(task.maxRounds) - 1);
-        if (block.timestamp <= finalDeadline) revert DeadlineNotReached(finalDeadline, uint64(block.timestamp));
-        if (rec.prover != address(0)) {
-            address p = rec.prover;
-            rec.prover = address(0);
-            stakeRegistry.releaseHold(p);
+        uint64 closesAt = _finalDeadline(task) + settleGrace;
+        if (block.timestamp <= closesAt) revert DeadlineNotReached(closesAt, uint64(block.timestamp));
+        Status s = rec.status;
+        if (s == Status.None) {
+            rec.status = Status.Failed;
+            rec.requester = task.requester;
+            emit TaskFailed(id, 0, 0);
+            return;
         }
-        _fail(id, rec, task.penalty);
+        if (s == Status.Settled) revert AlreadySettled(id);
+        if (s != Status.Open) revert TaskNotOpen(id);
+        _fail(id, task, rec);
     }
 
     // ------------------------------------------------------------------ views
 
     function taskId(Task calldata task) public view returns (bytes32) {
-        return keccak256(abi.encodePacked("\x19\x01", _domainSeparator, keccak256(abi.encode(TASK_TYPEHASH, task))));
+        return _digest(keccak256(abi.encode(TASK_TYPEHASH, task)));
     }
 
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparator;
-    }
-
-    function assignmentDigest(bytes32 id, uint32 round, address prover, uint256 price) external view returns (bytes32) {
-        return _assignmentDigest(id, round, prover, price);
     }
 
     function taskRecord(bytes32 id) external view returns (TaskRecord memory) {
@@ -431,6 +578,40 @@ contract Escrow {
         return _circuits[circuitId];
     }
 
+    /// `collateral(task) = max(minStake, penalty, maxReward)` (SPEC §9.3).
+    function collateral(uint256 maxReward, uint256 penalty) public view returns (uint256 c) {
+        c = minStake;
+        if (penalty > c) c = penalty;
+        if (maxReward > c) c = maxReward;
+    }
+
+    /// `cost(task) = maxReward + premium(task)` (SPEC §9.4).
+    function cost(uint256 maxReward, uint256 penalty) public view returns (uint256) {
+        return maxReward + _premium(penalty);
+    }
+
+    /// Every deployment parameter in one call (the stake registry's epoch length and least stake included).
+    function parameters()
+        external
+        view
+        returns (Parameters memory p, uint64 epochSeconds_, uint256 minStake_, uint64 unstakeDelay_)
+    {
+        p = Parameters(
+            treasury,
+            feeBps,
+            treasuryShareBps,
+            royaltyBps,
+            premiumBps,
+            coverageBps,
+            maxSnapshotAge,
+            maxTaskLifetime,
+            settleGrace,
+            reportWindow,
+            withdrawalDelay
+        );
+        return (p, epochSeconds, minStake, stakeRegistry.unstakeDelay());
+    }
+
     // ------------------------------------------------------------------ internals
 
     function _buildDomainSeparator() private view returns (bytes32) {
@@ -438,28 +619,46 @@ contract Escrow {
             keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("ZKPool"), keccak256("1"), block.chainid, address(this)));
     }
 
-    function _assignmentDigest(bytes32 id, uint32 round, address prover, uint256 price) private view returns (bytes32) {
-        return
-            keccak256(
-                abi.encodePacked(
-                    "\x19\x01",
-                    _domainSeparator,
-                    keccak256(abi.encode(ASSIGNMENT_TYPEHASH, id, round, prover, price))
-                )
-            );
+    function _digest(bytes32 structHash) private view returns (bytes32) {
+        return keccak256(abi.encodePacked("\x19\x01", _domainSeparator, structHash));
     }
 
-    function _proofDeadline(Task calldata task, uint32 round) private pure returns (uint64) {
+    function _premium(uint256 penalty) private view returns (uint256) {
+        return (penalty * premiumBps) / BPS;
+    }
+
+    function _roundDeadline(Task calldata task, uint32 round) private pure returns (uint64) {
         return task.revealDeadline + (uint64(round) + 1) * uint64(task.proofWindow);
     }
 
-    /// Opens the task on first touch (checks signature, nonce, snapshot; locks maxReward); refuses closed tasks.
-    function _touch(bytes32 id, Task calldata task, bytes calldata signature) private returns (TaskRecord storage rec) {
-        rec = _tasks[id];
-        Status s = rec.status;
-        if (s == Status.Open) return rec;
-        if (s == Status.Settled) revert AlreadySettled(id);
-        if (s == Status.Failed) revert TaskClosed(id);
+    function _finalDeadline(Task calldata task) private pure returns (uint64) {
+        return _roundDeadline(task, uint32(task.maxRounds) - 1);
+    }
+
+    function _checkRound(TaskRecord storage rec, Task calldata task, uint32 round) private view {
+        if (round < rec.round || round >= task.maxRounds) revert WrongRound(rec.round, round);
+    }
+
+    function _checkReportWindow(Task calldata task) private view {
+        uint64 closesAt = _finalDeadline(task) + reportWindow;
+        if (block.timestamp > closesAt) revert ReportWindowClosed(closesAt, uint64(block.timestamp));
+    }
+
+    /// Price in (0, maxReward], the prover eligible at the task's epoch, and the certificate's quorum.
+    function _checkAssignment(bytes32 id, Task calldata task, Assignment calldata a, Certificate calldata cert) private view {
+        if (a.price == 0 || a.price > task.maxReward) revert PriceOutOfRange(a.price, task.maxReward);
+        uint256 need = collateral(task.maxReward, task.penalty);
+        uint256 has = stakeRegistry.stakeAt(a.prover, task.stakeEpoch);
+        if (has < need) revert ProverNotEligible(a.prover, has, need);
+        _verifyCertificate(
+            _digest(keccak256(abi.encode(ASSIGNMENT_TYPEHASH, id, a.round, a.prover, a.price))),
+            cert,
+            task.stakeEpoch
+        );
+    }
+
+    /// The static task rules, the v1 epoch and lifetime rules (SPEC §9.1) and the requester's signature.
+    function _checkTask(bytes32 id, Task calldata task, bytes calldata signature) private view {
         if (
             task.maxRounds == 0 ||
             task.proofWindow == 0 ||
@@ -469,19 +668,52 @@ contract Escrow {
             uint256(task.revealDeadline) + uint256(task.maxRounds) * task.proofWindow > type(uint64).max
         ) revert InvalidTask();
         if (block.chainid != _chainId) revert InvalidTask();
-        if (task.stakeEpoch >= block.number) revert SnapshotNotFinal(task.stakeEpoch, block.number);
+        uint256 start = uint256(task.stakeEpoch) * epochSeconds;
+        if (start > block.timestamp) revert EpochNotFinal(task.stakeEpoch, start);
+        if (start >= task.bidDeadline || task.bidDeadline > start + maxSnapshotAge)
+            revert StaleEpoch(task.stakeEpoch, task.bidDeadline);
+        uint256 lifetime = _finalDeadline(task) - task.bidDeadline;
+        if (lifetime > maxTaskLifetime) revert LifetimeTooLong(lifetime, maxTaskLifetime);
         address signer = _recover(id, signature);
         if (signer != task.requester) revert InvalidRequesterSignature(signer, task.requester);
-        bytes32 used = nonceUsedBy[task.requester][task.nonce];
-        if (used != bytes32(0)) revert NonceAlreadyUsed(task.requester, task.nonce, used);
-        nonceUsedBy[task.requester][task.nonce] = id;
+    }
+
+    /// Opens the task on first touch (checks it, locks its cost); returns the open record, refuses closed tasks.
+    function _touch(bytes32 id, Task calldata task, bytes calldata signature) private returns (TaskRecord storage rec) {
+        rec = _tasks[id];
+        Status s = rec.status;
+        if (s == Status.Open) return rec;
+        if (s == Status.Settled) revert AlreadySettled(id);
+        if (s != Status.None) revert TaskClosed(id);
+        _checkTask(id, task, signature);
+        uint256 c = cost(task.maxReward, task.penalty);
         uint256 b = balanceOf[task.requester];
-        if (b < task.maxReward) revert InsufficientBalance(b, task.maxReward);
-        balanceOf[task.requester] = b - task.maxReward;
+        if (b < c) revert InsufficientBalance(b, c);
+        balanceOf[task.requester] = b - c;
         rec.status = Status.Open;
+        rec.funded = true;
         rec.requester = task.requester;
-        rec.locked = task.maxReward;
-        emit TaskOpened(id, task.requester, task.maxReward);
+        rec.locked = c;
+        emit TaskOpened(id, task.requester, c);
+    }
+
+    function _slot(Vote calldata v) private pure returns (uint8) {
+        if (v.kind == VOTE_ASSIGNMENT) return 1;
+        if (v.kind == VOTE_INVALID) {
+            if (v.round != 0) revert InvalidVote(v.kind);
+            return 1;
+        }
+        if (v.kind == VOTE_COMPLETION || v.kind == VOTE_DEFAULT) return 2;
+        revert InvalidVote(v.kind);
+    }
+
+    function _voteDigest(Vote calldata v) private view returns (bytes32) {
+        if (v.kind == VOTE_ASSIGNMENT)
+            return _digest(keccak256(abi.encode(ASSIGNMENT_TYPEHASH, v.taskId, v.round, v.prover, v.price)));
+        if (v.kind == VOTE_COMPLETION)
+            return _digest(keccak256(abi.encode(COMPLETION_TYPEHASH, v.taskId, v.round, v.prover, v.proofHash)));
+        if (v.kind == VOTE_DEFAULT) return _digest(keccak256(abi.encode(DEFAULT_TYPEHASH, v.taskId, v.round, v.prover)));
+        return _digest(keccak256(abi.encode(INVALID_TYPEHASH, v.taskId)));
     }
 
     struct Split {
@@ -504,45 +736,61 @@ contract Escrow {
         p.toProver = share - p.royalty;
     }
 
-    function _payout(bytes32 id, TaskRecord storage rec, uint32 round, address prover, uint256 price) private {
-        Split memory p = _split(rec.locked, prover, price);
-        rec.status = Status.Settled;
-        rec.locked = 0;
+    function _payout(bytes32 id, Task calldata task, TaskRecord storage rec, Assignment calldata a) private {
+        uint256 premium = _premium(task.penalty);
+        Split memory p = _split(rec.locked - premium, a.prover, a.price);
         uint256 slashed = rec.slashed;
+        rec.status = Status.Settled;
+        rec.round = a.round;
+        rec.locked = 0;
         rec.slashed = 0;
-        if (rec.prover != address(0)) {
-            rec.prover = address(0);
-            stakeRegistry.releaseHold(prover);
-        }
         balanceOf[rec.requester] += p.refund;
-        earnings[prover] += p.toProver;
+        earnings[a.prover] += p.toProver;
         if (p.royalty != 0) earnings[p.royaltyTo] += p.royalty;
         earnings[treasury] += p.toTreasury;
         // stake slashed in earlier defaulted rounds of a task that was finally proven goes to the insurance fund
-        insuranceFund += p.toInsurance + slashed;
-        emit TaskSettled(id, round, prover, price, p.toProver, p.royalty, p.toTreasury, p.toInsurance, p.refund);
+        insuranceFund += p.toInsurance + premium + slashed;
+        emit TaskSettled(id, a.round, a.prover, a.price, p.toProver, p.royalty, p.toTreasury, p.toInsurance, p.refund);
     }
 
-    function _fail(bytes32 id, TaskRecord storage rec, uint256 penalty) private {
-        uint256 refund = rec.locked;
-        uint256 slashed = rec.slashed;
-        uint256 fromSlash = 0;
-        uint256 fromInsurance = 0;
-        if (rec.defaults != 0) {
-            fromSlash = penalty < slashed ? penalty : slashed;
-            uint256 missing = penalty - fromSlash;
-            uint256 fund = insuranceFund;
-            fromInsurance = missing < fund ? missing : fund;
-        }
+    /// Ends an open task as failed: premium to the fund, the rest of the locked cost back to the requester, and
+    /// the penalty if a round defaulted.
+    function _fail(bytes32 id, Task calldata task, TaskRecord storage rec) private {
+        uint256 premium = _premium(task.penalty);
+        uint256 refund = rec.locked - premium;
         rec.status = Status.Failed;
         rec.locked = 0;
-        rec.slashed = 0;
-        insuranceFund = insuranceFund - fromInsurance + (slashed - fromSlash);
-        balanceOf[rec.requester] += refund + fromSlash + fromInsurance;
-        emit TaskFailed(id, refund, fromSlash, fromInsurance);
+        insuranceFund += premium;
+        balanceOf[rec.requester] += refund;
+        emit TaskFailed(id, refund, premium);
+        if (rec.defaults != 0) _payPenalty(id, rec, task.penalty);
     }
 
-    function _verifyCertificate(bytes32 digest, Certificate calldata cert, uint64 snapshot) private view {
+    /// A failed task with a default owes its requester `penalty` once (SPEC §9.6): from the slashed stake first,
+    /// then from the insurance fund (only for a task that paid its premium), at most `coverageBps` of the fund.
+    /// Slashed stake beyond what is owed goes to the fund.
+    function _payPenalty(bytes32 id, TaskRecord storage rec, uint256 penalty) private {
+        uint256 slashed = rec.slashed;
+        rec.slashed = 0;
+        if (rec.penaltyPaid) {
+            insuranceFund += slashed;
+            return;
+        }
+        rec.penaltyPaid = true;
+        uint256 fromSlash = penalty < slashed ? penalty : slashed;
+        uint256 fund = insuranceFund + (slashed - fromSlash);
+        uint256 fromInsurance = 0;
+        if (rec.funded) {
+            uint256 missing = penalty - fromSlash;
+            uint256 cap = (fund * coverageBps) / BPS;
+            fromInsurance = missing < cap ? missing : cap;
+        }
+        insuranceFund = fund - fromInsurance;
+        balanceOf[rec.requester] += fromSlash + fromInsurance;
+        emit PenaltyPaid(id, rec.requester, fromSlash, fromInsurance);
+    }
+
+    function _verifyCertificate(bytes32 digest, Certificate calldata cert, uint64 epoch) private view {
         uint256 n = cert.attesters.length;
         if (n == 0 || n != cert.signatures.length) revert MalformedCertificate();
         uint256 signedStake = 0;
@@ -552,9 +800,9 @@ contract Escrow {
             if (a <= prev) revert AttestersNotAscending(i);
             prev = a;
             if (_recover(digest, cert.signatures[i]) != a) revert InvalidAttesterSignature(i, a);
-            signedStake += stakeRegistry.stakeAt(a, snapshot);
+            signedStake += stakeRegistry.stakeAt(a, epoch);
         }
-        uint256 total = stakeRegistry.totalStakeAt(snapshot);
+        uint256 total = stakeRegistry.totalStakeAt(epoch);
         if (total == 0 || 3 * signedStake < 2 * total) revert InsufficientQuorum(signedStake, total);
     }
 

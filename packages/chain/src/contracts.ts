@@ -4,6 +4,7 @@
  */
 import {
   Contract,
+  getAddress,
   Interface,
   type ContractRunner,
   type TransactionReceipt,
@@ -11,7 +12,9 @@ import {
 } from "ethers";
 import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
 import { ChainError, isChainError } from "./errors.js";
-import type { AssignmentStruct, CertificateStruct, CircuitEntry, TaskRecord, TaskStatus, TaskStruct } from "./types.js";
+import type { AssignmentStruct, CertificateStruct, CircuitEntry, PoolParameters, TaskRecord, TaskStatus, TaskStruct, VoteStruct } from "./types.js";
+import type { TxSender } from "./tx/interface.js";
+import type { ChainParams } from "@zkpool/protocol";
 
 export const stakeRegistryInterface = new Interface(StakeRegistryArtifact.abi);
 export const escrowInterface = new Interface(EscrowArtifact.abi);
@@ -57,12 +60,27 @@ export function toChainError(err: unknown, what: string): ChainError {
   return new ChainError({ code: "CHAIN_RPC_FAILED", what }, `${what} failed: ${msg}`, { cause: err });
 }
 
+/** How a binding sends transactions: through a TxSender (owns the nonce, never stalls; issue 12) when given. */
+export interface BindingOptions {
+  sender?: TxSender;
+}
+
+/** Options of one transaction sent through a TxSender. */
+export interface SendOptions {
+  /** Resolves true once the transaction is no longer needed (the sender drops it). */
+  moot?: () => Promise<boolean>;
+}
+
+/** Fixed gas added to every estimate (see Binding.send). */
+const GAS_EXTRA = 100_000n;
+
 abstract class Binding {
   readonly contract: Contract;
   constructor(
     readonly address: string,
     iface: Interface,
-    runner: ContractRunner,
+    readonly runner: ContractRunner,
+    readonly options: BindingOptions = {},
   ) {
     this.contract = new Contract(address, iface, runner);
   }
@@ -75,10 +93,20 @@ abstract class Binding {
     }
   }
 
-  protected async send(fn: string, args: unknown[], value?: bigint): Promise<TransactionReceipt> {
+  protected async send(fn: string, args: unknown[], value?: bigint, opts: SendOptions = {}): Promise<TransactionReceipt> {
+    const sender = this.options.sender;
+    if (sender !== undefined) {
+      const data = this.contract.interface.encodeFunctionData(fn, args);
+      // the sender simulates first and throws CHAIN_TX_REVERTED with the decoded custom error
+      return sender.send({ to: this.address, data, ...(value !== undefined ? { value } : {}) }, { label: fn, ...(opts.moot ? { moot: opts.moot } : {}) });
+    }
     try {
-      const overrides = value === undefined ? {} : { value };
-      const tx = (await this.contract.getFunction(fn).send(...args, overrides));
+      // An estimate made against one block can be short in the next (the StakeRegistry writes a new checkpoint
+      // instead of updating the block's one): add a fixed margin.
+      const f = this.contract.getFunction(fn);
+      const estimate = await f.estimateGas(...args, value === undefined ? {} : { value });
+      const overrides = { gasLimit: (estimate * 12n) / 10n + GAS_EXTRA, ...(value === undefined ? {} : { value }) };
+      const tx = (await f.send(...args, overrides));
       const receipt = await tx.wait();
       if (receipt === null) throw new ChainError({ code: "CHAIN_TX_DROPPED", fn }, `${fn} transaction was dropped; resend it`);
       return receipt;
@@ -97,20 +125,20 @@ abstract class Binding {
   }
 }
 
-/** The read API a node's on-chain StakeSource needs (stake at a snapshot block). */
+/** The read API a node's on-chain StakeSource needs (stake at a stake epoch, SPEC §9.1). */
 export interface StakeReader {
-  stakeAt(operator: string, block: bigint): Promise<bigint>;
-  totalStakeAt(block: bigint): Promise<bigint>;
-  /** Every operator with stake > 0 at `block` (checksummed address -> stake). */
-  stakeTable(block: bigint): Promise<Map<string, bigint>>;
+  stakeAt(operator: string, epoch: bigint): Promise<bigint>;
+  totalStakeAt(epoch: bigint): Promise<bigint>;
+  /** Every listed operator with stake > 0 at `epoch` (checksummed address -> stake). */
+  stakeTable(epoch: bigint): Promise<Map<string, bigint>>;
 }
 
 export class StakeRegistryClient extends Binding implements StakeReader {
-  constructor(address: string, runner: ContractRunner) {
-    super(address, stakeRegistryInterface, runner);
+  constructor(address: string, runner: ContractRunner, options: BindingOptions = {}) {
+    super(address, stakeRegistryInterface, runner, options);
   }
-  connect(runner: ContractRunner): StakeRegistryClient {
-    return new StakeRegistryClient(this.address, runner);
+  connect(runner: ContractRunner, options: BindingOptions = {}): StakeRegistryClient {
+    return new StakeRegistryClient(this.address, runner, options);
   }
 
   stake(amount: bigint): Promise<TransactionReceipt> {
@@ -132,14 +160,21 @@ export class StakeRegistryClient extends Binding implements StakeReader {
   totalStake(): Promise<bigint> {
     return this.read("totalStake");
   }
-  stakeAt(operator: string, block: bigint): Promise<bigint> {
-    return this.read("stakeAt", operator, block);
+  /** Stake at stake epoch `epoch` (SPEC §9.1). */
+  stakeAt(operator: string, epoch: bigint): Promise<bigint> {
+    return this.read("stakeAt", operator, epoch);
   }
-  totalStakeAt(block: bigint): Promise<bigint> {
-    return this.read("totalStakeAt", block);
+  totalStakeAt(epoch: bigint): Promise<bigint> {
+    return this.read("totalStakeAt", epoch);
   }
-  holds(operator: string): Promise<bigint> {
-    return this.read("holds", operator);
+  epochSeconds(): Promise<bigint> {
+    return this.read("epochSeconds");
+  }
+  minStake(): Promise<bigint> {
+    return this.read("minStake");
+  }
+  unstakeDelay(): Promise<bigint> {
+    return this.read("unstakeDelay");
   }
   escrow(): Promise<string> {
     return this.read("escrow");
@@ -154,12 +189,17 @@ export class StakeRegistryClient extends Binding implements StakeReader {
     for (let start = 0n; start < n; start += 500n) out.push(...(await this.read<string[]>("operators", start, 500n)));
     return out;
   }
-  async stakeTable(block: bigint): Promise<Map<string, bigint>> {
+  /**
+   * Every operator with stake > 0 at `epoch`. Operators that left since (withdrew or were slashed to 0) are not
+   * listed; they cannot have left before the epoch's horizon unless slashed (SPEC §9.2, §9.10).
+   */
+  async stakeTable(epoch: bigint): Promise<Map<string, bigint>> {
     const table = new Map<string, bigint>();
-    for (const op of await this.operators()) {
-      const s = await this.stakeAt(op, block);
-      if (s > 0n) table.set(op, s);
-    }
+    const ops = await this.operators();
+    const stakes = await Promise.all(ops.map((op) => this.stakeAt(op, epoch)));
+    ops.forEach((op, i) => {
+      if (stakes[i]! > 0n) table.set(getAddress(op), stakes[i]!);
+    });
     return table;
   }
 }
@@ -175,6 +215,13 @@ function certTuple(c: CertificateStruct): unknown[] {
   return [c.attesters, c.signatures];
 }
 
+function voteTuple(v: VoteStruct): unknown[] {
+  return [v.kind, v.taskId, v.round, v.prover, v.price, v.proofHash];
+}
+
+/** An empty certificate: what `settle` takes as the Completion certificate before the round's deadline. */
+export const NO_CERTIFICATE: CertificateStruct = Object.freeze({ attesters: [], signatures: [] }) as CertificateStruct;
+
 export interface SettleArgs {
   task: TaskStruct;
   signature: string;
@@ -183,14 +230,35 @@ export interface SettleArgs {
   /** Verifier calldata words: 8 for Groth16 (pA, pB, pC as the snarkjs Solidity verifier takes them), 24 otherwise. */
   proof: bigint[];
   publicSignals: bigint[];
+  /** The round's Completion certificate; needed only after the round's deadline (SPEC §9.5). @default empty */
+  completionCertificate?: CertificateStruct;
 }
 
+export interface ReportDefaultArgs {
+  task: TaskStruct;
+  signature: string;
+  assignment: AssignmentStruct;
+  assignmentCertificate: CertificateStruct;
+  defaultCertificate: CertificateStruct;
+}
+
+export interface ReportNonRevealArgs {
+  task: TaskStruct;
+  signature: string;
+  prover: string;
+  commitment: string;
+  certificate: CertificateStruct;
+}
+
+/** `Escrow.parameters()`: every deployment parameter, read from the chain. */
+export type OnChainParameters = PoolParameters;
+
 export class EscrowClient extends Binding {
-  constructor(address: string, runner: ContractRunner) {
-    super(address, escrowInterface, runner);
+  constructor(address: string, runner: ContractRunner, options: BindingOptions = {}) {
+    super(address, escrowInterface, runner, options);
   }
-  connect(runner: ContractRunner): EscrowClient {
-    return new EscrowClient(this.address, runner);
+  connect(runner: ContractRunner, options: BindingOptions = {}): EscrowClient {
+    return new EscrowClient(this.address, runner, options);
   }
 
   // balances
@@ -223,23 +291,30 @@ export class EscrowClient extends Binding {
   open(task: TaskStruct, signature: string): Promise<TransactionReceipt> {
     return this.send("open", [taskTuple(task), signature]);
   }
-  assign(task: TaskStruct, signature: string, assignment: AssignmentStruct, certificate: CertificateStruct): Promise<TransactionReceipt> {
-    return this.send("assign", [taskTuple(task), signature, assignmentTuple(assignment), certTuple(certificate)]);
-  }
-  settle(a: SettleArgs): Promise<TransactionReceipt> {
-    return this.send("settle", this.settleArgs(a));
+  settle(a: SettleArgs, opts: SendOptions = {}): Promise<TransactionReceipt> {
+    return this.send("settle", this.settleArgs(a), undefined, opts);
   }
   estimateSettle(a: SettleArgs): Promise<bigint> {
     return this.estimate("settle", this.settleArgs(a));
   }
-  reportDefault(task: TaskStruct, signature: string, round: number, prover: string, certificate: CertificateStruct): Promise<TransactionReceipt> {
-    return this.send("reportDefault", [taskTuple(task), signature, round, prover, certTuple(certificate)]);
+  reportDefault(a: ReportDefaultArgs, opts: SendOptions = {}): Promise<TransactionReceipt> {
+    return this.send("reportDefault", [taskTuple(a.task), a.signature, assignmentTuple(a.assignment), certTuple(a.assignmentCertificate), certTuple(a.defaultCertificate)], undefined, opts);
   }
-  expire(task: TaskStruct): Promise<TransactionReceipt> {
-    return this.send("expire", [taskTuple(task)]);
+  reportInvalid(task: TaskStruct, signature: string, certificate: CertificateStruct, opts: SendOptions = {}): Promise<TransactionReceipt> {
+    return this.send("reportInvalid", [taskTuple(task), signature, certTuple(certificate)], undefined, opts);
+  }
+  reportNonReveal(a: ReportNonRevealArgs, opts: SendOptions = {}): Promise<TransactionReceipt> {
+    return this.send("reportNonReveal", [taskTuple(a.task), a.signature, a.prover, a.commitment, certTuple(a.certificate)], undefined, opts);
+  }
+  reportEquivocation(voteA: VoteStruct, signatureA: string, voteB: VoteStruct, signatureB: string, opts: SendOptions = {}): Promise<TransactionReceipt> {
+    return this.send("reportEquivocation", [voteTuple(voteA), signatureA, voteTuple(voteB), signatureB], undefined, opts);
+  }
+  expire(task: TaskStruct, opts: SendOptions = {}): Promise<TransactionReceipt> {
+    return this.send("expire", [taskTuple(task)], undefined, opts);
   }
   private settleArgs(a: SettleArgs): unknown[] {
-    return [taskTuple(a.task), a.signature, assignmentTuple(a.assignment), certTuple(a.certificate), a.proof, a.publicSignals];
+    return [taskTuple(a.task), a.signature, assignmentTuple(a.assignment), certTuple(a.certificate), a.proof, a.publicSignals,
+      certTuple(a.completionCertificate ?? NO_CERTIFICATE)];
   }
 
   // reads
@@ -250,12 +325,39 @@ export class EscrowClient extends Binding {
     return this.read("domainSeparator");
   }
   async taskRecord(taskId: string): Promise<TaskRecord> {
-    const r = await this.read<[bigint, bigint, bigint, string, string, bigint, bigint]>("taskRecord", taskId);
-    return { status: Number(r[0]) as TaskStatus, round: Number(r[1]), defaults: Number(r[2]), requester: r[3], prover: r[4], locked: r[5], slashed: r[6] };
+    const r = await this.read<[bigint, bigint, bigint, boolean, boolean, string, bigint, bigint]>("taskRecord", taskId);
+    return { status: Number(r[0]) as TaskStatus, round: Number(r[1]), defaults: Number(r[2]), funded: r[3], penaltyPaid: r[4], requester: r[5], locked: r[6], slashed: r[7] };
   }
   async circuit(circuitId: string): Promise<CircuitEntry> {
     const c = await this.read<[string, bigint, bigint, string]>("circuit", circuitId);
     return { verifier: c[0], proofSystem: Number(c[1]), nPublic: Number(c[2]), selector: c[3] };
+  }
+  /** Every deployment parameter (SPEC §9.1 and the fee split), read from the contracts in one call. */
+  async parameters(): Promise<OnChainParameters> {
+    const [p, epochSeconds, minStake, unstakeDelay] = await this.read<[unknown[], bigint, bigint, bigint]>("parameters");
+    const n = (i: number): bigint => BigInt(p[i] as bigint);
+    return {
+      treasury: p[0] as string,
+      feeBps: Number(n(1)),
+      treasuryShareBps: Number(n(2)),
+      royaltyBps: Number(n(3)),
+      premiumBps: n(4),
+      coverageBps: n(5),
+      maxSnapshotAge: n(6),
+      maxTaskLifetime: n(7),
+      settleGrace: n(8),
+      reportWindow: n(9),
+      withdrawalDelay: n(10),
+      epochSeconds,
+      minStake,
+      unstakeDelay,
+    };
+  }
+  collateral(maxReward: bigint, penalty: bigint): Promise<bigint> {
+    return this.read("collateral", maxReward, penalty);
+  }
+  cost(maxReward: bigint, penalty: bigint): Promise<bigint> {
+    return this.read("cost", maxReward, penalty);
   }
   balanceOf(account: string): Promise<bigint> {
     return this.read("balanceOf", account);
@@ -265,6 +367,9 @@ export class EscrowClient extends Binding {
   }
   insuranceFund(): Promise<bigint> {
     return this.read("insuranceFund");
+  }
+  nonRevealReported(taskId: string, prover: string): Promise<boolean> {
+    return this.read("nonRevealReported", taskId, prover);
   }
   async pendingWithdrawal(account: string): Promise<{ amount: bigint; readyAt: bigint }> {
     const [amount, readyAt] = await this.read<[bigint, bigint]>("pendingWithdrawal", account);
@@ -277,9 +382,19 @@ export class EscrowClient extends Binding {
   }
 }
 
+/** `ChainParams` (the form @zkpool/protocol's rules take) of on-chain parameters. */
+export function chainParamsFromPool(p: PoolParameters): ChainParams {
+  return {
+    epochSeconds: p.epochSeconds, minStake: p.minStake, unstakeDelay: p.unstakeDelay, maxSnapshotAge: p.maxSnapshotAge,
+    maxTaskLifetime: p.maxTaskLifetime, settleGrace: p.settleGrace, reportWindow: p.reportWindow,
+    withdrawalDelay: p.withdrawalDelay, premiumBps: p.premiumBps, coverageBps: p.coverageBps, feeBps: BigInt(p.feeBps),
+  };
+}
+
 /** Name of the contract custom error in a thrown error (ChainError or raw ethers error), if any. */
 export function revertReason(err: unknown): string | undefined {
   if (isChainError(err) && err.type.code === "CHAIN_REVERTED") return String(err.type["reason"]);
+  if (isChainError(err) && err.type.code === "CHAIN_TX_REVERTED" && typeof err.type["errorName"] === "string") return err.type["errorName"];
   return decodeContractError(err)?.name;
 }
 

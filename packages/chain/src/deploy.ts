@@ -6,24 +6,51 @@ import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js"
 import { EscrowClient, StakeRegistryClient, toChainError } from "./contracts.js";
 import { ChainError } from "./errors.js";
 import type { PoolParameters } from "./types.js";
+import { DEVNET_CHAIN_PARAMS, PRODUCTION_CHAIN_PARAMS, checkChainParams, type ChainParams } from "@zkpool/protocol";
 
-export const DEFAULT_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = {
-  feeBps: 500,
-  treasuryShareBps: 5000,
-  royaltyBps: 1000,
-  withdrawalDelay: 86_400n,
-  unstakeDelay: 604_800n,
-};
+/** Fee split defaults. */
+const DEFAULT_FEES = { feeBps: 500, treasuryShareBps: 5000, royaltyBps: 1000 } as const;
+
+/** Devnet and test parameters: SPEC §9.1 devnet column and the default fee split. */
+export const DEFAULT_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = { ...DEVNET_CHAIN_PARAMS, ...DEFAULT_FEES };
+
+/** Production parameters: SPEC §9.1 production column and the default fee split. */
+export const PRODUCTION_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = { ...PRODUCTION_CHAIN_PARAMS, ...DEFAULT_FEES };
 
 /** Contents of a deployment file. Amounts and times are decimal strings. */
 export interface Deployment {
-  version: 1;
+  version: 2;
   chainId: string;
   stakeRegistry: string;
   escrow: string;
   deployer: string;
   blockNumber: number;
-  parameters: { treasury: string; feeBps: number; treasuryShareBps: number; royaltyBps: number; withdrawalDelay: string; unstakeDelay: string };
+  /** Every deployment parameter (the contracts' immutables), amounts and times as decimal strings. */
+  parameters: { treasury: string; feeBps: number; treasuryShareBps: number; royaltyBps: number } & Record<ChainParamName, string>;
+}
+
+type ChainParamName = Exclude<keyof ChainParams, "feeBps">;
+const CHAIN_PARAM_NAMES: readonly ChainParamName[] = [
+  "epochSeconds", "minStake", "unstakeDelay", "maxSnapshotAge", "maxTaskLifetime", "settleGrace", "reportWindow",
+  "withdrawalDelay", "premiumBps", "coverageBps",
+];
+
+/** The v1 rule parameters of a deployment file, as the node and SDK take them (`ChainParams`, with `feeBps`). */
+export function chainParamsOf(d: Deployment): ChainParams {
+  const out: Partial<Record<ChainParamName, bigint>> = {};
+  for (const k of CHAIN_PARAM_NAMES) {
+    const v = d.parameters[k];
+    if (typeof v !== "string" || !/^[0-9]{1,78}$/.test(v))
+      throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", field: k }, `deployment parameter ${k} must be a decimal string, got ${JSON.stringify(v)}`);
+    out[k] = BigInt(v);
+  }
+  const p = { ...(out as Record<ChainParamName, bigint>), feeBps: BigInt(d.parameters.feeBps) };
+  try {
+    checkChainParams(p);
+  } catch (cause) {
+    throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", field: "parameters" }, `deployment parameters are inconsistent: ${(cause as Error).message}`, { cause });
+  }
+  return p;
 }
 
 export interface Deployed {
@@ -32,9 +59,18 @@ export interface Deployed {
   escrow: EscrowClient;
 }
 
-/** Deploys both contracts with `signer` and binds the registry to the escrow. Treasury defaults to the deployer. */
+/**
+ * Deploys both contracts with `signer` and binds the registry to the escrow. Parameters default to
+ * DEFAULT_POOL_PARAMETERS (devnet); the treasury defaults to the deployer. Inconsistent parameters (SPEC §9.1:
+ * delays below the horizon, reportWindow < settleGrace) are refused before anything is sent.
+ */
 export async function deployContracts(deployer: Signer, params: Partial<PoolParameters> = {}): Promise<Deployed> {
   const p: PoolParameters = { ...DEFAULT_POOL_PARAMETERS, treasury: await deployer.getAddress(), ...params };
+  try {
+    checkChainParams({ ...p, feeBps: BigInt(p.feeBps) });
+  } catch (cause) {
+    throw new ChainError({ code: "CHAIN_BAD_PARAMETERS" }, `cannot deploy: ${(cause as Error).message}`, { cause });
+  }
   // count nonces locally: a provider that caches eth_getTransactionCount would reuse one between the three txs
   const signer = new NonceManager(deployer);
   const provider = deployer.provider;
@@ -42,30 +78,27 @@ export async function deployContracts(deployer: Signer, params: Partial<PoolPara
   try {
     const chainId = (await provider.getNetwork()).chainId;
     const rf = new ContractFactory(StakeRegistryArtifact.abi, StakeRegistryArtifact.bytecode, signer);
-    const registry = await rf.deploy(p.unstakeDelay);
+    const registry = await rf.deploy(p.epochSeconds, p.minStake, p.unstakeDelay);
     await registry.waitForDeployment();
     const registryAddress = await registry.getAddress();
     const ef = new ContractFactory(EscrowArtifact.abi, EscrowArtifact.bytecode, signer);
-    const escrow = await ef.deploy(registryAddress, p.treasury, p.feeBps, p.treasuryShareBps, p.royaltyBps, p.withdrawalDelay);
+    const escrow = await ef.deploy(registryAddress, [
+      p.treasury, p.feeBps, p.treasuryShareBps, p.royaltyBps, p.premiumBps, p.coverageBps,
+      p.maxSnapshotAge, p.maxTaskLifetime, p.settleGrace, p.reportWindow, p.withdrawalDelay,
+    ]);
     await escrow.waitForDeployment();
     const escrowAddress = await escrow.getAddress();
     const stakeRegistry = new StakeRegistryClient(registryAddress, signer);
     const receipt = await stakeRegistry.setEscrow(escrowAddress);
+    const chainParams = Object.fromEntries(CHAIN_PARAM_NAMES.map((k) => [k, p[k].toString()])) as Record<ChainParamName, string>;
     const deployment: Deployment = {
-      version: 1,
+      version: 2,
       chainId: chainId.toString(),
       stakeRegistry: registryAddress,
       escrow: escrowAddress,
       deployer: await signer.getAddress(),
       blockNumber: receipt.blockNumber,
-      parameters: {
-        treasury: p.treasury,
-        feeBps: p.feeBps,
-        treasuryShareBps: p.treasuryShareBps,
-        royaltyBps: p.royaltyBps,
-        withdrawalDelay: p.withdrawalDelay.toString(),
-        unstakeDelay: p.unstakeDelay.toString(),
-      },
+      parameters: { treasury: p.treasury, feeBps: p.feeBps, treasuryShareBps: p.treasuryShareBps, royaltyBps: p.royaltyBps, ...chainParams },
     };
     return { deployment, stakeRegistry: stakeRegistry.connect(deployer), escrow: new EscrowClient(escrowAddress, deployer) };
   } catch (err) {
@@ -110,7 +143,8 @@ export async function readDeployment(dir: string, chainId: bigint): Promise<Depl
     throw new ChainError({ code: "CHAIN_NO_DEPLOYMENT", path, chainId: chainId.toString() }, `no deployment for chain ${chainId} at ${path}; deploy first`, { cause });
   }
   const d = JSON.parse(text) as Deployment;
-  if (d.version !== 1 || d.chainId !== chainId.toString())
-    throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", path }, `${path} is not a version-1 deployment for chain ${chainId}`);
+  if (d.version !== 2 || d.chainId !== chainId.toString())
+    throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", path }, `${path} is not a version-2 (protocol v1) deployment for chain ${chainId}; redeploy`);
+  chainParamsOf(d);
   return d;
 }

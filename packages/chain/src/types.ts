@@ -1,7 +1,7 @@
 /** TypeScript shapes of the contracts' structs (SPEC 0.3), bigint for every amount and time. */
 
 import type { TypedDataField } from "ethers";
-import { EIP712_TYPES as PROTOCOL_EIP712_TYPES, circuitId, type Certificate, type Task } from "@zkpool/protocol";
+import { EIP712_TYPES as PROTOCOL_EIP712_TYPES, circuitId, type Certificate, type ChainParams, type Task } from "@zkpool/protocol";
 
 /** SPEC 0.3 Task, field for field. */
 export interface TaskStruct {
@@ -33,17 +33,21 @@ export interface CertificateStruct {
   signatures: string[];
 }
 
-export const TaskStatus = { None: 0, Open: 1, Settled: 2, Failed: 3 } as const;
+export const TaskStatus = { None: 0, Open: 1, Settled: 2, Failed: 3, Invalid: 4 } as const;
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
 export interface TaskRecord {
   status: TaskStatus;
+  /** Lowest round that may still settle or default. */
   round: number;
   defaults: number;
+  /** The task's cost was locked when it opened (false for a task expired unseen). */
+  funded: boolean;
+  /** A failed task's penalty has been paid to the requester. */
+  penaltyPaid: boolean;
   requester: string;
-  /** Prover of the current round when its assignment was posted with `assign`, else the zero address. */
-  prover: string;
   locked: bigint;
+  /** Slashed for defaults and not yet passed on. */
   slashed: bigint;
 }
 
@@ -54,8 +58,11 @@ export interface CircuitEntry {
   selector: string;
 }
 
-/** Pool parameters fixed at escrow deployment. */
-export interface PoolParameters {
+/**
+ * Pool parameters fixed at deployment: the v1 rules of SPEC §9.1 (`ChainParams`, in the StakeRegistry and the
+ * Escrow) and the fee split. Times in seconds, amounts in wei, rates in basis points.
+ */
+export interface PoolParameters extends Omit<ChainParams, "feeBps"> {
   treasury: string;
   /** Pool fee in basis points of the price. @default 500 */
   feeBps: number;
@@ -63,10 +70,16 @@ export interface PoolParameters {
   treasuryShareBps: number;
   /** Accelerator royalty in basis points of the prover's share. @default 1000 */
   royaltyBps: number;
-  /** Requester withdrawal delay, seconds. @default 86400 */
-  withdrawalDelay: bigint;
-  /** Operator unstake delay, seconds. @default 604800 */
-  unstakeDelay: bigint;
+}
+
+/** SPEC §9.9 equivocation evidence: one attester vote. `kind` as zkpool.proto's VoteKind (1 Assignment, 2 Completion, 3 Default, 4 Invalid). */
+export interface VoteStruct {
+  kind: number;
+  taskId: string;
+  round: number;
+  prover: string;
+  price: bigint;
+  proofHash: string;
 }
 
 /**
@@ -79,6 +92,8 @@ export const ESCROW_EIP712_TYPES = {
   Assignment: structFields("Assignment"),
   Completion: structFields("Completion"),
   Default: structFields("Default"),
+  Invalid: structFields("Invalid"),
+  NonReveal: structFields("NonReveal"),
 } as const;
 
 function structFields(name: string): readonly TypedDataField[] {

@@ -68,14 +68,14 @@ export async function proverJoin(c: NodeConfig, operator: Wallet, o: ProverJoinO
   }
 }
 
-/** On-chain stake, holds, unbonding and earnings of an operator, and its node's status if its API answers. */
+/** On-chain stake, unbonding and earnings of an operator, and its node's status if its API answers. */
 export async function proverStatus(c: NodeConfig, operator: string): Promise<Record<string, unknown>> {
   const ctx = await chainContext(c);
   try {
     const registry = new StakeRegistryClient(ctx.deployment.stakeRegistry, ctx.provider);
     const escrow = new EscrowClient(ctx.deployment.escrow, ctx.provider);
-    const [stake, holds, unbonding, earnings] = await Promise.all([
-      registry.stakeOf(operator), registry.holds(operator), registry.unbondingOf(operator), escrow.earnings(operator),
+    const [stake, unbonding, earnings] = await Promise.all([
+      registry.stakeOf(operator), registry.unbondingOf(operator), escrow.earnings(operator),
     ]);
     let node: unknown = null;
     const apiFile = join(c.dataDir, "api.json");
@@ -87,7 +87,7 @@ export async function proverStatus(c: NodeConfig, operator: string): Promise<Rec
         node = "not running";
       }
     }
-    return { operator, stake, holds, unbonding, claimableEarnings: earnings, node };
+    return { operator, stake, unbonding, claimableEarnings: earnings, node };
   } finally {
     ctx.close();
   }
@@ -98,13 +98,13 @@ export function formatProverStatus(s: Record<string, unknown>): string {
   const node = s["node"] as Record<string, unknown> | string | null;
   return [
     `operator ${String(s["operator"])}`,
-    `  stake ${formatEther(s["stake"] as bigint)} ETH (holds ${String(s["holds"])}; unbonding ${formatEther(u.amount)} ETH)`,
+    `  stake ${formatEther(s["stake"] as bigint)} ETH (unbonding ${formatEther(u.amount)} ETH, unlocks at ${String(u.unlockTime)})`,
     `  claimable earnings ${formatEther(s["claimableEarnings"] as bigint)} ETH`,
     `  node: ${node === null ? "no api.json in the data dir" : typeof node === "string" ? node : `${String(node["role"])}, ${String(node["peers"])} peers, tasks ${JSON.stringify(node["tasks"])}`}`,
   ].join("\n");
 }
 
-const STATUS_NAMES = ["none (never touched on chain)", "open", "settled", "failed (refunded)"];
+const STATUS_NAMES = ["none (never touched on chain)", "open", "settled", "failed (refunded)", "invalid (unprovable; refunded less the premium)"];
 
 export async function taskStatus(c: NodeConfig, taskId: string): Promise<Record<string, unknown>> {
   if (!/^0x[0-9a-fA-F]{64}$/.test(taskId)) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "taskId" }, `task id must be 0x followed by 64 hex digits (got ${taskId})`);

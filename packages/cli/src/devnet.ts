@@ -90,7 +90,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
     say("stopping (Ctrl-C)", { event: "stopping" });
   });
   try {
-    anvil = await startAnvil({ hardfork: "cancun" });
+    // blocks every second, like a real chain: stake epochs become final and simulations see the current time
+    anvil = await startAnvil({ hardfork: "cancun", blockTime: 1 });
     provider = new JsonRpcProvider(anvil.url, undefined, { batchMaxCount: 1, cacheTimeout: -1, staticNetwork: true });
     const deployer = devWallet(0, provider);
     const deployed = await deployContracts(deployer);

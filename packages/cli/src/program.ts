@@ -161,7 +161,7 @@ export function buildProgram(io: CliIo): Command {
       });
       print(`staked; operator ${String(r["operator"])} now has ${String(r["stake"])} wei staked\nconfig written to ${String(r["config"])}\nnext: ${String(r["next"])}`, r);
     });
-  addConfigFlags(prover.command("status").description("stake, holds, earnings on chain, and the local node's status")).action(async (opts: Record<string, unknown>) => {
+  addConfigFlags(prover.command("status").description("stake, unbonding, earnings on chain, and the local node's status")).action(async (opts: Record<string, unknown>) => {
     const c = configOf(opts, io);
     const s = await proverStatus(c, keystoreAddress(keystorePath(c)));
     print(formatProverStatus(s), s);

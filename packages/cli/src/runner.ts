@@ -1,14 +1,15 @@
 /** Runs a pool node from a resolved NodeConfig: network, auction (prover/attester), chain services, API. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { JsonRpcProvider, NonceManager, type Wallet } from "ethers";
-import { ChainStakeSource, EscrowClient, type Deployment } from "@zkpool/chain";
+import { JsonRpcProvider, type Wallet } from "ethers";
+import { ChainStakeSource, EscrowClient, chainParamsFromPool, createTxSender, escrowInterface, stakeRegistryInterface, type Deployment, type ManagedTxSender } from "@zkpool/chain";
 import {
   CachedProvabilityChecker,
   ChainSettlementService,
   EscrowBalanceSource,
   FixedSharePricing,
   GenesisStakeSource,
+  GossipProofVerifier,
   NodeChainStakeSource,
   PoolNode,
   PrometheusMetrics,
@@ -18,7 +19,7 @@ import {
   type Logger,
   type StakeSource,
 } from "@zkpool/node";
-import type { Hex, ProtocolDomain } from "@zkpool/protocol";
+import type { ChainParams, Hex, ProtocolDomain } from "@zkpool/protocol";
 import { snarkjsModule } from "@zkpool/prover-snarkjs";
 import { createUmp, type Ump } from "@zkpool/ump";
 import { startApi, type StatusApi } from "./api.js";
@@ -57,6 +58,7 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
     let stake: StakeSource;
     let provider: JsonRpcProvider | undefined;
     let deployment: Deployment | undefined;
+    let chainParams: ChainParams | undefined;
     if (c.deployment !== undefined) {
       deployment = readDeploymentFile(c.deployment);
       provider = new JsonRpcProvider(c.rpcUrl, undefined, { batchMaxCount: 1, staticNetwork: true });
@@ -74,7 +76,14 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
           `${c.rpcUrl} serves chain ${chainId} but the deployment ${c.deployment} is for chain ${deployment.chainId}`);
       }
       domain = { chainId, escrow: deployment.escrow.toLowerCase() as Hex };
-      stake = new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider }), provider);
+      // The v1 rules' parameters come from the contracts themselves (SPEC §9.1): one source of truth.
+      try {
+        chainParams = chainParamsFromPool(await new EscrowClient(deployment.escrow, provider).parameters());
+      } catch (cause) {
+        throw new CliError({ code: CliErrorCode.CHAIN_UNREACHABLE, detail: deployment.escrow },
+          `cannot read the pool parameters from the Escrow at ${deployment.escrow}: is ${c.deployment} a protocol v1 deployment on this chain? Redeploy if not`, { cause });
+      }
+      stake = new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider, epochSeconds: chainParams.epochSeconds }));
     } else if (c.genesis !== undefined) {
       if (c.chainId === undefined || c.escrow === undefined) {
         throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "genesis mode needs chainId and escrow (the network every message is signed for)");
@@ -86,20 +95,7 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
         "no stake source: set deployment (a chain deployment file, with rpcUrl) or genesis (a static stake file)");
     }
 
-    const escrowReader = provider !== undefined && deployment !== undefined ? new EscrowClient(deployment.escrow, provider) : undefined;
-    const node = await PoolNode.create({
-      dataDir: c.dataDir,
-      domain,
-      stake,
-      ...(escrowReader !== undefined ? { balances: new EscrowBalanceSource(escrowReader) } : {}),
-      logger: log,
-      metrics,
-      network: { listen: c.listen, bootstrap: c.bootstrap, devnet: c.devnet },
-    });
-    cleanup.push(() => node.stop());
-    await node.start();
-
-    // A UMP proves (prover role) and verifies submitted proofs (every attester).
+    // A UMP proves (prover role) and verifies submitted proofs (every attester, and every node's gossip check).
     const snark = snarkjsModule({ workers: 1, threads: c.proverThreads, cacheDir: join(c.dataDir, "artifacts") });
     const ump: Ump = createUmp({
       modules: [snark],
@@ -107,6 +103,24 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
     });
     await ump.start();
     cleanup.push(() => ump.stop());
+    // Invalid proofs are not forwarded (SPEC §2.8 step 10).
+    const proofVerifier = new GossipProofVerifier(ump);
+
+    const escrowReader = provider !== undefined && deployment !== undefined ? new EscrowClient(deployment.escrow, provider) : undefined;
+    const node = await PoolNode.create({
+      dataDir: c.dataDir,
+      domain,
+      stake,
+      proofVerifier,
+      ...(chainParams !== undefined ? { chainParams } : {}),
+      ...(escrowReader !== undefined ? { balances: new EscrowBalanceSource(escrowReader) } : {}),
+      logger: log,
+      metrics,
+      network: { listen: c.listen, bootstrap: c.bootstrap, devnet: c.devnet },
+    });
+    cleanup.push(() => node.stop());
+    proofVerifier.attach(node);
+    await node.start();
 
     const auction: AuctionService = createAuctionService({
       node,
@@ -122,14 +136,29 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
 
     let settlement: ChainSettlementService | undefined;
     if (provider !== undefined && deployment !== undefined && c.settle) {
+      // The node owns its nonce: simulate first, never spend a nonce on a revert, bump stuck transactions
+      // (issue 12). Stopped before the settlement service's waits so SIGTERM ends within seconds.
+      const sender: ManagedTxSender = createTxSender({
+        signer: operator.connect(provider),
+        provider,
+        chainId: domain.chainId,
+        interfaces: [escrowInterface, stakeRegistryInterface],
+        log: (event, fields) => log.debug(`tx ${event}`, fields),
+      });
+      await sender.start();
       const s = new ChainSettlementService({
         auction,
-        escrow: new EscrowClient(deployment.escrow, new NonceManager(operator.connect(provider))),
+        escrow: new EscrowClient(deployment.escrow, provider, { sender }),
         graceSeconds: c.graceSeconds,
       });
       s.start();
       settlement = s;
-      cleanup.push(() => s.stop());
+      // stop the sender at once (it aborts pending sends) while the service winds down its waits
+      cleanup.push(async () => {
+        const stopping = s.stop();
+        await sender.stop();
+        await stopping;
+      });
     }
 
     const tasks = async (): Promise<unknown[]> => {

@@ -139,7 +139,7 @@ describe("zkpool CLI (spawned process)", function () {
     });
 
     it("serves /status, /tasks, /earnings and Prometheus /metrics, and stops cleanly on SIGINT", async () => {
-      anvil = await startAnvil({ hardfork: "cancun" });
+      anvil = await startAnvil({ hardfork: "cancun", blockTime: 1 });
       const provider = testProvider(anvil.url);
       const dev = (i: number): Wallet => new Wallet(HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey, provider);
       const deployed = await deployContracts(dev(0));

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { ContractFactory, HDNodeWallet, Mnemonic, NonceManager, Wallet, type InterfaceAbi, type JsonRpcProvider } from "ethers";
+import { ContractFactory, HDNodeWallet, Mnemonic, Wallet, type InterfaceAbi, type JsonRpcProvider } from "ethers";
 import {
   ANVIL_DEV_MNEMONIC,
   ChainStakeSource,
@@ -15,14 +15,17 @@ import {
   StakeRegistryClient,
   TaskStatus,
   compile,
+  createTxSender,
   deployContracts,
+  escrowInterface,
+  type ManagedTxSender,
   startAnvil,
   testProvider,
   type Anvil,
   type Deployed,
 } from "@zkpool/chain";
 import type { CatalogCircuit } from "@zkpool/circuits";
-import { publicSignalsHash, type Hex, type ProtocolDomain } from "@zkpool/protocol";
+import { DEVNET_CHAIN_PARAMS, MAX_CLOCK_SKEW, cost, publicSignalsHash, type Hex, type ProtocolDomain } from "@zkpool/protocol";
 import type { Ump } from "@zkpool/ump";
 import { PoolNode } from "../src/index.js";
 import { createAuctionService, FixedSharePricing, publishTask, type AuctionService } from "../src/auction/index.js";
@@ -49,7 +52,7 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
   let domain: ProtocolDomain;
   let circuit: CatalogCircuit;
   let requester: Wallet;
-  let stakeBlock: bigint;
+  const senders: ManagedTxSender[] = [];
   const operators: Wallet[] = [];
   const nodes: TestNode[] = [];
   let services: AuctionService[] = [];
@@ -59,9 +62,12 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
   const withhold = new Set<string>();
   const withheld = new Set<string>();
   const settled: SettlementRecord[] = [];
+  /** Submissions that failed (printed when a test fails, so the cause is visible). */
+  const chainErrors: string[] = [];
 
   before(async function () {
-    anvil = await startAnvil({ hardfork: "cancun" });
+    // blocks every second, like a real chain: stake epochs become final and simulations see the current time
+    anvil = await startAnvil({ hardfork: "cancun", blockTime: 1 });
     provider = testProvider(anvil.url);
     const deployer = devWallet(0, provider);
     deployed = await deployContracts(deployer);
@@ -78,11 +84,13 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
     }
     requester = devWallet(8, provider);
     await new EscrowClient(deployed.escrow.address, requester).deposit(5n * ETH);
-    stakeBlock = BigInt(await provider.getBlockNumber());
+    // tasks name an epoch a few seconds old (SPEC §9.1): wait until the stakes above are in it
+    const stakedAt = BigInt((await provider.getBlock("latest"))!.timestamp);
+    await waitFor(() => BigInt(Math.floor(Date.now() / 1000)) - 2n * MAX_CLOCK_SKEW > stakedAt, "stakes in a final epoch");
 
     verifier = await realUmp();
     for (const i of PROVERS) umps[i] = await realUmp();
-    const stake = new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployed.stakeRegistry.address, runner: provider }), provider);
+    const stake = new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployed.stakeRegistry.address, runner: provider, epochSeconds: DEVNET_CHAIN_PARAMS.epochSeconds }));
     const balances = new EscrowBalanceSource(new EscrowClient(deployed.escrow.address, provider));
     for (let i = 0; i < N; i++) {
       const dataDir = await tempDir();
@@ -93,6 +101,7 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
         network: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap: i === 0 ? [] : nodes[0]!.node.multiaddrs.map((a) => a.toString()), devnet: true },
         metricsIntervalMs: 1000,
         balances,
+        chainParams: DEVNET_CHAIN_PARAMS,
       });
       nodes.push({ node, dataDir, operator: operators[i]! });
       await node.start();
@@ -109,14 +118,21 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
       });
     });
     await Promise.all(services.map((s) => s.start()));
+    // each operator's own transaction sender (owns its nonce, simulates first), as the CLI runs it
+    for (const o of operators) {
+      const sender = createTxSender({ signer: o, provider, interfaces: [escrowInterface], pollIntervalMs: 100 });
+      await sender.start();
+      senders.push(sender);
+    }
     chains = services.map((s, i) => new ChainSettlementService({
       auction: s,
-      escrow: new EscrowClient(deployed.escrow.address, new NonceManager(operators[i]!)),
+      escrow: new EscrowClient(deployed.escrow.address, provider, { sender: senders[i]! }),
       graceSeconds: 4,
       defaultStaggerSeconds: 2,
     }));
     for (const c of chains) {
       c.on("settled", (r) => settled.push(r));
+      c.on("error", (e) => chainErrors.push(e.message));
       c.start();
     }
     await waitFor(async () => {
@@ -125,8 +141,13 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
     }, "operator records everywhere");
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") console.error("chain submission errors:", chainErrors);
+  });
+
   after(async function () {
     await Promise.allSettled(chains.map((c) => c.stop()));
+    await Promise.allSettled(senders.map((s) => s.stop()));
     await Promise.allSettled(services.map((s) => s.stop()));
     await stopAll(nodes);
     for (const u of umps) await stopUmp(u);
@@ -149,7 +170,6 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
       penalty: ETH / 2n,
       ...WINDOWS,
       maxRounds: 2,
-      stakeEpoch: stakeBlock,
       nonce,
     });
     return taskId;
@@ -192,11 +212,13 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
     const prices = settled.filter((s) => s.by === "self").reduce((a, s) => a + s.price, 0n);
     const priceSum = [okTask, badTask].map((id) => settled.find((s) => s.taskId === id)!.price).reduce((a, b) => a + b, 0n);
     assert.equal(prices, priceSum, "each task settled once");
-    assert.equal(await escrow().balanceOf(requester.address), before - priceSum);
+    // v1: each task also pays its insurance premium (SPEC §9.4), penalty * 2% = 0.01 ETH
+    const premium = cost({ maxReward: ETH, penalty: ETH / 2n }, DEVNET_CHAIN_PARAMS) - ETH;
+    assert.equal(await escrow().balanceOf(requester.address), before - priceSum - 2n * premium);
     const payees = [...operators.map((o) => o.address), devWallet(0, provider).address];
     const earned = (await Promise.all(payees.map((a) => escrow().earnings(a)))).reduce((a, b) => a + b, 0n);
     const insurance = await escrow().insuranceFund();
-    assert.equal(earned + insurance, priceSum + ETH / 2n);
+    assert.equal(earned + insurance, priceSum + ETH / 2n + 2n * premium);
 
     // The earnings view of each prover node matches the chain.
     for (let i = 0; i < N; i++) {
@@ -211,7 +233,7 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
     // The prover nodes stop submitting (a winner that never sends its transaction); the attesters remain.
     for (const i of PROVERS) {
       await chains[i]!.stop();
-      chains[i] = new ChainSettlementService({ auction: services[i]!, escrow: new EscrowClient(deployed.escrow.address, operators[i]!), settle: false });
+      chains[i] = new ChainSettlementService({ auction: services[i]!, escrow: new EscrowClient(deployed.escrow.address, provider, { sender: senders[i]! }), settle: false });
       chains[i].on("settled", (r) => settled.push(r));
       chains[i].start();
     }

@@ -10,12 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, type Wallet } from "ethers";
 import * as snarkjs from "snarkjs";
-import { ChainStakeSource, EscrowClient, TaskStatus, revertReason, type Deployment } from "@zkpool/chain";
+import { ChainStakeSource, EscrowClient, TaskStatus, chainParamsFromPool, revertReason, type Deployment } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
-import { PoolNode, silentLogger, type AcceptedMessage, type Logger, type StakeSource } from "@zkpool/node";
+import { NodeChainStakeSource, PoolNode, silentLogger, type AcceptedMessage, type Logger } from "@zkpool/node";
 import {
   MAX_CLOCK_SKEW,
   addressOf,
+  chooseStakeEpoch,
+  cost,
+  type ChainParams,
   decodeSnarkjsProof,
   encodeTask,
   finalDeadline,
@@ -61,20 +64,6 @@ export interface ClientOptions {
 const lc = (h: string): Hex => h.toLowerCase() as Hex;
 const nowS = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 let nonceSeq = 0n;
-
-/** Snapshot 0 (the node's "current stake") maps to the latest block; task snapshots pass through. */
-class LatestBlockStake implements StakeSource {
-  constructor(private readonly inner: ChainStakeSource, private readonly provider: JsonRpcProvider) {}
-  private async at(s: bigint): Promise<bigint> {
-    return s === 0n ? BigInt(await this.provider.getBlockNumber()) : s;
-  }
-  async stakeOf(a: string, s: bigint): Promise<bigint> {
-    return this.inner.stakeOf(a, await this.at(s));
-  }
-  async stakeTable(s: bigint): Promise<ReadonlyMap<string, bigint>> {
-    return this.inner.stakeTable(await this.at(s));
-  }
-}
 
 export class TaskHandle extends EventEmitter<TaskEvents> {
   status: "open" | "verified" | "settled" | "failed" = "open";
@@ -186,7 +175,13 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
     }
     if (rec.status === TaskStatus.Failed) {
       this.fail(new SdkError({ code: SdkErrorCode.TASK_FAILED, taskId: this.taskId, reason: "failed on chain" },
-        `task ${this.taskId} failed on chain: maxReward (and any penalty) returned to your escrow balance`));
+        `task ${this.taskId} failed on chain: maxReward (and the penalty, if a prover defaulted) returned to your escrow balance`));
+      this.emit("refunded", { amount: this.task.maxReward });
+      return true;
+    }
+    if (rec.status === TaskStatus.Invalid) {
+      this.fail(new SdkError({ code: SdkErrorCode.TASK_INVALID, taskId: this.taskId },
+        `task ${this.taskId} was closed on chain as unprovable (SPEC §9.7): maxReward returned to your escrow balance, the premium kept; check the circuit artifacts and the input`));
       this.emit("refunded", { amount: this.task.maxReward });
       return true;
     }
@@ -220,6 +215,8 @@ export class ZkPoolClient {
     readonly escrow: EscrowClient,
     readonly provider: JsonRpcProvider,
     readonly domain: ProtocolDomain,
+    /** The pool's v1 parameters, read from the Escrow (SPEC §9.1). */
+    readonly params: ChainParams,
     private readonly signer: Wallet,
     private readonly tempDir: string | undefined,
   ) {}
@@ -252,18 +249,27 @@ export class ZkPoolClient {
       throw new SdkError({ code: SdkErrorCode.CHAIN_UNREACHABLE }, `${o.rpcUrl} is chain ${chainId}, the deployment is for chain ${deployment.chainId}`);
     }
     const domain: ProtocolDomain = { chainId, escrow: lc(deployment.escrow) };
+    let params: ChainParams;
+    try {
+      params = chainParamsFromPool(await new EscrowClient(deployment.escrow, provider).parameters());
+    } catch (cause) {
+      provider.destroy();
+      throw new SdkError({ code: SdkErrorCode.CHAIN_UNREACHABLE, reason: String(cause) },
+        `cannot read the pool parameters from the Escrow at ${deployment.escrow}: is the deployment a protocol v1 pool on ${o.rpcUrl}?`, { cause });
+    }
     const tempDir = o.dataDir === undefined ? await mkdtemp(join(tmpdir(), "zkpool-sdk-")) : undefined;
     try {
       const node = await PoolNode.create({
         dataDir: o.dataDir ?? tempDir!,
         domain,
-        stake: new LatestBlockStake(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider }), provider),
+        stake: new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider, epochSeconds: params.epochSeconds })),
+        chainParams: params,
         logger: o.logger ?? silentLogger(),
         network: { listen: o.listen ?? ["/ip4/127.0.0.1/tcp/0"], bootstrap: o.bootstrap, devnet: o.devnet ?? false },
       });
       await node.start();
       const signer = o.signer.connect(provider);
-      const c = new ZkPoolClient(node, new EscrowClient(deployment.escrow, signer), provider, domain, signer, tempDir);
+      const c = new ZkPoolClient(node, new EscrowClient(deployment.escrow, signer), provider, domain, params, signer, tempDir);
       node.gossip.on("accepted", c.onAccepted);
       c.timer = setInterval(() => c.pollAll(), 1000);
       c.timer.unref();
@@ -280,7 +286,7 @@ export class ZkPoolClient {
       h.poll(this.escrow).then((done) => {
         if (done) {
           this.handles.delete(id);
-          this.committed -= h.task.maxReward;
+          this.committed -= cost(h.task, this.params);
         }
       }).catch(() => undefined);
     }
@@ -355,10 +361,14 @@ export class ZkPoolClient {
         `the verification key is for ${system}${p.proofSystem !== undefined ? ` but proofSystem is ${p.proofSystem}` : ""}: pass groth16, plonk or fflonk artifacts whose key matches proofSystem`);
     }
     const signals = p.publicSignals !== undefined ? [...p.publicSignals] : await ZkPoolClient.publicSignalsOf(paths.wasm, vkey, p.input);
+    // SPEC §9.4: the pool funds a task only if its cost (maxReward + premium), with the costs of this
+    // requester's open tasks, fits the available balance; otherwise nodes ignore it as UNFUNDED.
+    const penalty = p.penalty ?? p.maxReward / 10n;
+    const taskCost = cost({ maxReward: p.maxReward, penalty }, this.params);
     const { available } = await this.balance();
-    if (available < this.committed + p.maxReward) {
-      throw new SdkError({ code: SdkErrorCode.INSUFFICIENT_BALANCE, need: (this.committed + p.maxReward).toString(), have: available.toString() },
-        `escrow balance ${available} wei is less than ${this.committed + p.maxReward} wei (this task's maxReward plus your open tasks); deposit first`);
+    if (available < this.committed + taskCost) {
+      throw new SdkError({ code: SdkErrorCode.INSUFFICIENT_BALANCE, need: (this.committed + taskCost).toString(), have: available.toString() },
+        `escrow balance ${available} wei is less than ${this.committed + taskCost} wei (this task's cost ${taskCost} = maxReward + insurance premium, plus your open tasks); deposit first`);
     }
     if (this.node.host.getPeers().length === 0) {
       const end = Date.now() + 10_000;
@@ -382,23 +392,24 @@ export class ZkPoolClient {
       inputSize: BigInt(input.byteLength),
       publicSignalsHash: publicSignalsHash(signals),
       maxReward: p.maxReward,
-      penalty: p.penalty ?? p.maxReward / 10n,
+      penalty,
       bidDeadline,
       revealDeadline: bidDeadline + BigInt(win.revealWindow),
       proofWindow: win.proofWindow,
       maxRounds: win.maxRounds,
-      stakeEpoch: BigInt(await this.provider.getBlockNumber()),
+      // a recent epoch that every node already counts as final (SPEC §9.1)
+      stakeEpoch: chooseStakeEpoch(nowS() - 2n * MAX_CLOCK_SKEW, bidDeadline, this.params),
       nonce: p.nonce ?? BigInt(Date.now()) * 1000n + (nonceSeq++ % 1000n),
     }, this.signer, this.domain);
     const id = lc(computeTaskId(task, this.domain));
     const handle = new TaskHandle(id, task, vkey, this);
     this.handles.set(id, handle);
-    this.committed += p.maxReward;
+    this.committed += taskCost;
     try {
       await this.node.gossip.publish("tasks", encodeTask(task));
     } catch (cause) {
       this.handles.delete(id);
-      this.committed -= p.maxReward;
+      this.committed -= taskCost;
       throw new SdkError({ code: SdkErrorCode.NOT_CONNECTED, reason: String(cause) }, `task not published: ${String(cause)}; check that pool nodes are connected`, { cause });
     }
     setImmediate(() => handle.emit("published", { taskId: id, bidDeadline: task.bidDeadline, revealDeadline: task.revealDeadline }));

@@ -78,8 +78,14 @@ export interface TxSenderInit {
   maxReplacements?: number;
   /** Fee bump per replacement, percent; values below 12.5 are raised to 12.5. @default 12.5 */
   feeBumpPercent?: number;
-  /** Gas limit = estimate × (100 + this) / 100. @default 20 */
+  /** Gas limit = estimate × (100 + this) / 100 + `gasExtra`. @default 20 */
   gasMarginPercent?: number;
+  /**
+   * Fixed gas added to every limit. The StakeRegistry's checkpoints cost more when a transaction lands in a later
+   * block than the one it was estimated against (a new checkpoint instead of an update of the block's one, ~45k
+   * gas per checkpoint written), so an estimate alone can run out of gas. @default 100000
+   */
+  gasExtra?: bigint;
   /** Exponential backoff base for transient errors. @default 200 */
   backoffMs?: number;
   /** Backoff ceiling. @default 5000 */
@@ -165,6 +171,7 @@ export function createTxSender(init: TxSenderInit): ManagedTxSender {
   const maxReplacements = init.maxReplacements ?? 5;
   const bumpBps = BigInt(Math.ceil(Math.max(init.feeBumpPercent ?? 12.5, 12.5) * 100));
   const gasMargin = BigInt(Math.max(0, Math.round(init.gasMarginPercent ?? 20)));
+  const gasExtra = init.gasExtra ?? 100_000n;
   const backoffMs = init.backoffMs ?? 200;
   const backoffMaxMs = init.backoffMaxMs ?? 5000;
   const maxRetries = init.maxRetries ?? 8;
@@ -333,7 +340,7 @@ export function createTxSender(init: TxSenderInit): ManagedTxSender {
           if (isInsufficientFunds(e)) { fail(item, { code: TxErrorCode.INSUFFICIENT_FUNDS, stage: "simulation" }, `${opts.label}: insufficient funds for ${address}`, e); return; }
           throw e;
         }
-        const gasLimit = (estimate * (100n + gasMargin)) / 100n;
+        const gasLimit = (estimate * (100n + gasMargin)) / 100n + gasExtra;
         const now = await networkFees();
         let fees = now;
         if (stuckFloor && stuckFloor.nonce === n) fees = bumped(stuckFloor.fees, now);

@@ -3,6 +3,7 @@
  * content store (announced in the DHT), then sign and gossip the task.
  */
 import {
+  MAX_CLOCK_SKEW,
   chooseStakeEpoch,
   encodeTask,
   publicSignalsHash,
@@ -66,7 +67,8 @@ export async function publishTask(p: PublishTaskParams): Promise<{ taskId: Hex; 
       revealDeadline: bidDeadline + BigInt(p.revealWindow),
       proofWindow: p.proofWindow,
       maxRounds: p.maxRounds,
-      stakeEpoch: p.stakeEpoch ?? (p.node.opts.chainParams !== undefined ? chooseStakeEpoch(now, bidDeadline, p.node.opts.chainParams) : 0n),
+      // a recent epoch that every node already counts as final (SPEC §9.1)
+      stakeEpoch: p.stakeEpoch ?? (p.node.opts.chainParams !== undefined ? chooseStakeEpoch(now - 2n * MAX_CLOCK_SKEW, bidDeadline, p.node.opts.chainParams) : 0n),
       nonce: p.nonce,
     },
     p.requester,

@@ -5,9 +5,12 @@
  * - Settlement: when a task ends completed, the certified prover submits `settle()` at once; any other node
  *   waits `graceSeconds` (so the winner pays the gas in the normal case), re-reads the task's on-chain record
  *   and submits only if it is still unsettled and the round's proof deadline has not passed.
- * - Defaults: for each default certificate, attesters submit `reportDefault()` after the round's deadline,
- *   staggered by their rank among the certificate's signers so that usually one transaction is sent; each
- *   re-reads the on-chain record first and skips a round already reported.
+ * - Defaults: for each default certificate, attesters submit `reportDefault()` with the round's Assignment
+ *   certificate after the round's deadline, staggered by their rank among the certificate's signers so that
+ *   usually one transaction is sent; each re-reads the on-chain record first and skips a round already reported.
+ * - v1 reports (SPEC §9.7, §9.8): an Invalid certificate is closed with `reportInvalid()`, a NonReveal
+ *   certificate slashes the withholding bidder's bond with `reportNonReveal()`, both staggered the same way.
+ * - A settlement after the round's deadline (within `settleGrace`) carries the Completion certificate (§9.5).
  *
  * Every decision reads the certificates and the proof from the node's validated store, so a node that joined
  * late or restarted can still submit. Losing a race (`AlreadySettled`, a round already advanced) is normal
@@ -25,7 +28,7 @@ import {
   type ProofSubmission,
   type Task,
 } from "@zkpool/protocol";
-import { TaskStatus, certificateStructOf, revertReason, taskStructOf, type EscrowClient, type TaskRecord } from "@zkpool/chain";
+import { TaskStatus, TxErrorCode, certificateStructOf, isTxError, revertReason, taskStructOf, type EscrowClient, type TaskRecord } from "@zkpool/chain";
 import type { TransactionReceipt } from "ethers";
 import type { AuctionService } from "../auction/service.js";
 import type { Logger } from "../logger.js";
@@ -33,7 +36,10 @@ import { systemNow } from "../options.js";
 import { ChainServiceError, ChainServiceErrorCode } from "./errors.js";
 
 /** The Escrow calls this service makes (an `EscrowClient` connected to the operator's signer is one). */
-export type SettlementEscrow = Pick<EscrowClient, "settle" | "reportDefault" | "taskRecord" | "earnings" | "claim">;
+export type SettlementEscrow = Pick<
+  EscrowClient,
+  "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal" | "nonRevealReported" | "taskRecord" | "earnings" | "claim"
+>;
 
 export interface ChainSettlementInit {
   auction: AuctionService;
@@ -43,8 +49,10 @@ export interface ChainSettlementInit {
   graceSeconds?: number;
   /** Seconds between an attester's rank and the next one's when reporting a default. @default 3 */
   defaultStaggerSeconds?: number;
-  /** Report certified defaults on chain. @default true */
+  /** Report certified defaults, invalid tasks and non-reveals on chain. @default true */
   reportDefaults?: boolean;
+  /** Seconds after a round's deadline within which a settlement is still accepted with the Completion certificate (the Escrow's `settleGrace`). @default the node's chainParams, else 0 */
+  settleGraceSeconds?: number;
   /** Submit settlements (also for others after the grace). @default true */
   settle?: boolean;
   /** Clock in unix seconds (must follow the chain's block time). @default the node's clock */
@@ -72,9 +80,17 @@ export interface DefaultReportRecord {
   txHash: string;
 }
 
+export interface ReportRecord {
+  kind: "invalid" | "nonReveal";
+  taskId: Hex;
+  prover?: Hex;
+  txHash: string;
+}
+
 export interface ChainSettlementEvents {
   settled: [SettlementRecord];
   defaultReported: [DefaultReportRecord];
+  reported: [ReportRecord];
   error: [ChainServiceError];
 }
 
@@ -116,8 +132,10 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     this.track(`s/${lc(e.taskId)}`, () => this.settleTask(lc(e.taskId), e.round ?? e.proof?.round ?? 0, e.proof));
   };
   private readonly onCertificate = (c: Certificate): void => {
-    if (c.kind !== "default" || !(this.init.reportDefaults ?? true)) return;
-    this.track(`d/${lc(c.taskId)}/${c.round}`, () => this.reportDefault(c));
+    if (!(this.init.reportDefaults ?? true)) return;
+    if (c.kind === "default") this.track(`d/${lc(c.taskId)}/${c.round}`, () => this.reportDefault(c));
+    else if (c.kind === "invalid") this.track(`i/${lc(c.taskId)}`, () => this.reportInvalid(c));
+    else if (c.kind === "nonReveal") this.track(`n/${lc(c.taskId)}/${lc(c.prover)}`, () => this.reportNonReveal(c));
   };
 
   constructor(private readonly init: ChainSettlementInit) {
@@ -170,7 +188,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     const p = fn()
       .catch((err: unknown) => {
         const e = err instanceof ChainServiceError ? err : new ChainServiceError(
-          { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId: key, action: key.startsWith("s/") ? "settle" : "reportDefault", reason: String(err) },
+          { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId: key, action: ACTION_OF[key.slice(0, 1)] ?? "settle", reason: String(err) },
           `chain submission failed: ${String(err)}`,
         );
         this.log.warn("chain submission failed", { key, code: e.code, reason: e.message });
@@ -211,33 +229,40 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
       taskId, round, prover, price: c.assignment.kind === "assignment" ? c.assignment.price : 0n, observer: lc(this.auction.address),
     };
     const deadline = roundDeadline(task, round);
+    const closesAt = deadline + this.settleGrace();
     if (prover !== lc(this.auction.address)) {
-      const left = Number(deadline - this.now()) - 3;
+      const left = Number(closesAt - this.now()) - 3;
       const wait = Math.max(0, Math.min(this.init.graceSeconds ?? 10, left));
       await sleep(wait * 1000, this.abort.signal);
       if (!this.running) return;
       const rec = await this.escrow.taskRecord(taskId);
       if (rec.status === TaskStatus.Settled) return this.noteSettled({ ...record, by: "other" });
-      if (this.now() > deadline) {
+      if (this.now() > closesAt) {
         this.log.warn("too late to settle for the prover", { taskId, round });
         return;
       }
     }
     let receipt: TransactionReceipt;
     try {
-      receipt = await this.escrow.settle({
-        task: taskStructOf(task),
-        signature: task.signature,
-        assignment: { round, prover, price: record.price },
-        certificate: certificateStructOf(c.assignment),
-        proof: decodeProofWords(task.proofSystem, proof.proof),
-        publicSignals: proof.publicSignals,
-      });
+      receipt = await this.escrow.settle(
+        {
+          task: taskStructOf(task),
+          signature: task.signature,
+          assignment: { round, prover, price: record.price },
+          certificate: certificateStructOf(c.assignment),
+          proof: decodeProofWords(task.proofSystem, proof.proof),
+          publicSignals: proof.publicSignals,
+          // needed only after the round's deadline (SPEC §9.5); sent near it too, in case blocks run ahead of us
+          ...(this.now() + LATE_MARGIN_SECONDS >= deadline ? { completionCertificate: certificateStructOf(c.completion) } : {}),
+        },
+        { moot: async () => (await this.escrow.taskRecord(taskId)).status === TaskStatus.Settled },
+      );
     } catch (err) {
-      if (revertReason(err) === "AlreadySettled") return this.noteSettled({ ...record, by: "other" });
+      const reason = revertReason(err);
+      if (reason === "AlreadySettled" || isMoot(err)) return this.noteSettled({ ...record, by: "other" });
       throw new ChainServiceError(
-        { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action: "settle", reason: revertReason(err) ?? String(err) },
-        `settle(${taskId}) failed: ${revertReason(err) ?? String(err)}`,
+        { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action: "settle", reason: reason ?? String(err) },
+        `settle(${taskId}) failed: ${reason ?? String(err)}`,
         { cause: err },
       );
     }
@@ -252,21 +277,44 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     this.emit("settled", r);
   }
 
+  private settleGrace(): bigint {
+    if (this.init.settleGraceSeconds !== undefined) return BigInt(this.init.settleGraceSeconds);
+    return this.auction.node.opts.chainParams?.settleGrace ?? 0n;
+  }
+
+  /** Waits until `at` (unix seconds) plus this node's stagger among `attesters`; false once stopped. */
+  private async waitTurn(at: bigint, attesters: readonly Hex[]): Promise<boolean> {
+    const me = lc(this.auction.address);
+    const rank = attesters.findIndex((a) => lc(a) === me);
+    const stagger = (rank < 0 ? attesters.length : rank) * (this.init.defaultStaggerSeconds ?? 3);
+    await sleep(Math.max(0, Number(at - this.now()) + 1 + stagger) * 1000, this.abort.signal);
+    return this.running;
+  }
+
   /** Submit `reportDefault()` for a default certificate, after the round's deadline, staggered by rank. */
   async reportDefault(cert: CertificateOfKind<"default">): Promise<void> {
     const taskId = lc(cert.taskId);
-    const me = lc(this.auction.address);
-    const rank = cert.attesters.findIndex((a) => lc(a) === me);
     const task = await this.loadTask(taskId);
-    const untilDeadline = Number(roundDeadline(task, cert.round) - this.now()) + 1;
-    const stagger = (rank < 0 ? cert.attesters.length : rank) * (this.init.defaultStaggerSeconds ?? 3);
-    await sleep(Math.max(0, untilDeadline + stagger) * 1000, this.abort.signal);
-    if (!this.running) return;
-    for (let attempt = 0; attempt < 5 && this.running; attempt++) {
+    if (!(await this.waitTurn(roundDeadline(task, cert.round), cert.attesters))) return;
+    const assignment = (await this.certs(taskId, cert.round)).assignment;
+    if (assignment === undefined || assignment.kind !== "assignment") throw this.missing(taskId, cert.round, "assignment certificate");
+    const done = async (): Promise<boolean> => {
       const rec: TaskRecord = await this.escrow.taskRecord(taskId);
-      if (rec.status === TaskStatus.Settled || rec.status === TaskStatus.Failed || (rec.status === TaskStatus.Open && rec.round > cert.round)) return;
+      return rec.status === TaskStatus.Settled || rec.status === TaskStatus.Invalid || rec.round > cert.round;
+    };
+    for (let attempt = 0; attempt < 5 && this.running; attempt++) {
+      if (await done()) return;
       try {
-        const receipt = await this.escrow.reportDefault(taskStructOf(task), task.signature, cert.round, lc(cert.prover), certificateStructOf(cert));
+        const receipt = await this.escrow.reportDefault(
+          {
+            task: taskStructOf(task),
+            signature: task.signature,
+            assignment: { round: cert.round, prover: lc(assignment.prover), price: assignment.price },
+            assignmentCertificate: certificateStructOf(assignment),
+            defaultCertificate: certificateStructOf(cert),
+          },
+          { moot: done },
+        );
         this.reported++;
         this.log.info("default reported on chain", { taskId, round: cert.round, prover: cert.prover, tx: receipt.hash });
         this.emit("defaultReported", { taskId, round: cert.round, prover: lc(cert.prover), txHash: receipt.hash });
@@ -278,16 +326,77 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
           await sleep(2000, this.abort.signal);
           continue;
         }
-        if (reason === "WrongRound" || reason === "AlreadySettled" || reason === "TaskClosed") return;
-        throw new ChainServiceError(
-          { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action: "reportDefault", reason: reason ?? String(err) },
-          `reportDefault(${taskId}, round ${cert.round}) failed: ${reason ?? String(err)}`,
-          { cause: err },
-        );
+        if (isMoot(err) || reason === "WrongRound" || reason === "AlreadySettled" || reason === "TaskClosed") return;
+        throw this.submitFailed(taskId, "reportDefault", err);
       }
     }
   }
+
+  /** Submit `reportInvalid()` for an Invalid certificate (SPEC §9.7), staggered by rank. */
+  async reportInvalid(cert: CertificateOfKind<"invalid">): Promise<void> {
+    const taskId = lc(cert.taskId);
+    const task = await this.loadTask(taskId);
+    if (!(await this.waitTurn(this.now(), cert.attesters))) return;
+    const done = async (): Promise<boolean> => (await this.escrow.taskRecord(taskId)).status === TaskStatus.Invalid;
+    if (await done()) return;
+    try {
+      const receipt = await this.escrow.reportInvalid(taskStructOf(task), task.signature, certificateStructOf(cert), { moot: done });
+      this.reported++;
+      this.log.info("invalid task reported on chain", { taskId, tx: receipt.hash });
+      this.emit("reported", { kind: "invalid", taskId, txHash: receipt.hash });
+    } catch (err) {
+      const reason = revertReason(err);
+      if (isMoot(err) || reason === "TaskClosed" || reason === "AlreadySettled") return;
+      throw this.submitFailed(taskId, "reportInvalid", err);
+    }
+  }
+
+  /** Submit `reportNonReveal()` for a NonReveal certificate (SPEC §9.8), staggered by rank. */
+  async reportNonReveal(cert: CertificateOfKind<"nonReveal">): Promise<void> {
+    const taskId = lc(cert.taskId);
+    const prover = lc(cert.prover);
+    const task = await this.loadTask(taskId);
+    if (!(await this.waitTurn(task.revealDeadline, cert.attesters))) return;
+    const done = (): Promise<boolean> => this.escrow.nonRevealReported(taskId, prover);
+    for (let attempt = 0; attempt < 5 && this.running; attempt++) {
+      if (await done()) return;
+      try {
+        const receipt = await this.escrow.reportNonReveal(
+          { task: taskStructOf(task), signature: task.signature, prover, commitment: cert.commitment, certificate: certificateStructOf(cert) },
+          { moot: done },
+        );
+        this.reported++;
+        this.log.info("non-reveal reported on chain", { taskId, prover, tx: receipt.hash });
+        this.emit("reported", { kind: "nonReveal", taskId, prover, txHash: receipt.hash });
+        return;
+      } catch (err) {
+        const reason = revertReason(err);
+        if (reason === "DeadlineNotReached") {
+          await sleep(2000, this.abort.signal);
+          continue;
+        }
+        if (isMoot(err) || reason === "AlreadyReported") return;
+        throw this.submitFailed(taskId, "reportNonReveal", err);
+      }
+    }
+  }
+
+  private submitFailed(taskId: Hex, action: "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal", err: unknown): ChainServiceError {
+    const reason = revertReason(err) ?? String(err);
+    return new ChainServiceError(
+      { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action, reason },
+      `${action}(${taskId}) failed: ${reason}`,
+      { cause: err },
+    );
+  }
 }
+
+const ACTION_OF: Record<string, "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal"> = { s: "settle", d: "reportDefault", i: "reportInvalid", n: "reportNonReveal" };
+
+/** Seconds before a round's deadline from which a settlement carries the Completion certificate. */
+const LATE_MARGIN_SECONDS = 5n;
+
+const isMoot = (err: unknown): boolean => isTxError(err, TxErrorCode.MOOT);
 
 export function createChainSettlementService(init: ChainSettlementInit): ChainSettlementService {
   return new ChainSettlementService(init);
