@@ -12,6 +12,6 @@ export enum ChainServiceErrorCode {
 export type ChainServiceErrorType =
   | { code: ChainServiceErrorCode.ALREADY_STARTED }
   | { code: ChainServiceErrorCode.MISSING_EVIDENCE; taskId: string; round: number; missing: string }
-  | { code: ChainServiceErrorCode.SUBMIT_FAILED; taskId: string; action: "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal"; reason: string };
+  | { code: ChainServiceErrorCode.SUBMIT_FAILED; taskId: string; action: "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal" | "reportEquivocation"; reason: string };
 
 export class ChainServiceError extends ZkPoolError<ChainServiceErrorType> {}

@@ -19,6 +19,8 @@
 import { EventEmitter } from "node:events";
 import {
   decodeProofWords,
+  decodeVote,
+  type Vote,
   isRoundVote,
   roundDeadline,
   type Certificate,
@@ -28,8 +30,9 @@ import {
   type ProofSubmission,
   type Task,
 } from "@zkpool/protocol";
-import { TaskStatus, TxErrorCode, certificateStructOf, isTxError, revertReason, taskStructOf, type EscrowClient, type TaskRecord } from "@zkpool/chain";
-import type { TransactionReceipt } from "ethers";
+import { TaskStatus, TxErrorCode, certificateStructOf, isTxError, revertReason, taskStructOf, type EscrowClient, type TaskRecord, type VoteStruct } from "@zkpool/chain";
+import { AbiCoder, ZeroAddress, ZeroHash, keccak256, type TransactionReceipt } from "ethers";
+import type { AcceptedMessage } from "../gossip/interface.js";
 import type { AuctionService } from "../auction/service.js";
 import type { Logger } from "../logger.js";
 import { systemNow } from "../options.js";
@@ -38,7 +41,8 @@ import { ChainServiceError, ChainServiceErrorCode } from "./errors.js";
 /** The Escrow calls this service makes (an `EscrowClient` connected to the operator's signer is one). */
 export type SettlementEscrow = Pick<
   EscrowClient,
-  "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal" | "nonRevealReported" | "taskRecord" | "earnings" | "claim"
+  | "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal" | "reportEquivocation" | "nonRevealReported"
+  | "equivocationReported" | "taskRecord" | "earnings" | "claim"
 >;
 
 export interface ChainSettlementInit {
@@ -81,7 +85,9 @@ export interface DefaultReportRecord {
 }
 
 export interface ReportRecord {
-  kind: "invalid" | "nonReveal";
+  kind: "invalid" | "nonReveal" | "equivocation";
+  /** The equivocating attester (kind "equivocation"). */
+  attester?: Hex;
   taskId: Hex;
   prover?: Hex;
   txHash: string;
@@ -138,6 +144,15 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     else if (c.kind === "nonReveal") this.track(`n/${lc(c.taskId)}/${lc(c.prover)}`, () => this.reportNonReveal(c));
   };
 
+  private readonly onAccepted = (m: AcceptedMessage): void => {
+    if (m.topic !== "votes" || !(this.init.reportDefaults ?? true)) return;
+    const v = m.message as Vote;
+    if (v.kind === "nonReveal") return;
+    // a second vote in a slot is stored as evidence (SPEC §9.9): report it once per (attester, task, round, slot)
+    const slot = v.kind === "assignment" || v.kind === "invalid" ? "a" : "o";
+    this.track(`e/${lc(v.taskId)}/${v.round}/${slot}/${lc(v.attester)}`, () => this.reportEquivocation(lc(v.taskId), v.round, lc(v.attester)));
+  };
+
   constructor(private readonly init: ChainSettlementInit) {
     super();
     this.auction = init.auction;
@@ -151,6 +166,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     this.running = true;
     this.auction.on("ended", this.onEnded);
     this.auction.on("certificate", this.onCertificate);
+    this.auction.node.gossip.on("accepted", this.onAccepted);
   }
 
   /** Stop listening and wait for submissions in flight (pending waits are cut short). */
@@ -159,6 +175,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     this.running = false;
     this.auction.off("ended", this.onEnded);
     this.auction.off("certificate", this.onCertificate);
+    this.auction.node.gossip.off("accepted", this.onAccepted);
     this.abort.abort();
     await Promise.allSettled([...this.inFlight]);
   }
@@ -260,6 +277,8 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     } catch (err) {
       const reason = revertReason(err);
       if (reason === "AlreadySettled" || isMoot(err)) return this.noteSettled({ ...record, by: "other" });
+      // mined but reverted: another node's settlement landed first in the same block
+      if ((await this.escrow.taskRecord(taskId)).status === TaskStatus.Settled) return this.noteSettled({ ...record, by: "other" });
       throw new ChainServiceError(
         { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action: "settle", reason: reason ?? String(err) },
         `settle(${taskId}) failed: ${reason ?? String(err)}`,
@@ -326,7 +345,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
           await sleep(2000, this.abort.signal);
           continue;
         }
-        if (isMoot(err) || reason === "WrongRound" || reason === "AlreadySettled" || reason === "TaskClosed") return;
+        if (isMoot(err) || reason === "WrongRound" || reason === "AlreadySettled" || reason === "TaskClosed" || (await done())) return;
         throw this.submitFailed(taskId, "reportDefault", err);
       }
     }
@@ -346,7 +365,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
       this.emit("reported", { kind: "invalid", taskId, txHash: receipt.hash });
     } catch (err) {
       const reason = revertReason(err);
-      if (isMoot(err) || reason === "TaskClosed" || reason === "AlreadySettled") return;
+      if (isMoot(err) || reason === "TaskClosed" || reason === "AlreadySettled" || (await done())) return;
       throw this.submitFailed(taskId, "reportInvalid", err);
     }
   }
@@ -375,13 +394,40 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
           await sleep(2000, this.abort.signal);
           continue;
         }
-        if (isMoot(err) || reason === "AlreadyReported") return;
+        if (isMoot(err) || reason === "AlreadyReported" || (await done())) return;
         throw this.submitFailed(taskId, "reportNonReveal", err);
       }
     }
   }
 
-  private submitFailed(taskId: Hex, action: "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal", err: unknown): ChainServiceError {
+  /**
+   * Submit `reportEquivocation()` (SPEC §9.9) if this node holds two different votes of `attester` in one slot
+   * of (taskId, round). Reached for every accepted vote, so it returns at once unless the slot holds two.
+   */
+  async reportEquivocation(taskId: Hex, round: number, attester: Hex): Promise<void> {
+    const evidence = (await this.auction.equivocations(taskId)).find((e) => e.round === round && lc(e.attester) === attester);
+    if (evidence === undefined) {
+      // not (yet) an equivocation: let a later vote in this slot try again
+      this.handled.delete(`e/${taskId}/${round}/${"a"}/${attester}`);
+      this.handled.delete(`e/${taskId}/${round}/${"o"}/${attester}`);
+      return;
+    }
+    const [a, b] = evidence.votes.map((bytes) => decodeVote(bytes)) as [Vote, Vote];
+    const key = equivocationKey(attester, taskId, round, evidence.slot === "assignment" ? 1 : 2);
+    const done = (): Promise<boolean> => this.escrow.equivocationReported(key);
+    if (await done()) return;
+    try {
+      const receipt = await this.escrow.reportEquivocation(voteStructOf(a), a.signature, voteStructOf(b), b.signature, { moot: done });
+      this.reported++;
+      this.log.warn("attester equivocation reported on chain", { taskId, round, attester, tx: receipt.hash });
+      this.emit("reported", { kind: "equivocation", taskId, attester, txHash: receipt.hash });
+    } catch (err) {
+      if (isMoot(err) || revertReason(err) === "AlreadyReported" || (await done())) return;
+      throw this.submitFailed(taskId, "reportEquivocation", err);
+    }
+  }
+
+  private submitFailed(taskId: Hex, action: ChainAction, err: unknown): ChainServiceError {
     const reason = revertReason(err) ?? String(err);
     return new ChainServiceError(
       { code: ChainServiceErrorCode.SUBMIT_FAILED, taskId, action, reason },
@@ -391,7 +437,28 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
   }
 }
 
-const ACTION_OF: Record<string, "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal"> = { s: "settle", d: "reportDefault", i: "reportInvalid", n: "reportNonReveal" };
+type ChainAction = "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal" | "reportEquivocation";
+const ACTION_OF: Record<string, ChainAction> = { s: "settle", d: "reportDefault", i: "reportInvalid", n: "reportNonReveal", e: "reportEquivocation" };
+
+const VOTE_KIND_CODE = { assignment: 1, completion: 2, default: 3, invalid: 4 } as const;
+
+/** The Escrow's Vote struct of a protocol vote (not a NonReveal: it has no slot to equivocate in). */
+function voteStructOf(v: Vote): VoteStruct {
+  if (v.kind === "nonReveal") throw new Error("a NonReveal vote is not equivocation evidence");
+  return {
+    kind: VOTE_KIND_CODE[v.kind],
+    taskId: v.taskId,
+    round: v.round,
+    prover: v.kind === "invalid" ? ZeroAddress : v.prover,
+    price: v.kind === "assignment" ? v.price : 0n,
+    proofHash: v.kind === "completion" ? v.proofHash : ZeroHash,
+  };
+}
+
+/** The Escrow's `equivocationReported` key: keccak256(abi.encode(attester, taskId, round, slot)). */
+function equivocationKey(attester: Hex, taskId: Hex, round: number, slot: 1 | 2): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "bytes32", "uint32", "uint8"], [attester, taskId, round, slot]));
+}
 
 /** Seconds before a round's deadline from which a settlement carries the Completion certificate. */
 const LATE_MARGIN_SECONDS = 5n;

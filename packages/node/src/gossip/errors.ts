@@ -13,6 +13,8 @@ export enum GossipErrorCode {
   MALFORMED = "GOSSIP_MALFORMED",
   UNKNOWN_TOPIC = "GOSSIP_UNKNOWN_TOPIC",
   QUEUE_FULL = "GOSSIP_QUEUE_FULL",
+  /** The sender is throttled for flooding IGNOREd/REJECTed messages: dropped unvalidated (PeerPenalties). */
+  THROTTLED = "GOSSIP_THROTTLED",
   DUPLICATE = "DUPLICATE",
   INTERNAL = "GOSSIP_INTERNAL",
 }

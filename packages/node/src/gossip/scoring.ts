@@ -4,7 +4,8 @@ import { GOSSIP_TOPICS, topicString } from "./topics.js";
 /**
  * Peer-score thresholds. Invalid messages cost INVALID_WEIGHT x (count^2), so a peer drops below the
  * gossip threshold after two REJECTs, below publish after three, and is graylisted (its RPCs ignored)
- * after five (the counter decays ~1% a second).
+ * after five (the counter decays ~1% a second). IGNOREd messages weigh through the application-specific score
+ * (PeerPenalties): a peer with no positive topic score is graylisted after ~160 of them, any peer after 256.
  */
 export const SCORE_THRESHOLDS: PeerScoreThresholds = {
   gossipThreshold: -10,
@@ -40,14 +41,20 @@ function topicParams(): TopicScoreParams {
   };
 }
 
-/** Score parameters for every pool topic of `chainId`. */
-export function peerScoreParams(chainId: bigint, devnet: boolean): Partial<PeerScoreParams> {
+/** The most a peer's topic scores can add (topicScoreCap): an app penalty past graylist + this graylists anyone. */
+export const TOPIC_SCORE_CAP = 50;
+
+/**
+ * Score parameters for every pool topic of `chainId`. `appScore` is the application-specific score (the
+ * node's penalties of IGNOREd/REJECTed senders, PeerPenalties.appScore), weight 1.
+ */
+export function peerScoreParams(chainId: bigint, devnet: boolean, appScore: (peerId: string) => number = () => 0): Partial<PeerScoreParams> {
   const topics: Record<string, TopicScoreParams> = {};
   for (const t of GOSSIP_TOPICS) topics[topicString(chainId, t)] = topicParams();
   return {
     topics,
-    topicScoreCap: 50,
-    appSpecificScore: () => 0,
+    topicScoreCap: TOPIC_SCORE_CAP,
+    appSpecificScore: appScore,
     appSpecificWeight: 1,
     // Production: penalise many peers behind one IP (sybils). Devnets run everything on 127.0.0.1.
     IPColocationFactorWeight: devnet ? 0 : -10,

@@ -6,8 +6,9 @@ import type { NodeMetrics } from "../metrics/interface.js";
 import type { PoolHost } from "../network/host.js";
 import { GossipAction, GossipActionError, GossipErrorCode } from "./errors.js";
 import type { AcceptedMessage, MessageContext, MessageSource, TopicHandler, ValidationResult } from "./interface.js";
-import { DEFAULT_CONCURRENCY, DEFAULT_QUEUE_LENGTH, type GossipOptions } from "./options.js";
-import { BoundedQueue } from "./queue.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_QUEUE_LENGTH, DEFAULT_QUEUE_PER_PEER, type GossipOptions } from "./options.js";
+import { PeerPenalties } from "./penalties.js";
+import { FairQueue } from "./queue.js";
 import { GOSSIP_TOPICS, parseTopic, topicString, type GossipTopicName } from "./topics.js";
 
 interface Pending {
@@ -32,14 +33,18 @@ export interface GossipServiceEvents {
 }
 
 /**
- * Validated gossip. Every message of a pool topic goes through a bounded per-topic queue, then
- * size check -> decode -> validate (the topic's handler) -> onAccept, and the outcome is reported to
- * gossipsub (asyncValidation): only ACCEPTed messages are forwarded; REJECT lowers the sender's score.
- * Sync responses and local publications go through the same pipeline.
+ * Validated gossip. Every message of a pool topic goes through a bounded per-topic queue that is fair between
+ * senders (FairQueue: round-robin per delivering peer, per-peer cap), then size check -> decode -> validate (the
+ * topic's handler) -> onAccept, and the outcome is reported to gossipsub (asyncValidation): only ACCEPTed
+ * messages are forwarded; REJECT lowers the sender's score. IGNOREd and REJECTed gossip also count against the
+ * sender (PeerPenalties): past a bounded number its messages are dropped unvalidated and gossipsub graylists it.
+ * Sync responses and local publications go through the same pipeline (and are never penalised here).
  */
 export class GossipService extends EventEmitter<GossipServiceEvents> {
   private readonly handlers = new Map<GossipTopicName, TopicHandler<unknown>>();
-  private readonly queues = new Map<GossipTopicName, BoundedQueue<Pending>>();
+  private readonly queues = new Map<GossipTopicName, FairQueue<Pending>>();
+  /** Sender penalties (shared with the host's gossipsub score function). */
+  readonly penalties: PeerPenalties;
   private readonly onGossip = (evt: CustomEvent<GossipsubMessage>): void => this.handleGossip(evt.detail);
   private started = false;
 
@@ -51,6 +56,10 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
     private readonly opts: GossipOptions = {},
   ) {
     super();
+    // A host made elsewhere (tests) may lack the service: then penalties are local to this service.
+    const shared: PeerPenalties | undefined = host.services.penalties;
+    this.penalties = shared ?? new PeerPenalties();
+    this.penalties.configure(opts.penalties);
   }
 
   /** Register the handler of a topic (before start). */
@@ -67,11 +76,17 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
     this.started = true;
     for (const topic of GOSSIP_TOPICS) {
       const len = this.opts.queueLength?.[topic] ?? this.opts.maxQueueLength ?? DEFAULT_QUEUE_LENGTH;
+      const perPeer = Math.min(len, this.opts.maxQueuePerPeer ?? DEFAULT_QUEUE_PER_PEER);
       const name = topicString(this.chainId, topic);
       this.queues.set(
         topic,
-        new BoundedQueue<Pending>(len, this.opts.concurrency ?? DEFAULT_CONCURRENCY, (p) => this.run(topic, p), (d) =>
-          this.metrics.validationQueueDepth(name, d),
+        new FairQueue<Pending>(
+          len,
+          perPeer,
+          this.opts.concurrency ?? DEFAULT_CONCURRENCY,
+          (p) => this.run(topic, p),
+          (d) => this.metrics.validationQueueDepth(name, d),
+          (p) => this.shed(topic, p),
         ),
       );
     }
@@ -106,7 +121,32 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
       return;
     }
     this.metrics.bytes("in", "gossip", m.msg.data.byteLength);
+    if (this.penalties.throttled(from)) {
+      this.throttle(topic, { data: m.msg.data, msgId: m.msgId, from, source: "gossip", done: report });
+      return;
+    }
     this.enqueue(topic, m.msg.data, m.msgId, from, "gossip", report);
+  }
+
+  /** Drop a message of a throttled sender unvalidated (it keeps counting against the sender). */
+  private throttle(topic: GossipTopicName, p: Pending): void {
+    const r: ValidationResult = { outcome: "ignore", reason: GossipErrorCode.THROTTLED };
+    this.penalties.ignored(p.from, r.reason);
+    this.count(topicString(this.chainId, topic), r, p);
+    p.done(r);
+  }
+
+  /** A queued message refused or evicted for lack of room (or dropped at stop). */
+  private shed(topic: GossipTopicName, p: Pending): void {
+    this.metrics.validationQueueDropped(topicString(this.chainId, topic));
+    const r: ValidationResult = { outcome: "ignore", reason: GossipErrorCode.QUEUE_FULL };
+    if (this.started && p.source === "gossip") this.penalties.ignored(p.from, r.reason);
+    this.count(topicString(this.chainId, topic), r, p);
+    try {
+      p.done(r);
+    } catch {
+      // gossipsub already stopped
+    }
   }
 
   private enqueue(
@@ -118,12 +158,8 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
     done: (r: ValidationResult) => void,
   ): void {
     const q = this.queues.get(topic);
-    if (q === undefined || !q.push({ data, msgId, from, source, done })) {
-      this.metrics.validationQueueDropped(topicString(this.chainId, topic));
-      const r: ValidationResult = { outcome: "ignore", reason: GossipErrorCode.QUEUE_FULL };
-      this.count(topicString(this.chainId, topic), r, { data, msgId, from, source, done });
-      done(r);
-    }
+    const p: Pending = { data, msgId, from, source, done };
+    if (q === undefined || !q.push(from, p)) this.shed(topic, p);
   }
 
   /** Validate (and on success store) a message that did not come through gossipsub: sync or local. */
@@ -133,9 +169,19 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
 
   private async run(topic: GossipTopicName, p: Pending): Promise<void> {
     const name = topicString(this.chainId, topic);
+    // Throttled while it waited: drop it unvalidated (this bounds what a fresh flooder gets validated).
+    if (p.source === "gossip" && this.penalties.throttled(p.from)) {
+      this.throttle(topic, p);
+      return;
+    }
     const t0 = process.hrtime.bigint();
     const result = await this.validate(topic, p);
     this.metrics.gossipValidationSeconds(name, Number(process.hrtime.bigint() - t0) / 1e9);
+    if (p.source === "gossip") {
+      if (result.outcome === "ignore") this.penalties.ignored(p.from, result.reason);
+      else if (result.outcome === "reject") this.penalties.rejected(p.from);
+      else this.penalties.accepted(p.from);
+    }
     this.count(name, result, p);
     p.done(result);
   }

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import { checkOperatorRecord } from "../messages/operators.js";
 import type { ValidationDeps } from "../messages/context.js";
 import type { PoolHost } from "../network/host.js";
+import { MembershipError, MembershipErrorCode } from "./errors.js";
 
 /** DHT namespace of operator records: key `/zkop/<peer id hex>`. */
 export const OPERATOR_DHT_NAMESPACE = "zkop";
@@ -20,11 +21,13 @@ export function peerIdHex(peerId: string): Hex {
 }
 
 /**
- * DHT validator and selector for operator records: a record must be correctly signed, fresh, and stored
- * under its own peer id's key (so nobody can overwrite another node's record); among valid records the
- * highest `seq` wins (a stale record loses).
+ * DHT validator and selector for operator records: a record must be correctly signed, fresh, stored under its
+ * own peer id's key (so nobody can overwrite another node's record), and its operator must have stake (the
+ * same current stake, snapshot 0, as the gossip rule SPEC §2.2 step 4); among valid records the highest `seq`
+ * wins (a stale record loses). The host applies the selector on every put as well (`selectOnPut`): a put that
+ * would replace a stored record with one the selector does not prefer is refused.
  */
-export function operatorDhtRecordRules(deps: Pick<ValidationDeps, "domain" | "now">): { validators: Validators; selectors: Selectors } {
+export function operatorDhtRecordRules(deps: Pick<ValidationDeps, "domain" | "now" | "stake">): { validators: Validators; selectors: Selectors } {
   const decodeValid = (key: Uint8Array, value: Uint8Array): OperatorRecord => {
     const rec = decodeOperatorRecord(value);
     if (new TextDecoder().decode(key) !== `/${OPERATOR_DHT_NAMESPACE}/${rec.peerId.toLowerCase()}`) {
@@ -35,8 +38,9 @@ export function operatorDhtRecordRules(deps: Pick<ValidationDeps, "domain" | "no
   };
   return {
     validators: {
-      [OPERATOR_DHT_NAMESPACE]: (key, value) => {
-        decodeValid(key, value);
+      [OPERATOR_DHT_NAMESPACE]: async (key, value) => {
+        const rec = decodeValid(key, value);
+        if ((await deps.stake.stakeOf(rec.operator, 0n)) === 0n) throw new Error("operator record of an operator without stake");
       },
     },
     selectors: {
@@ -69,12 +73,32 @@ export class MembershipService {
     private readonly log: Logger,
   ) {}
 
-  /** Validate, store and gossip a signed record, and put it in the DHT under its peer id. */
+  /**
+   * Validate, store and gossip a signed record, and put it in the DHT under its peer id. Throws
+   * MembershipError STALE_RECORD if this node's DHT store already holds a higher `seq` for the peer id (a local
+   * put is stored without the DHT validators, so it is checked here).
+   */
   async publish(encodedRecord: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const rec = decodeOperatorRecord(encodedRecord);
+    const key = operatorDhtKey(rec.peerId);
+    const stored = await this.host.services.dhtRecords?.get(key);
+    if (stored !== undefined) {
+      let storedSeq: bigint | undefined;
+      try {
+        storedSeq = decodeOperatorRecord(stored).seq;
+      } catch {
+        storedSeq = undefined;
+      }
+      if (storedSeq !== undefined && storedSeq > rec.seq) {
+        throw new MembershipError(
+          { code: MembershipErrorCode.STALE_RECORD, peerId: rec.peerId, seq: rec.seq.toString(), storedSeq: storedSeq.toString() },
+          `The DHT already holds operator record seq ${storedSeq} for ${rec.peerId}; publish a record with a higher seq`,
+        );
+      }
+    }
     await this.gossip.publish("operators", encodedRecord);
     let errors = 0;
-    for await (const evt of this.host.services.dht.put(operatorDhtKey(rec.peerId), encodedRecord, opts)) {
+    for await (const evt of this.host.services.dht.put(key, encodedRecord, opts)) {
       if (evt.name === "QUERY_ERROR") errors++;
     }
     this.log.debug("operator record put in DHT", { peerId: rec.peerId, seq: rec.seq.toString(), queryErrors: errors });

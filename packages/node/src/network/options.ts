@@ -17,6 +17,12 @@ export interface NetworkOptions {
   dhtProtocolPrefix?: string;
   /** Maximum open connections. @default 100 */
   maxConnections?: number;
+  /**
+   * Key per-peer budgets (sync and transfer request rates, concurrent streams, bytes) and gossip penalties by
+   * remote IP as well as by peer id, so sybil peer ids behind one address share one budget. Turn it on in
+   * production; it must be off where every node is 127.0.0.1 (tests, devnets). @default !devnet
+   */
+  limitByIp?: boolean;
 }
 
 export const DEFAULT_LISTEN = ["/ip4/0.0.0.0/tcp/0"];

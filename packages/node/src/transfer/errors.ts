@@ -9,6 +9,8 @@ export enum TransferErrorCode {
   PROTOCOL = "TRANSFER_PROTOCOL",
   ALL_PROVIDERS_FAILED = "TRANSFER_ALL_PROVIDERS_FAILED",
   BAD_HASH = "TRANSFER_BAD_HASH",
+  /** The provider's per-peer transfer budget for us is spent; try another or later. */
+  BUSY = "TRANSFER_BUSY",
 }
 
 export type TransferErrorType =
@@ -19,6 +21,7 @@ export type TransferErrorType =
   | { code: TransferErrorCode.TIMEOUT; hash: string; peer: string }
   | { code: TransferErrorCode.PROTOCOL; hash: string; peer: string; reason: string }
   | { code: TransferErrorCode.ALL_PROVIDERS_FAILED; hash: string; tried: number; lastError: string }
-  | { code: TransferErrorCode.BAD_HASH; hash: string };
+  | { code: TransferErrorCode.BAD_HASH; hash: string }
+  | { code: TransferErrorCode.BUSY; hash: string; peer: string };
 
 export class TransferError extends ZkPoolError<TransferErrorType> {}
