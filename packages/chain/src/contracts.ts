@@ -368,6 +368,10 @@ export class EscrowClient extends Binding {
   insuranceFund(): Promise<bigint> {
     return this.read("insuranceFund");
   }
+  /** Whether `keccak256(abi.encode(attester, taskId, round, slot))`'s equivocation was slashed (slot 1 assignment, 2 outcome). */
+  equivocationReported(key: string): Promise<boolean> {
+    return this.read("equivocationReported", key);
+  }
   nonRevealReported(taskId: string, prover: string): Promise<boolean> {
     return this.read("nonRevealReported", taskId, prover);
   }
