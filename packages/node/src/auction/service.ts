@@ -111,6 +111,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private readonly busy = new Map<Hex, Promise<void>>();
   private readonly again = new Set<Hex>();
   private readonly reservations = new Map<Hex, Reservation>();
+  /** Collateral of this prover's live bids and assignments, by task (SPEC §9.3 free stake). */
+  private readonly atRisk = new Map<Hex, bigint>();
   private readonly proving = new Set<string>();
   private readonly verified = new Map<string, boolean>();
   private readonly fetching = new Map<string, Promise<void>>();
@@ -165,6 +167,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     await Promise.allSettled([...this.busy.values()]);
     for (const r of this.reservations.values()) r.release();
     this.reservations.clear();
+    this.atRisk.clear();
   }
 
   /**
@@ -324,9 +327,11 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const { table, set } = await this.stakes(task);
     const myStake = set.stakes.get(this.address) ?? 0n;
     const params = this.node.opts.chainParams;
-    // v1 (SPEC §9.3): a prover bids only when its stake at the epoch covers the task's collateral.
-    const eligible = myStake >= (params !== undefined ? collateral(task, params) : 1n) && myStake > 0n;
-    if (this.ump !== undefined && eligible) await this.bidStep(id, task, now);
+    // v1 (SPEC §9.3): a prover bids only when its free stake at the epoch (stake minus the collateral of its
+    // own live bids and assignments) covers the task's collateral.
+    const eligible = myStake > 0n && this.freeStake(id, myStake) >= (params !== undefined ? collateral(task, params) : 1n);
+    // once committed, always reveal (a withheld reveal costs the bond, SPEC §9.8)
+    if (this.ump !== undefined && (eligible || (await this.store.bid(id)) !== undefined)) await this.bidStep(id, task, now);
     if (now <= task.revealDeadline + MAX_CLOCK_SKEW) return;
     if (myStake > 0n) await this.nonRevealStep(id, set);
     if ((await this.node.repos.certificates.has([id, "0", "invalid"]))) {
@@ -419,6 +424,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       bid = { price, salt, commitment, revealed: false };
       await this.store.putBid(id, bid); // persisted before anything is sent
       this.reservations.set(id, reservation);
+      if (this.node.opts.chainParams !== undefined) this.atRisk.set(id, collateral(task, this.node.opts.chainParams));
       const commit = signBidCommit({ taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, commitment }, this.node.nodeKey, this.node.opts.domain);
       await this.publish("bids", encodeBidCommit(commit));
       this.log.info("bid committed", { taskId: id });
@@ -443,6 +449,14 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private releaseReservation(id: Hex): void {
     this.reservations.get(id)?.release();
     this.reservations.delete(id);
+    this.atRisk.delete(id);
+  }
+
+  /** Stake minus the collateral at risk in this prover's other live tasks. */
+  private freeStake(id: Hex, stake: bigint): bigint {
+    let used = 0n;
+    for (const [k, c] of this.atRisk) if (k !== id) used += c;
+    return stake > used ? stake - used : 0n;
   }
 
   /** Prove a round assigned to us, in the UMP (worker threads), and gossip the proof. */
