@@ -30,7 +30,7 @@ export async function chainContext(c: NodeConfig): Promise<ChainContext> {
   } catch (cause) {
     throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE, path: c.deployment }, `cannot read deployment file ${c.deployment}: ${(cause as Error).message}`, { cause });
   }
-  const provider = new JsonRpcProvider(c.rpcUrl, undefined, { batchMaxCount: 1, staticNetwork: true, cacheTimeout: -1 });
+  const provider = new JsonRpcProvider(c.rpcUrl, undefined, { batchMaxCount: 1, staticNetwork: true, cacheTimeout: -1, pollingInterval: 1000 });
   try {
     const id = (await provider.getNetwork()).chainId;
     if (id.toString() !== deployment.chainId) throw new Error(`chain ${id} is not the deployment's chain ${deployment.chainId}`);

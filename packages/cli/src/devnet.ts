@@ -92,7 +92,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
   try {
     // blocks every second, like a real chain: stake epochs become final and simulations see the current time
     anvil = await startAnvil({ hardfork: "cancun", blockTime: 1 });
-    provider = new JsonRpcProvider(anvil.url, undefined, { batchMaxCount: 1, cacheTimeout: -1, staticNetwork: true });
+    // receipts are polled every 250 ms (ethers polls every 4 s by default: each setup transaction would wait that long)
+    provider = new JsonRpcProvider(anvil.url, undefined, { batchMaxCount: 1, cacheTimeout: -1, staticNetwork: true, pollingInterval: 250 });
     const deployer = devWallet(0, provider);
     const deployed = await deployContracts(deployer);
     const deploymentPath = await writeDeployment(join(dir, "deployments"), deployed.deployment);
