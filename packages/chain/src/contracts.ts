@@ -220,7 +220,7 @@ function voteTuple(v: VoteStruct): unknown[] {
 }
 
 /** An empty certificate: what `settle` takes as the Completion certificate before the round's deadline. */
-export const NO_CERTIFICATE: CertificateStruct = Object.freeze({ attesters: [], signatures: [] }) as CertificateStruct;
+export const NO_CERTIFICATE: CertificateStruct = Object.freeze({ attesters: [], signatures: [] });
 
 export interface SettleArgs {
   task: TaskStruct;

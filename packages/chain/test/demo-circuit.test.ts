@@ -13,7 +13,7 @@ import {
   signVote, taskId, type Hex, type ProtocolDomain,
 } from "@zkpool/protocol";
 import { ChainStakeSource, TaskStatus, certificateStructOf, compile, taskStructOf } from "../src/index.js";
-import { ETH, startPool, terminateSnarkjs, type PoolEnv } from "./helpers/pool.js";
+import { ETH, recentEpoch, startPool, terminateSnarkjs, type PoolEnv } from "./helpers/pool.js";
 
 const SYSTEMS = [
   { name: "groth16", id: 1, contract: "Groth16Verifier" },
@@ -64,6 +64,7 @@ describe("chain: demo circuit range-check-32 settles end to end", function () {
       assert.deepEqual(signals, c.expectedPublicSignals);
       const publicSignals = signals.map((s) => BigInt(s));
 
+      const stakeEpoch = await recentEpoch(env);
       const now = await env.chain.latestTimestamp();
       const task = signTask({
         requester: env.requester.address.toLowerCase() as Hex, proofSystem: sys.id,
@@ -71,7 +72,7 @@ describe("chain: demo circuit range-check-32 settles end to end", function () {
         inputHash: sha256(new TextEncoder().encode(JSON.stringify(c.sampleInput))), inputSize: 64n,
         publicSignalsHash: publicSignalsHash(publicSignals), maxReward: ETH, penalty: ETH,
         bidDeadline: now + 10n, revealDeadline: now + 20n, proofWindow: 300, maxRounds: 2,
-        stakeEpoch: env.stakeBlock, nonce: 2000n + BigInt(sys.id),
+        stakeEpoch, nonce: 2000n + BigInt(sys.id),
       }, env.requester, domain);
       const struct = taskStructOf(task);
       assert.equal(struct.circuitId, c.circuitId, "protocol circuitId = the catalog's");
@@ -80,7 +81,7 @@ describe("chain: demo circuit range-check-32 settles end to end", function () {
       const prover = env.attesters[2]!.address.toLowerCase() as Hex;
       const body = { kind: "assignment" as const, taskId: tid, round: 0, prover, price: ETH / 2n };
       const votes = env.attesters.map((w) => signVote({ ...body, attester: w.address.toLowerCase() as Hex }, w, domain));
-      const stakes = new ChainStakeSource({ stakeRegistry: env.registry.address, runner: env.provider });
+      const stakes = new ChainStakeSource({ stakeRegistry: env.registry.address, runner: env.provider, epochSeconds: env.params.epochSeconds });
       const cert = assembleCertificate(body, votes, attesterSet(await stakes.stakeTable(task.stakeEpoch)), domain);
       assert.ok(cert);
       await env.escrow.settle({

@@ -1,15 +1,25 @@
 /**
- * Test environment: anvil + deployed contracts + staked attesters + a funded requester + the fixture circuit's
- * verifiers, and signing helpers for tasks and certificates (SPEC 0.3 / 0.7).
+ * Test environment: anvil + deployed contracts (v1, devnet parameters) + staked attesters + a funded requester +
+ * the fixture circuit's verifiers, and signing helpers for tasks, votes and certificates (SPEC 0.3 / 0.7 / §9).
+ *
+ * Stake epochs (SPEC §9.1, devnet `epochSeconds` = 1): the attesters stake at `stakeTime`; `stakeEpoch` is
+ * `stakeTime + 1`, whose table holds exactly those stakes, and the pool mines a block at that second so the
+ * epoch is final before any task uses it.
  */
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ContractFactory, HDNodeWallet, Mnemonic, TypedDataEncoder, Wallet, ZeroHash, keccak256, toUtf8Bytes, type InterfaceAbi, type JsonRpcProvider } from "ethers";
+import {
+  ContractFactory, HDNodeWallet, Mnemonic, TypedDataEncoder, Wallet, ZeroHash, keccak256, solidityPacked, toUtf8Bytes,
+  type InterfaceAbi, type JsonRpcProvider,
+} from "ethers";
 import * as snarkjs from "snarkjs";
 import { ProofSystem, groth16ProofWords, proofWordsFromSolidityCalldata, publicSignalsHash } from "@zkpool/protocol";
 import {
   ANVIL_DEV_MNEMONIC,
+  ChainError,
   ChainTestHelper,
+  DEFAULT_POOL_PARAMETERS,
   ESCROW_EIP712_TYPES,
   compile,
   deployContracts,
@@ -21,13 +31,18 @@ import {
   type CertificateStruct,
   type Deployed,
   type EscrowClient,
+  type PoolParameters,
+  type ReportDefaultArgs,
+  type SettleArgs,
   type StakeRegistryClient,
   type TaskStruct,
+  type VoteStruct,
 } from "../../src/index.js";
 import { packageRoot } from "../../src/compile.js";
 
 export const FIXTURES = join(packageRoot(), "test", "fixtures", "mul");
 export const ETH = 10n ** 18n;
+export const BPS = 10_000n;
 
 export function devWallet(i: number, provider: JsonRpcProvider): Wallet {
   const hd = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`);
@@ -52,16 +67,25 @@ export interface PoolEnv {
   deployed: Deployed;
   escrow: EscrowClient;
   registry: StakeRegistryClient;
+  /** The deployment parameters, as read back from the escrow. */
+  params: PoolParameters;
   /** circuit ids registered per proof system */
   circuits: Record<number, string>;
   verifiers: Record<number, string>;
   groth16: FixtureProof;
-  stakeBlock: bigint;
+  /** Timestamp of the block of the last attester stake. */
+  stakeTime: bigint;
+  /** The stake epoch whose table holds exactly STAKES (`stakeTime + 1`, final). */
+  stakeEpoch: bigint;
   stop(): Promise<void>;
 }
 
 /** Attester stakes: 40, 30, 20, 10 ETH (so any 3 of the top 3 reach 2/3, 40+20 = 60% does not). */
 export const STAKES = [40n * ETH, 30n * ETH, 20n * ETH, 10n * ETH];
+/** The insurance fund the pool starts with. */
+export const INITIAL_FUND = 5n * ETH;
+/** The requester's starting balance. */
+export const INITIAL_DEPOSIT = 100n * ETH;
 
 export async function groth16Proof(input: { a: number; b: number } = { a: 3, b: 11 }): Promise<FixtureProof> {
   const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, join(FIXTURES, "mul.wasm"), join(FIXTURES, "groth16.zkey"));
@@ -104,17 +128,26 @@ export function fixtureCircuitId(system: number): string {
   return keccak256(toUtf8Bytes(`zkpool/chain/test/mul/${system}`));
 }
 
-export async function startPool(opts: { stakes?: bigint[] } = {}): Promise<PoolEnv> {
-  const anvil = await startAnvil();
+export interface StartPoolOptions {
+  /** Attester stakes. @default STAKES */
+  stakes?: bigint[];
+  /** Deployment parameters over DEFAULT_POOL_PARAMETERS (devnet). */
+  params?: Partial<PoolParameters>;
+  /** Number of funded dev accounts. @default 10 */
+  accounts?: number;
+}
+
+export async function startPool(opts: StartPoolOptions = {}): Promise<PoolEnv> {
+  const anvil = await startAnvil({ accounts: opts.accounts ?? 10 });
+  const provider = testProvider(anvil.url, anvil.chainId);
   try {
-    const provider = testProvider(anvil.url, anvil.chainId);
     const chain = new ChainTestHelper(provider);
     const deployer = devWallet(0, provider);
     const treasury = devWallet(9, provider);
     const requester = devWallet(5, provider);
     const outsider = devWallet(6, provider);
     const attesters = [1, 2, 3, 4].map((i) => devWallet(i, provider));
-    const deployed = await deployContracts(deployer, { treasury: treasury.address, withdrawalDelay: 3600n, unstakeDelay: 7200n });
+    const deployed = await deployContracts(deployer, { treasury: treasury.address, ...opts.params });
     const verifiers = await deployVerifiers(deployer);
     const circuits: Record<number, string> = {};
     for (const [system, verifier] of Object.entries(verifiers)) {
@@ -127,28 +160,59 @@ export async function startPool(opts: { stakes?: bigint[] } = {}): Promise<PoolE
       const s = stakes[i] ?? 0n;
       if (s > 0n) await deployed.stakeRegistry.connect(attesters[i]!).stake(s);
     }
-    const stakeBlock = await chain.blockNumber();
-    await deployed.escrow.connect(requester).deposit(100n * ETH);
-    await deployed.escrow.connect(deployer).fundInsurance(5n * ETH);
+    const stakeTime = await chain.latestTimestamp();
+    const stakeEpoch = stakeTime + 1n; // epochSeconds = 1 in the devnet parameters
+    // the next block is at the epoch's start: the epoch is final from then on
+    await chain.setNextBlockTimestamp(stakeEpoch);
+    await deployed.escrow.connect(requester).deposit(INITIAL_DEPOSIT);
+    await deployed.escrow.connect(deployer).fundInsurance(INITIAL_FUND);
+    const params = await deployed.escrow.parameters();
+    assert.equal(params.epochSeconds, 1n, "the test helpers assume 1-second epochs");
     const groth16 = await groth16Proof();
     return {
       anvil, provider, chain, chainId: BigInt(anvil.chainId), deployer, treasury, requester, attesters, outsider, deployed,
-      escrow: deployed.escrow, registry: deployed.stakeRegistry, circuits, verifiers, groth16, stakeBlock,
+      escrow: deployed.escrow, registry: deployed.stakeRegistry, params, circuits, verifiers, groth16, stakeTime, stakeEpoch,
       async stop() {
         provider.destroy();
         await anvil.stop();
       },
     };
   } catch (err) {
+    provider.destroy();
     await anvil.stop();
     throw err;
   }
 }
 
+/**
+ * A final epoch whose table is the current stake: mines a block one second after the latest and returns that
+ * second (every earlier block, so every stake change so far, is before its start).
+ */
+export async function freshEpoch(env: Pick<PoolEnv, "chain">): Promise<bigint> {
+  const t = (await env.chain.latestTimestamp()) + 1n;
+  await env.chain.setNextBlockTimestamp(t);
+  await env.chain.mine();
+  return t;
+}
+
+/**
+ * The pool's `stakeEpoch` while a task published now (bid deadline `now + bidIn`) may still name it (SPEC §9.1
+ * rule 1), else a fresh epoch.
+ */
+export async function recentEpoch(env: PoolEnv, bidIn = 10n): Promise<bigint> {
+  const now = await env.chain.latestTimestamp();
+  return now + bidIn <= env.stakeEpoch + env.params.maxSnapshotAge ? env.stakeEpoch : freshEpoch(env);
+}
+
 let nonceCounter = 1n;
 
-/** A task for the fixture circuit, deadlines relative to the latest block. */
+/**
+ * A task for the fixture circuit: bids close 10 s after the latest block, reveals 10 s later, 2 rounds of 100 s
+ * (final deadline `now + 220`), maxReward 1 ETH, penalty 2 ETH (collateral 2 ETH). Its stake epoch is the pool's
+ * `stakeEpoch` while that is recent enough for the bid deadline (SPEC §9.1 rule 1), else a fresh epoch.
+ */
 export async function makeTask(env: PoolEnv, over: Partial<TaskStruct> = {}): Promise<TaskStruct> {
+  const stakeEpoch = over.stakeEpoch ?? (await recentEpoch(env));
   const now = await env.chain.latestTimestamp();
   return {
     requester: env.requester.address,
@@ -162,30 +226,98 @@ export async function makeTask(env: PoolEnv, over: Partial<TaskStruct> = {}): Pr
     revealDeadline: now + 20n,
     proofWindow: 100,
     maxRounds: 2,
-    stakeEpoch: env.stakeBlock,
+    stakeEpoch,
     nonce: nonceCounter++,
     ...over,
   };
 }
 
-export function domainOf(env: PoolEnv): ReturnType<typeof eip712Domain> {
+/* ---------------- the v1 money rules, for expectations ---------------- */
+
+export function premiumOf(env: Pick<PoolEnv, "params">, task: Pick<TaskStruct, "penalty">): bigint {
+  return (task.penalty * env.params.premiumBps) / BPS;
+}
+export function costOf(env: Pick<PoolEnv, "params">, task: Pick<TaskStruct, "maxReward" | "penalty">): bigint {
+  return task.maxReward + premiumOf(env, task);
+}
+export function collateralOf(env: Pick<PoolEnv, "params">, task: Pick<TaskStruct, "maxReward" | "penalty">): bigint {
+  let c = env.params.minStake;
+  if (task.penalty > c) c = task.penalty;
+  if (task.maxReward > c) c = task.maxReward;
+  return c;
+}
+export function roundDeadline(task: Pick<TaskStruct, "revealDeadline" | "proofWindow">, round: number): bigint {
+  return task.revealDeadline + BigInt(round + 1) * BigInt(task.proofWindow);
+}
+export function finalDeadline(task: Pick<TaskStruct, "revealDeadline" | "proofWindow" | "maxRounds">): bigint {
+  return roundDeadline(task, task.maxRounds - 1);
+}
+/** The pool's fee split of `price` (SPEC: fee to treasury and fund, royalty of the prover's share). */
+export function splitOf(env: Pick<PoolEnv, "params">, price: bigint, royalty: boolean): { fee: bigint; toTreasury: bigint; toInsurance: bigint; royalty: bigint; toProver: bigint } {
+  const fee = (price * BigInt(env.params.feeBps)) / BPS;
+  const toTreasury = (fee * BigInt(env.params.treasuryShareBps)) / BPS;
+  const share = price - fee;
+  const r = royalty ? (share * BigInt(env.params.royaltyBps)) / BPS : 0n;
+  return { fee, toTreasury, toInsurance: fee - toTreasury, royalty: r, toProver: share - r };
+}
+
+/* ---------------- signing ---------------- */
+
+export function domainOf(env: Pick<PoolEnv, "chainId" | "escrow">): ReturnType<typeof eip712Domain> {
   return eip712Domain(env.chainId, env.escrow.address);
 }
 
-export function taskIdOf(env: PoolEnv, task: TaskStruct): string {
+export function taskIdOf(env: Pick<PoolEnv, "chainId" | "escrow">, task: TaskStruct): string {
   return TypedDataEncoder.hash(domainOf(env), { Task: [...ESCROW_EIP712_TYPES.Task] }, task);
 }
 
-export function signTask(env: PoolEnv, task: TaskStruct, signer: Wallet = env.requester): string {
+export function signTask(env: Pick<PoolEnv, "chainId" | "escrow" | "requester">, task: TaskStruct, signer: Wallet = env.requester): string {
   return signer.signingKey.sign(taskIdOf(env, task)).serialized;
 }
 
-export function assignmentDigest(env: PoolEnv, taskId: string, a: AssignmentStruct): string {
+type Env712 = Pick<PoolEnv, "chainId" | "escrow">;
+
+export function assignmentDigest(env: Env712, taskId: string, a: AssignmentStruct): string {
   return TypedDataEncoder.hash(domainOf(env), { Assignment: [...ESCROW_EIP712_TYPES.Assignment] }, { taskId, ...a });
 }
-
-export function defaultDigest(env: PoolEnv, taskId: string, round: number, prover: string): string {
+export function completionDigest(env: Env712, taskId: string, round: number, prover: string, proofHash: string): string {
+  return TypedDataEncoder.hash(domainOf(env), { Completion: [...ESCROW_EIP712_TYPES.Completion] }, { taskId, round, prover, proofHash });
+}
+export function defaultDigest(env: Env712, taskId: string, round: number, prover: string): string {
   return TypedDataEncoder.hash(domainOf(env), { Default: [...ESCROW_EIP712_TYPES.Default] }, { taskId, round, prover });
+}
+export function invalidDigest(env: Env712, taskId: string): string {
+  return TypedDataEncoder.hash(domainOf(env), { Invalid: [...ESCROW_EIP712_TYPES.Invalid] }, { taskId });
+}
+export function nonRevealDigest(env: Env712, taskId: string, prover: string, commitment: string): string {
+  return TypedDataEncoder.hash(domainOf(env), { NonReveal: [...ESCROW_EIP712_TYPES.NonReveal] }, { taskId, prover, commitment });
+}
+
+/** The Completion struct's proofHash of verifier words: keccak256 of the 32-byte words (SPEC §1.9). */
+export function proofHashOf(proof: bigint[]): string {
+  return keccak256(solidityPacked(proof.map(() => "uint256"), proof));
+}
+
+/** VoteKind as the escrow's Vote struct takes it. */
+export const VOTE = { Assignment: 1, Completion: 2, Default: 3, Invalid: 4 } as const;
+
+/** A vote struct for equivocation evidence (unused fields zero). */
+export function vote(v: Partial<VoteStruct> & Pick<VoteStruct, "kind" | "taskId">): VoteStruct {
+  return { round: 0, prover: "0x0000000000000000000000000000000000000000", price: 0n, proofHash: ZeroHash, ...v };
+}
+
+/** The EIP-712 digest of a vote struct, as the escrow computes it. */
+export function voteDigest(env: Env712, v: VoteStruct): string {
+  switch (v.kind) {
+    case VOTE.Assignment: return assignmentDigest(env, v.taskId, { round: v.round, prover: v.prover, price: v.price });
+    case VOTE.Completion: return completionDigest(env, v.taskId, v.round, v.prover, v.proofHash);
+    case VOTE.Default: return defaultDigest(env, v.taskId, v.round, v.prover);
+    default: return invalidDigest(env, v.taskId);
+  }
+}
+
+export function signVote(env: Env712, v: VoteStruct, signer: Wallet): string {
+  return signer.signingKey.sign(voteDigest(env, v)).serialized;
 }
 
 /** Certificate over `digest` signed by `signers`, listed in ascending address order. */
@@ -199,4 +331,62 @@ export function quorum(env: PoolEnv): Wallet[] {
   return env.attesters.slice(0, 3);
 }
 
-export { ZeroHash };
+export interface SettleOptions {
+  round?: number;
+  /** @default attester 3 (10 ETH) */
+  prover?: string;
+  /** @default 0.5 ETH */
+  price?: bigint;
+  signers?: Wallet[];
+  requester?: Wallet;
+  /** Adds the round's Completion certificate (needed after the round's deadline). */
+  completion?: boolean;
+}
+
+/** Settlement arguments for `task` (the Assignment certified by `signers`, the fixture's Groth16 proof). */
+export function settleArgs(env: PoolEnv, task: TaskStruct, o: SettleOptions = {}): SettleArgs {
+  const id = taskIdOf(env, task);
+  const assignment = { round: o.round ?? 0, prover: o.prover ?? env.attesters[3]!.address, price: o.price ?? ETH / 2n };
+  const signers = o.signers ?? quorum(env);
+  return {
+    task,
+    signature: signTask(env, task, o.requester),
+    assignment,
+    certificate: certify(assignmentDigest(env, id, assignment), signers),
+    proof: env.groth16.proof,
+    publicSignals: env.groth16.publicSignals,
+    ...(o.completion === true
+      ? { completionCertificate: certify(completionDigest(env, id, assignment.round, assignment.prover, proofHashOf(env.groth16.proof)), signers) }
+      : {}),
+  };
+}
+
+/** reportDefault arguments: the round's Assignment and Default certificates, both by `signers`. */
+export function defaultArgs(env: PoolEnv, task: TaskStruct, round: number, prover: string, o: { price?: bigint; signers?: Wallet[]; requester?: Wallet } = {}): ReportDefaultArgs {
+  const id = taskIdOf(env, task);
+  const assignment = { round, prover, price: o.price ?? ETH / 2n };
+  const signers = o.signers ?? quorum(env);
+  return {
+    task,
+    signature: signTask(env, task, o.requester),
+    assignment,
+    assignmentCertificate: certify(assignmentDigest(env, id, assignment), signers),
+    defaultCertificate: certify(defaultDigest(env, id, round, prover), signers),
+  };
+}
+
+/** Awaits `p` and asserts it rejected with the contract's custom error `reason`. */
+export async function expectRevert(p: Promise<unknown>, reason: string): Promise<ChainError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof ChainError, String(err));
+    const ce = err as ChainError;
+    assert.equal(ce.type.code, "CHAIN_REVERTED", ce.message);
+    assert.equal(ce.type["reason"], reason, ce.message);
+    return ce;
+  }
+  throw new Error(`expected a revert with ${reason}, but the call succeeded`);
+}
+
+export { ZeroHash, DEFAULT_POOL_PARAMETERS };
