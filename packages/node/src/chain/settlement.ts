@@ -18,8 +18,10 @@
  */
 import { EventEmitter } from "node:events";
 import {
+  decodeProofSubmission,
   decodeProofWords,
   decodeVote,
+  finalDeadline,
   type Vote,
   isRoundVote,
   roundDeadline,
@@ -167,6 +169,31 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     this.auction.on("ended", this.onEnded);
     this.auction.on("certificate", this.onCertificate);
     this.auction.node.gossip.on("accepted", this.onAccepted);
+    // a restarted node resumes what it had not submitted yet (issue 12: a restart resumes pending work)
+    this.track("resume", () => this.resume());
+  }
+
+  /**
+   * Re-submits from the validated store: settlements of completed tasks still inside their settle window, and
+   * reports of the certificates held. Each submission re-reads the chain first, so work already done is skipped.
+   */
+  private async resume(): Promise<void> {
+    const node = this.auction.node;
+    for (const e of await node.repos.tasks.entries()) {
+      if (!this.running) return;
+      const id = lc(e.id[0] as string);
+      const view = await this.auction.taskView(id);
+      if (view === undefined) continue;
+      // past the report window nothing about the task can be submitted any more
+      if (this.now() > finalDeadline(view.task) + (node.opts.chainParams?.reportWindow ?? 0n)) continue;
+      if (view.status === "completed" && (this.init.settle ?? true)) {
+        const round = view.round ?? 0;
+        if (this.now() > roundDeadline(view.task, round) + this.settleGrace()) continue;
+        const bytes = await node.repos.proofs.get([id, String(round)]);
+        if (bytes !== undefined) this.track(`s/${id}`, () => this.settleTask(id, round, decodeProofSubmission(bytes)));
+      }
+      for (const c of await this.auction.certificates(id)) this.onCertificate(c);
+    }
   }
 
   /** Stop listening and wait for submissions in flight (pending waits are cut short). */
@@ -438,7 +465,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
 }
 
 type ChainAction = "settle" | "reportDefault" | "reportInvalid" | "reportNonReveal" | "reportEquivocation";
-const ACTION_OF: Record<string, ChainAction> = { s: "settle", d: "reportDefault", i: "reportInvalid", n: "reportNonReveal", e: "reportEquivocation" };
+const ACTION_OF: Record<string, ChainAction> = { s: "settle", d: "reportDefault", i: "reportInvalid", n: "reportNonReveal", e: "reportEquivocation", r: "settle" };
 
 const VOTE_KIND_CODE = { assignment: 1, completion: 2, default: 3, invalid: 4 } as const;
 
