@@ -1,14 +1,46 @@
-/** The node's small HTTP API (node:http): GET /status, /tasks, /tasks/<id>, /earnings, /metrics. Read only. */
+/**
+ * The node's small HTTP API (node:http): GET /status, /tasks, /tasks/<id>, /earnings, /metrics. Read only, bound
+ * to 127.0.0.1 unless configured otherwise.
+ *
+ * Hardening (issue 12): a malformed request answers 400 with a JSON error saying what is wrong; an unknown path
+ * 404; an internal error 500 with a generic message and a request id (the details go to the log only). /status is
+ * computed at most once per `statusMaxAgeMs` however many clients ask (concurrent requests share one
+ * computation), and /tasks is paged (`?limit=` 1..1000, default 100; `?after=<task id>`), so no request scans
+ * every task.
+ */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CliError, CliErrorCode } from "./errors.js";
 
+/** One page of /tasks: task ids in ascending order, strictly after `after`. */
+export interface TaskPageQuery {
+  limit: number;
+  after?: string;
+}
+
+export interface TaskPage {
+  items: unknown[];
+  /** The id to pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
 export interface ApiHandlers {
   status(): Promise<unknown>;
-  tasks(): Promise<unknown>;
+  tasks(q: TaskPageQuery): Promise<TaskPage>;
+  /** One task by id (lowercase 0x + 64 hex digits, checked before this is called); undefined if unknown. */
   task(id: string): Promise<unknown>;
   earnings(): Promise<unknown>;
   metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface ApiOptions {
+  /** Where internal errors are reported (the response only says "internal error" and a request id). */
+  log?: (msg: string, fields: Record<string, unknown>) => void;
+  /** Longest a computed /status is served again, ms. @default 1000 */
+  statusMaxAgeMs?: number;
+  /** Most connections at once; more are refused. @default 256 */
+  maxConnections?: number;
 }
 
 export interface StatusApi {
@@ -17,45 +49,145 @@ export interface StatusApi {
   close(): Promise<void>;
 }
 
+export const DEFAULT_TASKS_LIMIT = 100;
+export const MAX_TASKS_LIMIT = 1000;
+const TASK_ID = /^0x[0-9a-f]{64}$/;
+const ROUTES = ["/status", "/tasks?limit=&after=", "/tasks/<id>", "/earnings", "/metrics"];
+
 /** JSON with bigints as decimal strings. */
 export function toJson(v: unknown, indent?: number): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString("hex") : x), indent);
 }
 
-function send(res: ServerResponse, status: number, body: string, type = "application/json"): void {
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+/**
+ * `f` computed at most once per `maxAgeMs`: callers within that time get the last value; callers while it is
+ * being computed share that computation. A failed computation is not kept.
+ */
+export function cachedAsync<T>(f: () => Promise<T>, maxAgeMs: number): () => Promise<T> {
+  let last: { at: number; value: T } | undefined;
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    if (last !== undefined && Date.now() - last.at < maxAgeMs) return Promise.resolve(last.value);
+    if (inFlight !== undefined) return inFlight;
+    const p = f().then(
+      (value) => {
+        last = { at: Date.now(), value };
+        return value;
+      },
+    ).finally(() => {
+      inFlight = undefined;
+    });
+    inFlight = p;
+    return p;
+  };
+}
+
+/** A client mistake: answered with its status and a JSON error that says what to change. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly detail: string,
+  ) {
+    super(`${error}: ${detail}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: string, type = "application/json", headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff", ...headers });
   res.end(body);
 }
 
-export async function startApi(host: string, port: number, h: ApiHandlers): Promise<StatusApi> {
+function taskIdParam(raw: string, what: string): string {
+  if (!TASK_ID.test(raw.toLowerCase())) throw new HttpError(400, `bad ${what}`, `${what} must be 0x followed by 64 hex digits (a task id)`);
+  return raw.toLowerCase();
+}
+
+function tasksQuery(q: URLSearchParams): TaskPageQuery {
+  for (const k of ["limit", "after"]) if (q.getAll(k).length > 1) throw new HttpError(400, `bad ${k}`, `give ${k} at most once`);
+  const rawLimit = q.get("limit");
+  let limit = DEFAULT_TASKS_LIMIT;
+  if (rawLimit !== null) {
+    if (!/^[0-9]{1,7}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_TASKS_LIMIT) {
+      throw new HttpError(400, "bad limit", `limit must be an integer from 1 to ${MAX_TASKS_LIMIT} (default ${DEFAULT_TASKS_LIMIT})`);
+    }
+    limit = Number(rawLimit);
+  }
+  const after = q.get("after");
+  return after === null || after === "" ? { limit } : { limit, after: taskIdParam(after, "after") };
+}
+
+export async function startApi(host: string, port: number, h: ApiHandlers, o: ApiOptions = {}): Promise<StatusApi> {
+  const log = o.log ?? (() => undefined);
+  const status = cachedAsync(() => h.status(), o.statusMaxAgeMs ?? 1000);
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method not allowed", "only GET is served (the API is read only)");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://api.invalid");
+    } catch {
+      throw new HttpError(400, "bad request", "the request target is not a valid path");
+    }
+    const path = url.pathname;
+    if (path === "/status") return send(res, 200, toJson(await status()));
+    if (path === "/tasks") {
+      const q = tasksQuery(url.searchParams);
+      const page = await h.tasks(q);
+      const headers: Record<string, string> = {};
+      if (page.next !== undefined) {
+        headers["x-next-after"] = page.next;
+        headers["link"] = `</tasks?limit=${q.limit}&after=${page.next}>; rel="next"`;
+      }
+      return send(res, 200, toJson(page.items), "application/json", headers);
+    }
+    if (path.startsWith("/tasks/")) {
+      let raw: string;
+      try {
+        raw = decodeURIComponent(path.slice("/tasks/".length));
+      } catch {
+        throw new HttpError(400, "bad task id", "the task id is not valid percent-encoding");
+      }
+      const t = await h.task(taskIdParam(raw, "task id"));
+      return t === undefined ? send(res, 404, toJson({ error: "unknown task", detail: "this node stores no task with that id" })) : send(res, 200, toJson(t));
+    }
+    if (path === "/earnings") return send(res, 200, toJson(await h.earnings()));
+    if (path === "/metrics") {
+      const m = await h.metrics();
+      return send(res, 200, m.body, m.contentType);
+    }
+    throw new HttpError(404, "not found", `no such path; routes: ${ROUTES.join(", ")}`);
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? "/").split("?")[0]!;
-    if (req.method !== "GET") return send(res, 405, toJson({ error: "only GET is served" }));
-    const route = async (): Promise<void> => {
-      if (path === "/status") return send(res, 200, toJson(await h.status()));
-      if (path === "/tasks") return send(res, 200, toJson(await h.tasks()));
-      if (path.startsWith("/tasks/")) {
-        const t = await h.task(decodeURIComponent(path.slice(7)));
-        return t === undefined ? send(res, 404, toJson({ error: "unknown task" })) : send(res, 200, toJson(t));
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        const headers: Record<string, string> = err.status === 405 ? { allow: "GET, HEAD" } : {};
+        return send(res, err.status, toJson({ error: err.error, detail: err.detail, ...(err.status === 404 ? { routes: ROUTES } : {}) }), "application/json", headers);
       }
-      if (path === "/earnings") return send(res, 200, toJson(await h.earnings()));
-      if (path === "/metrics") {
-        const m = await h.metrics();
-        return send(res, 200, m.body, m.contentType);
-      }
-      send(res, 404, toJson({ error: "not found", routes: ["/status", "/tasks", "/tasks/<id>", "/earnings", "/metrics"] }));
-    };
-    route().catch((err: unknown) => send(res, 500, toJson({ error: String(err) })));
+      const requestId = randomUUID();
+      log("api request failed", { requestId, method: req.method, url: req.url?.slice(0, 200), err: err instanceof Error ? err.stack ?? err.message : String(err) });
+      send(res, 500, toJson({ error: "internal error", requestId }));
+    });
   });
+  // a slow or silent client cannot hold connections open for long
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 64;
+  server.maxConnections = o.maxConnections ?? 256;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new CliError({ code: CliErrorCode.API_LISTEN_FAILED, detail: String(err) },
       `status API cannot listen on ${host}:${port}: ${(err).message} (pick another --api-port, or 0 for a free one)`)));
     server.listen(port, host, () => resolve());
   });
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    else socket.destroy();
+  });
   const addr = server.address() as AddressInfo;
   return {
     port: addr.port,
-    url: `http://${host}:${addr.port}`,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -17,12 +17,14 @@ import {
   createLogger,
   type AuctionService,
   type Logger,
+  type MessageRepositories,
+  type TaskView,
   type StakeSource,
 } from "@zkpool/node";
 import type { ChainParams, Hex, ProtocolDomain } from "@zkpool/protocol";
 import { snarkjsModule } from "@zkpool/prover-snarkjs";
 import { createUmp, type Ump } from "@zkpool/ump";
-import { startApi, type StatusApi } from "./api.js";
+import { startApi, type StatusApi, type TaskPage, type TaskPageQuery } from "./api.js";
 import type { NodeConfig } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
 import { readFileSync } from "node:fs";
@@ -41,6 +43,50 @@ function readDeploymentFile(path: string): Deployment {
   } catch (cause) {
     throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE, path }, `cannot read deployment file ${path}: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** What the task views of the API need of the auction. */
+export type TaskViewer = Pick<AuctionService, "taskView">;
+
+function taskSummary(v: TaskView): Record<string, unknown> {
+  return { taskId: v.taskId, status: v.status, round: v.round, reason: v.reason, requester: v.task.requester, maxReward: v.task.maxReward };
+}
+
+/** Stored task ids in key (= id) order within a range of the task bucket. */
+function storedTaskIds(repos: MessageRepositories, range: { gt?: string; gte?: string; limit?: number }): AsyncGenerator<string> {
+  const b = repos.tasks.bucket;
+  return (async function* () {
+    for await (const key of repos.db.raw.keys({ ...range, lt: `${b}0` })) yield key.slice(b.length + 1);
+  })();
+}
+
+/** One page of GET /tasks: at most `limit` tasks with ids after `after`, and the cursor of the next page. */
+export async function pageTasks(repos: MessageRepositories, auction: TaskViewer, q: TaskPageQuery): Promise<TaskPage> {
+  const b = repos.tasks.bucket;
+  const range = q.after !== undefined ? { gt: `${b}/${q.after}` } : { gte: `${b}/` };
+  const items: unknown[] = [];
+  let seen = 0;
+  let last: string | undefined;
+  for await (const id of storedTaskIds(repos, { ...range, limit: q.limit + 1 })) {
+    if (seen === q.limit) return { items, next: last! };
+    seen++;
+    last = id;
+    const v = await auction.taskView(id as Hex);
+    if (v !== undefined) items.push(taskSummary(v));
+  }
+  return { items };
+}
+
+/** Task counts of GET /status (one pass over the store; the API caches the result). */
+export async function countTasks(repos: MessageRepositories, auction: TaskViewer): Promise<Record<"total" | "open" | "completed" | "invalid" | "failed", number>> {
+  const n = { total: 0, open: 0, completed: 0, invalid: 0, failed: 0 };
+  for await (const id of storedTaskIds(repos, { gte: `${repos.tasks.bucket}/` })) {
+    const v = await auction.taskView(id as Hex);
+    if (v === undefined) continue;
+    n.total++;
+    if (v.status !== "unfunded") n[v.status]++;
+  }
+  return n;
 }
 
 export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningNode> {
@@ -161,30 +207,21 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
       });
     }
 
-    const tasks = async (): Promise<unknown[]> => {
-      const out = [];
-      for (const e of await node.repos.tasks.entries()) {
-        const v = await auction.taskView(e.id[0] as Hex);
-        if (v !== undefined) out.push({ taskId: v.taskId, status: v.status, round: v.round, reason: v.reason, requester: v.task.requester, maxReward: v.task.maxReward });
-      }
-      return out;
-    };
+    // /tasks and /status read the task store page by page (issue 12: no request scans every task; the API
+    // computes /status at most once a second and shares that computation between concurrent requests).
+    const tasks = (q: TaskPageQuery): Promise<TaskPage> => pageTasks(node.repos, auction, q);
     const api = await startApi(c.apiHost, c.apiPort, {
-      status: async () => {
-        const t = (await tasks()) as Array<{ status: string }>;
-        const count = (s: string): number => t.filter((x) => x.status === s).length;
-        return {
-          peerId: node.peerId.toString(),
-          operator: operator.address,
-          addrs: node.multiaddrs.map((a) => a.toString()),
-          peers: node.host.getPeers().length,
-          chainId: domain.chainId,
-          escrow: domain.escrow,
-          role: c.prover ? "prover" : "attester",
-          uptimeSeconds: Math.floor((Date.now() - started) / 1000),
-          tasks: { total: t.length, open: count("open"), completed: count("completed"), invalid: count("invalid"), failed: count("failed") },
-        };
-      },
+      status: async () => ({
+        peerId: node.peerId.toString(),
+        operator: operator.address,
+        addrs: node.multiaddrs.map((a) => a.toString()),
+        peers: node.host.getPeers().length,
+        chainId: domain.chainId,
+        escrow: domain.escrow,
+        role: c.prover ? "prover" : "attester",
+        uptimeSeconds: Math.floor((Date.now() - started) / 1000),
+        tasks: await countTasks(node.repos, auction),
+      }),
       tasks,
       task: async (id) => {
         const v = await auction.taskView(id.toLowerCase() as Hex);
@@ -193,7 +230,7 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
       },
       earnings: async () => (settlement !== undefined ? settlement.earnings() : { operator: operator.address, claimable: null, note: "no chain configured" }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    });
+    }, { log: (msg, fields) => log.warn(msg, fields) });
     cleanup.push(() => api.close());
     await writeFile(join(c.dataDir, "api.json"), JSON.stringify({ url: api.url, peerId: node.peerId.toString(), addrs: node.multiaddrs.map((a) => a.toString()), pid: process.pid }) + "\n");
     log.info("zkpool node running", { api: api.url, operator: operator.address, role: c.prover ? "prover" : "attester" });

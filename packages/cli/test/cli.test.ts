@@ -185,6 +185,13 @@ describe("zkpool CLI (spawned process)", function () {
       assert.match(text, /# TYPE zkpool_node_peers gauge/);
       assert.match(text, /process_cpu_seconds_total/);
       assert.equal((await fetch(`${url}/nope`)).status, 404);
+      // a bad task id is the client's mistake (400, says what is wrong), not an internal error
+      const bad = await fetch(`${url}/tasks/bad%2Fid`);
+      assert.equal(bad.status, 400);
+      assert.match(((await bad.json()) as { detail: string }).detail, /64 hex digits/);
+      assert.equal((await fetch(`${url}/tasks/0x${"ab".repeat(32)}`)).status, 404);
+      assert.equal((await fetch(`${url}/tasks?limit=5000`)).status, 400);
+      assert.deepEqual(await (await fetch(`${url}/tasks?limit=10&after=0x${"00".repeat(32)}`)).json(), []);
 
       const ps = await runCli(["--json", "prover", "status", "--data-dir", dataDir, ...chainFlags]);
       assert.equal(ps.code, 0, ps.stderr);

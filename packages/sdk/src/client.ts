@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, type Wallet } from "ethers";
 import * as snarkjs from "snarkjs";
-import { ChainStakeSource, EscrowClient, TaskStatus, chainParamsFromPool, revertReason, type Deployment } from "@zkpool/chain";
+import { ChainStakeSource, EscrowClient, TaskStatus, chainParamsFromPool, escrowInterface, revertReason, type Deployment } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
 import { NodeChainStakeSource, PoolNode, silentLogger, type AcceptedMessage, type Logger } from "@zkpool/node";
 import {
@@ -19,7 +19,11 @@ import {
   chooseStakeEpoch,
   cost,
   type ChainParams,
+  decodeCertificate,
+  decodeProofSubmission,
   decodeSnarkjsProof,
+  decodeTask,
+  encodeProofWords,
   encodeTask,
   finalDeadline,
   publicSignalsHash,
@@ -35,8 +39,8 @@ import {
 } from "@zkpool/protocol";
 import { SdkError, SdkErrorCode } from "./errors.js";
 import type {
-  BalanceReturnType, CircuitArtifactPaths, DepositParameters, DepositReturnType, SubmitTaskParameters, TaskEvents, TaskResult,
-  WithdrawParameters, WithdrawReturnType,
+  BalanceReturnType, CircuitArtifactPaths, DepositParameters, DepositReturnType, FetchProofOptions, ProofSource, SubmitTaskParameters,
+  TaskEvents, TaskResult, WithdrawParameters, WithdrawReturnType,
 } from "./types.js";
 
 /** snarkjs' name of each proof system (SPEC §0: 1 Groth16, 2 PLONK, 3 FFLONK) and back. */
@@ -62,9 +66,45 @@ export interface ClientOptions {
 }
 
 const lc = (h: string): Hex => h.toLowerCase() as Hex;
+/** Least time between two syncs the client starts to look for missing proofs, ms. */
+const SYNC_MIN_INTERVAL_MS = 3000;
+/** Results of finished handles kept for fetchProof. */
+const FINISHED_KEPT = 1024;
 const nowS = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 let nonceSeq = 0n;
 
+/** @internal A proof a handle may resolve with, from wherever it came. */
+export interface ProofCandidate {
+  round: number;
+  prover: Hex;
+  /** Canonical proof bytes (SPEC §1.9). */
+  proof: Hex;
+  publicSignals: bigint[];
+  source: ProofSource;
+  /** The settled price, when the candidate is the chain's settlement. */
+  price?: bigint;
+}
+
+/** Seconds past `finalDeadline + settleGrace` before the chain's "still open" is taken as final (clock skew). */
+const SETTLE_MARGIN = 4n * MAX_CLOCK_SKEW;
+/**
+ * Seconds after that during which a handle that knows of a Completion certificate or a proof keeps trying to get
+ * a valid proof before it gives up (the task can no longer settle then: nothing is paid).
+ */
+const PROOF_FETCH_WINDOW = 300n;
+/** Least time between two settlement-log lookups of one handle, ms. */
+const CHAIN_LOOKUP_INTERVAL_MS = 2000;
+const TASK_ID = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * Follows one task. Its result is the truth of certificates AND the chain: it resolves with the Completion-
+ * certified proof (gossip, sync or the embedded node's store), or, once the Escrow says Settled, with the proof
+ * the settlement carried (the embedded node's store, else the settle transaction's calldata). A task the chain
+ * settled never fails. It fails only when the chain says Failed or Invalid, when the attesters certify the
+ * task unprovable, or when `finalDeadline + settleGrace` (plus a margin for clock skew) has passed with the
+ * chain record still open and neither a Completion certificate nor a proof known (the task can no longer
+ * settle then, so nothing is paid).
+ */
 export class TaskHandle extends EventEmitter<TaskEvents> {
   status: "open" | "verified" | "settled" | "failed" = "open";
   private readonly seen = new Set<string>();
@@ -73,9 +113,16 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
   private resultValue: TaskResult | undefined;
   private readonly waiters: Array<{ resolve(r: TaskResult): void; reject(e: unknown): void }> = [];
   private failure: SdkError | undefined;
-  private proofs = new Map<string, ProofSubmission>();
-  private assignments = new Map<number, Certificate>();
-  private completion: CertificateOfKind<"completion"> | undefined;
+  /** Proof submissions by `${round}/${prover}` (the first one seen of each). */
+  private readonly proofs = new Map<string, ProofCandidate>();
+  /** Proof bytes that did not verify locally. */
+  private readonly rejected = new Set<string>();
+  private readonly assignments = new Map<number, Certificate>();
+  private readonly completions = new Map<number, CertificateOfKind<"completion">>();
+  private settledPrice: bigint | undefined;
+  private lastChainLookup = 0;
+  /** @internal Block from which settlement logs are searched. */
+  fromBlock = 0;
 
   constructor(
     readonly taskId: Hex,
@@ -95,20 +142,28 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
 
   /** @internal */
   onMessage(m: AcceptedMessage): void {
-    if (m.topic === "bids") {
-      const b = m.message as { commitment?: string; price?: bigint };
+    void this.ingest(m.topic, m.message, m.ctx.source === "sync" ? "sync" : "gossip").catch(() => undefined);
+  }
+
+  /** Take in a validated message (gossip, sync or the store) and resolve the result if it completes it. */
+  private async ingest(topic: string, message: unknown, source: ProofSource): Promise<void> {
+    if (topic === "bids") {
+      const b = message as { commitment?: string; price?: bigint };
       if (b.price !== undefined) this.reveals++;
       else this.commits++;
       this.emit("bids", { commits: this.commits, reveals: this.reveals });
-    } else if (m.topic === "proofs") {
-      const p = m.message as ProofSubmission;
-      this.proofs.set(`${p.round}/${lc(p.prover)}`, p);
+    } else if (topic === "proofs") {
+      const p = message as ProofSubmission;
+      const key = `${p.round}/${lc(p.prover)}`;
+      if (!this.proofs.has(key) && !this.rejected.has(lc(p.proof))) {
+        this.proofs.set(key, { round: p.round, prover: lc(p.prover), proof: lc(p.proof), publicSignals: [...p.publicSignals], source });
+      }
       this.once1(`proved/${p.round}`, () => this.emit("proved", { round: p.round, prover: lc(p.prover) }));
-      void this.tryVerify();
-    } else if (m.topic === "certificates") {
-      const c = m.message as Certificate;
+      await this.tryVerify();
+    } else if (topic === "certificates") {
+      const c = message as Certificate;
       if (c.kind === "assignment") {
-        this.assignments.set(c.round, c);
+        if (!this.assignments.has(c.round)) this.assignments.set(c.round, c);
         const e = { round: c.round, prover: lc(c.prover), price: c.price };
         this.once1(`a/${c.round}`, () => {
           this.emit(c.round === 0 ? "assigned" : "reassigned", e);
@@ -117,8 +172,8 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
       } else if (c.kind === "default") {
         this.once1(`d/${c.round}`, () => this.emit("defaulted", { round: c.round, prover: lc(c.prover) }));
       } else if (c.kind === "completion") {
-        this.completion = c;
-        void this.tryVerify();
+        if (!this.completions.has(c.round)) this.completions.set(c.round, c);
+        await this.tryVerify();
       } else if (c.kind === "invalid") {
         this.once1("invalid", () =>
           this.fail(new SdkError({ code: SdkErrorCode.TASK_INVALID, taskId: this.taskId },
@@ -134,23 +189,33 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
     f();
   }
 
+  /** Resolve with a Completion-certified proof, if both the certificate and that prover's proof are known. */
   private async tryVerify(): Promise<void> {
-    const c = this.completion;
-    if (c === undefined || this.resultValue !== undefined) return;
-    const p = this.proofs.get(`${c.round}/${lc(c.prover)}`);
-    if (p === undefined) return;
-    const proof = decodeSnarkjsProof(this.task.proofSystem, p.proof);
-    const signals = p.publicSignals.map((s) => s.toString());
-    const ok = await snarkjs[SNARKJS_SYSTEM[this.task.proofSystem]].verify(this.vkey, signals, proof);
-    if (this.resultValue !== undefined) return;
-    if (!ok) {
-      return this.fail(new SdkError({ code: SdkErrorCode.PROOF_INVALID, taskId: this.taskId },
-        `the certified proof of ${this.taskId} does not verify locally; report this with the task id`));
+    for (const [round, c] of this.completions) {
+      if (this.resultValue !== undefined) return;
+      const p = this.proofs.get(`${round}/${lc(c.prover)}`);
+      if (p !== undefined) await this.accept(p);
     }
-    this.resultValue = { taskId: this.taskId, round: c.round, prover: lc(c.prover), proof, publicSignals: signals, verified: true };
-    this.status = "verified";
+  }
+
+  /** Verify a candidate here and resolve the result with it; false if it does not verify. */
+  private async accept(p: ProofCandidate): Promise<boolean> {
+    if (this.resultValue !== undefined) return true;
+    if (this.rejected.has(p.proof)) return false;
+    const v = await this.client.verifyCandidate(this.task, this.vkey, p);
+    if (this.resultValue !== undefined) return true;
+    if (v === undefined) {
+      this.rejected.add(p.proof);
+      const key = `${p.round}/${p.prover}`;
+      if (this.proofs.get(key)?.proof === p.proof) this.proofs.delete(key);
+      return false;
+    }
+    if (p.price !== undefined) this.settledPrice = p.price;
+    this.resultValue = { taskId: this.taskId, round: p.round, prover: p.prover, proof: v.proof, publicSignals: v.publicSignals, verified: true, source: p.source };
+    if (this.failure === undefined) this.status = "verified";
     this.emit("verified", this.resultValue);
     for (const w of this.waiters.splice(0)) w.resolve(this.resultValue);
+    return true;
   }
 
   /** @internal */
@@ -162,13 +227,92 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
     for (const w of this.waiters.splice(0)) w.reject(e);
   }
 
-  /** @internal polled by the client: settlement / refund on chain, failure after the final deadline. */
-  async poll(escrow: EscrowClient): Promise<boolean> {
-    if (this.status === "settled") return true;
+  /** A Completion certificate or a proof is known (so a proof exists, or may still arrive). */
+  private evidence(): boolean {
+    return this.completions.size > 0 || this.proofs.size > 0 || this.rejected.size > 0;
+  }
+
+  /** Something should be here and is not: a certified proof, or the certificate of a proof past its round. */
+  private missing(now: bigint): boolean {
+    for (const [round, c] of this.completions) if (!this.proofs.has(`${round}/${lc(c.prover)}`)) return true;
+    for (const p of this.proofs.values()) if (now > roundDeadline(this.task, p.round) + SETTLE_MARGIN) return true;
+    return false;
+  }
+
+  /** Load the task's certificates and proofs from the embedded node's store (what gossip or sync stored). */
+  private async absorbStore(): Promise<void> {
+    const repos = this.client.node.repos;
+    for (let r = 0; r < this.task.maxRounds; r++) {
+      for (const kind of ["assignment", "completion"] as const) {
+        try {
+          const b = await repos.certificates.get([this.taskId, String(r), kind]);
+          if (b !== undefined) await this.ingest("certificates", decodeCertificate(b), "store");
+        } catch {
+          /* unreadable entry: skip */
+        }
+      }
+      try {
+        const b = await repos.proofs.get([this.taskId, String(r)]);
+        if (b !== undefined) await this.ingest("proofs", decodeProofSubmission(b), "store");
+      } catch {
+        /* unreadable entry: skip */
+      }
+    }
+  }
+
+  /** Try every known proof (certified or not); true once the result is set. */
+  private async acceptAny(): Promise<boolean> {
+    for (const p of [...this.proofs.values()]) if (await this.accept(p)) return true;
+    return this.resultValue !== undefined;
+  }
+
+  /**
+   * Find a proof: the embedded node's store; when the chain settled the task, the settlement's own proof
+   * (from its calldata); then a sync with connected pool nodes and the store again. With `any`, a proof that
+   * verifies here is taken without a Completion certificate (the chain settled it, or it was asked for).
+   */
+  private async recover(o: { settled: boolean; any: boolean; sync: boolean; waitSync?: boolean }): Promise<void> {
+    await this.absorbStore();
+    if (this.resultValue !== undefined || (o.any && (await this.acceptAny()))) return;
+    if (o.settled && Date.now() - this.lastChainLookup >= CHAIN_LOOKUP_INTERVAL_MS) {
+      this.lastChainLookup = Date.now();
+      const c = await this.client.settledProof(this.taskId, this.task, this.fromBlock).catch(() => undefined);
+      if (c !== undefined) {
+        this.settledPrice = c.price;
+        if (await this.accept(c)) return;
+        this.fail(new SdkError({ code: SdkErrorCode.PROOF_INVALID, taskId: this.taskId },
+          `task ${this.taskId} settled on chain with a proof that does not verify against your verification key: the Escrow's registered verifier and your vkey disagree; report this with the task id`));
+        return;
+      }
+    }
+    if (!o.sync) return;
+    await this.client.syncFromPeers(o.waitSync ?? false);
+    await this.absorbStore();
+    if (o.any) await this.acceptAny();
+  }
+
+  /** @internal What `client.fetchProof` does for this task: find a proof now, settled or not. */
+  async fetch(sync: boolean): Promise<TaskResult | undefined> {
+    if (this.resultValue !== undefined) return this.resultValue;
+    const rec = await this.client.escrow.taskRecord(this.taskId).catch(() => undefined);
+    await this.recover({ settled: rec?.status === TaskStatus.Settled, any: true, sync, waitSync: true });
+    return this.resultValue;
+  }
+
+  /**
+   * @internal polled by the client: settlement / refund on chain, failure once the task can no longer settle.
+   * Resolves true when the handle is done.
+   */
+  async poll(escrow: Pick<EscrowClient, "taskRecord">): Promise<boolean> {
+    if (this.status === "settled" || this.failure !== undefined) return true;
     const rec = await escrow.taskRecord(this.taskId);
-    if (rec.status === TaskStatus.Settled && this.resultValue !== undefined) {
+    if (rec.status === TaskStatus.Settled) {
+      // The chain is the truth: the task was proved and paid for. Get that proof; never fail.
+      if (this.resultValue === undefined) await this.recover({ settled: true, any: true, sync: true });
+      if (this.failure !== undefined) return true;
+      if (this.resultValue === undefined) return false;
       const a = this.assignments.get(this.resultValue.round);
-      const price = a?.kind === "assignment" ? a.price : 0n;
+      const price = this.settledPrice ?? (a?.kind === "assignment" ? a.price : 0n);
       this.status = "settled";
       this.emit("settled", { round: this.resultValue.round, prover: this.resultValue.prover, price, refunded: this.task.maxReward - price });
       return true;
@@ -185,14 +329,29 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
       this.emit("refunded", { amount: this.task.maxReward });
       return true;
     }
-    if (this.resultValue === undefined && nowS() > finalDeadline(this.task) + 4n * MAX_CLOCK_SKEW) {
+    // Open or None: the Escrow takes a settlement until finalDeadline + settleGrace (chain time).
+    const now = nowS();
+    const closed = now > finalDeadline(this.task) + this.client.params.settleGrace + SETTLE_MARGIN;
+    const giveUp = closed && now > finalDeadline(this.task) + this.client.params.settleGrace + SETTLE_MARGIN + PROOF_FETCH_WINDOW;
+    if (this.resultValue !== undefined) return giveUp; // verified; it can settle no more after the window
+    // A certified proof we have not got, or a proof whose certificate is overdue: look for it (store, then
+    // sync). Past the settlement window, look again before concluding anything.
+    if (closed || this.missing(now)) await this.recover({ settled: false, any: closed, sync: true });
+    if (this.resultValue !== undefined || this.failure !== undefined || !closed) return this.failure !== undefined;
+    if (!this.evidence()) {
       this.fail(new SdkError({ code: SdkErrorCode.TASK_FAILED, taskId: this.taskId, reason: this.assignments.size === 0 ? "no assignment" : "no proof" },
         this.assignments.size === 0
           ? `task ${this.taskId} got no assignment: no prover bid in time (raise maxReward, lengthen the bid window, or check that provers run); nothing was locked`
-          : `task ${this.taskId} got no proof by its final deadline; call escrow expire() to refund maxReward`));
+          : `task ${this.taskId} got no proof by its final deadline and did not settle on chain; call escrow expire() to refund maxReward`));
       return true;
     }
-    return false;
+    if (!giveUp) return false;
+    const invalid = this.rejected.size > 0 && this.proofs.size === 0;
+    this.fail(new SdkError({ code: invalid ? SdkErrorCode.PROOF_INVALID : SdkErrorCode.TASK_FAILED, taskId: this.taskId, reason: invalid ? "invalid proof" : "proof not obtained" },
+      invalid
+        ? `the proof submitted for ${this.taskId} does not verify locally and the task did not settle on chain; call escrow expire() to refund maxReward and report this with the task id`
+        : `a proof of ${this.taskId} was certified but no pool node served it, and the task did not settle on chain (nothing was paid); call escrow expire() to refund maxReward; client.fetchProof() may still find the proof`));
+    return true;
   }
 
   /** @internal */
@@ -203,8 +362,12 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
 
 export class ZkPoolClient {
   private readonly handles = new Map<Hex, TaskHandle>();
+  private readonly polling = new Set<Hex>();
+  private readonly finished = new Map<Hex, TaskResult>();
   private timer: NodeJS.Timeout | undefined;
   private committed = 0n;
+  private syncing: Promise<void> | undefined;
+  private lastSyncAt = 0;
   private readonly onAccepted = (m: AcceptedMessage): void => {
     const id = (m.message as { taskId?: string }).taskId;
     if (id !== undefined) this.handles.get(lc(id))?.onMessage(m);
@@ -219,6 +382,9 @@ export class ZkPoolClient {
     readonly params: ChainParams,
     private readonly signer: Wallet,
     private readonly tempDir: string | undefined,
+    /** Block of the deployment: settlement logs are never older. */
+    private readonly deploymentBlock: number,
+    private readonly log: Logger,
   ) {}
 
   get address(): Hex {
@@ -236,7 +402,7 @@ export class ZkPoolClient {
         throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: String(cause) }, `cannot read the deployment file ${o.deployment}`, { cause });
       }
     } else deployment = o.deployment;
-    const provider = new JsonRpcProvider(o.rpcUrl, undefined, { batchMaxCount: 1, staticNetwork: true, cacheTimeout: -1 });
+    const provider = new JsonRpcProvider(o.rpcUrl, undefined, { batchMaxCount: 1, staticNetwork: true, cacheTimeout: -1, pollingInterval: 1000 });
     let chainId: bigint;
     try {
       chainId = (await provider.getNetwork()).chainId;
@@ -258,18 +424,20 @@ export class ZkPoolClient {
         `cannot read the pool parameters from the Escrow at ${deployment.escrow}: is the deployment a protocol v1 pool on ${o.rpcUrl}?`, { cause });
     }
     const tempDir = o.dataDir === undefined ? await mkdtemp(join(tmpdir(), "zkpool-sdk-")) : undefined;
+    const log = o.logger ?? silentLogger();
     try {
       const node = await PoolNode.create({
         dataDir: o.dataDir ?? tempDir!,
         domain,
         stake: new NodeChainStakeSource(new ChainStakeSource({ stakeRegistry: deployment.stakeRegistry, runner: provider, epochSeconds: params.epochSeconds })),
         chainParams: params,
-        logger: o.logger ?? silentLogger(),
+        logger: log,
         network: { listen: o.listen ?? ["/ip4/127.0.0.1/tcp/0"], bootstrap: o.bootstrap, devnet: o.devnet ?? false },
       });
       await node.start();
       const signer = o.signer.connect(provider);
-      const c = new ZkPoolClient(node, new EscrowClient(deployment.escrow, signer), provider, domain, params, signer, tempDir);
+      const c = new ZkPoolClient(node, new EscrowClient(deployment.escrow, signer), provider, domain, params, signer, tempDir,
+        Number.isSafeInteger(deployment.blockNumber) ? deployment.blockNumber : 0, log);
       node.gossip.on("accepted", c.onAccepted);
       c.timer = setInterval(() => c.pollAll(), 1000);
       c.timer.unref();
@@ -283,12 +451,140 @@ export class ZkPoolClient {
 
   private pollAll(): void {
     for (const [id, h] of this.handles) {
+      // one poll per handle at a time (a poll that syncs can take longer than the interval)
+      if (this.polling.has(id)) continue;
+      this.polling.add(id);
       h.poll(this.escrow).then((done) => {
-        if (done) {
+        if (done && this.handles.get(id) === h) {
           this.handles.delete(id);
           this.committed -= cost(h.task, this.params);
+          void h.result().then((r) => this.remember(r), () => undefined);
         }
-      }).catch(() => undefined);
+      }).catch((err: unknown) => this.log.debug("task poll failed", { taskId: id, err: String(err) }))
+        .finally(() => this.polling.delete(id));
+    }
+  }
+
+  private remember(r: TaskResult): void {
+    this.finished.set(r.taskId, r);
+    if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.keys().next().value!);
+  }
+
+  /**
+   * @internal Sync open tasks' messages from connected pool nodes (what gossip lost arrives through the same
+   * validation and reaches the handles). One sync at a time, shared; at most one started per interval: within
+   * it, resolves at once, or with `wait` (an explicit request) waits for the interval to end and syncs.
+   */
+  async syncFromPeers(wait = false): Promise<void> {
+    if (this.syncing !== undefined) {
+      await this.syncing;
+      if (!wait) return;
+    }
+    const left = this.lastSyncAt + SYNC_MIN_INTERVAL_MS - Date.now();
+    if (left > 0) {
+      if (!wait) return;
+      await new Promise((r) => setTimeout(r, left));
+      if (this.syncing !== undefined) return this.syncing;
+    }
+    this.lastSyncAt = Date.now();
+    const run = this.node.sync.syncOpenTasks().then(
+      (r) => this.log.debug("synced for missing proofs", { peers: r.length, accepted: r.reduce((n, x) => n + x.accepted, 0) }),
+      (err: unknown) => this.log.debug("sync for missing proofs failed", { err: String(err) }),
+    ).finally(() => {
+      this.syncing = undefined;
+      this.lastSyncAt = Date.now();
+    });
+    this.syncing = run;
+    await run;
+  }
+
+  /**
+   * @internal The proof a settlement of `taskId` carried: the Escrow's TaskSettled log, then the calldata of
+   * the settle() transaction that emitted it (a direct call of the Escrow).
+   */
+  async settledProof(taskId: Hex, task: Task, fromBlock: number): Promise<ProofCandidate | undefined> {
+    const event = escrowInterface.getEvent("TaskSettled")!;
+    const escrow = lc(this.escrow.address);
+    const logs = await this.provider.getLogs({ address: escrow, topics: [event.topicHash, taskId], fromBlock: Math.max(fromBlock, this.deploymentBlock), toBlock: "latest" });
+    for (const l of logs.reverse()) {
+      const ev = escrowInterface.parseLog(l);
+      const tx = await this.provider.getTransaction(l.transactionHash);
+      if (ev === null || tx === null || lc(tx.to ?? "") !== escrow) continue;
+      try {
+        const call = escrowInterface.parseTransaction({ data: tx.data });
+        if (call?.name !== "settle") continue;
+        const words = (call.args[4] as bigint[]).map((w) => BigInt(w));
+        const publicSignals = (call.args[5] as bigint[]).map((w) => BigInt(w));
+        return {
+          round: Number(ev.args[1]),
+          prover: lc(String(ev.args[2])),
+          proof: encodeProofWords(task.proofSystem, words),
+          publicSignals,
+          source: "chain",
+          price: BigInt(ev.args[3] as bigint),
+        };
+      } catch (err) {
+        this.log.debug("settlement calldata not usable", { taskId, tx: l.transactionHash, err: String(err) });
+      }
+    }
+    return undefined;
+  }
+
+  /** @internal Check a proof against the task (public signals) and the verification key; its snarkjs form if valid. */
+  async verifyCandidate(task: Task, vkey: unknown, p: ProofCandidate): Promise<{ proof: unknown; publicSignals: string[] } | undefined> {
+    try {
+      if (lc(publicSignalsHash(p.publicSignals)) !== lc(task.publicSignalsHash)) return undefined;
+      const proof = decodeSnarkjsProof(task.proofSystem, p.proof);
+      const publicSignals = p.publicSignals.map((s) => s.toString());
+      return (await snarkjs[SNARKJS_SYSTEM[task.proofSystem]].verify(vkey, publicSignals, proof)) ? { proof, publicSignals } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The proof of a task, verified here, if one exists: this client's handle, the embedded node's store (what
+   * gossip and sync brought), the chain (when the task settled, the proof its settlement carried) and, when
+   * still missing, a sync with connected pool nodes. Undefined when no proof is known (yet). A proof found for a
+   * task this client follows also resolves that handle's result. Works for tasks of other sessions too (the task
+   * must be in the embedded node's store or served by a pool node; pass `vkey` if the pool cannot serve it).
+   */
+  async fetchProof(taskId: string, o: FetchProofOptions = {}): Promise<TaskResult | undefined> {
+    if (typeof taskId !== "string" || !TASK_ID.test(taskId)) {
+      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: "taskId" }, `fetchProof: ${JSON.stringify(taskId)} is not a task id (0x and 64 hex digits)`);
+    }
+    const id = lc(taskId);
+    const sync = o.sync ?? true;
+    const handle = this.handles.get(id);
+    if (handle !== undefined) return handle.fetch(sync);
+    const done = this.finished.get(id);
+    if (done !== undefined) return done;
+    let task = await this.storedTask(id);
+    if (task === undefined && sync) {
+      await this.syncFromPeers(true);
+      task = await this.storedTask(id);
+    }
+    if (task === undefined) return undefined;
+    const h = new TaskHandle(id, task, o.vkey ?? (await this.vkeyOf(task)), this);
+    h.fromBlock = this.deploymentBlock;
+    const r = await h.fetch(sync);
+    if (r !== undefined) this.remember(r);
+    return r;
+  }
+
+  private async storedTask(id: Hex): Promise<Task | undefined> {
+    const b = await this.node.repos.tasks.get([id]);
+    return b === undefined ? undefined : decodeTask(b);
+  }
+
+  private async vkeyOf(task: Task): Promise<unknown> {
+    const hash = task.vkeySha256.slice(2).toLowerCase();
+    try {
+      const bytes = (await this.node.transfer.store.get(hash)) ?? (await this.node.transfer.fetch(hash, { signal: AbortSignal.timeout(10_000) }));
+      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    } catch (cause) {
+      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: "vkey" },
+        `fetchProof: the verification key ${task.vkeySha256} is neither stored here nor served by the pool; pass { vkey }`, { cause });
     }
   }
 
@@ -403,6 +699,8 @@ export class ZkPoolClient {
     }, this.signer, this.domain);
     const id = lc(computeTaskId(task, this.domain));
     const handle = new TaskHandle(id, task, vkey, this);
+    // settlement logs of this task can only be newer than this block
+    handle.fromBlock = await this.provider.getBlockNumber().catch(() => this.deploymentBlock);
     this.handles.set(id, handle);
     this.committed += taskCost;
     try {
@@ -423,6 +721,7 @@ export class ZkPoolClient {
     for (const h of this.handles.values()) h.closed();
     this.handles.clear();
     await this.node.stop();
+    await this.syncing;
     this.provider.destroy();
     if (this.tempDir !== undefined) await rm(this.tempDir, { recursive: true, force: true });
   }

@@ -2,6 +2,10 @@
 declare module "snarkjs" {
   export const groth16: {
     verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
+    fullProve(input: Record<string, unknown>, wasm: string, zkey: string): Promise<{
+      proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[] };
+      publicSignals: string[];
+    }>;
   };
   export const plonk: {
     verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;

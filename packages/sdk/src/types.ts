@@ -56,6 +56,12 @@ export interface TaskEvents {
   refunded: [{ amount: bigint }];
 }
 
+/**
+ * Where the SDK got a proof: validated gossip, a sync from a pool node, the embedded node's store, or the
+ * calldata of the transaction that settled the task on chain.
+ */
+export type ProofSource = "gossip" | "sync" | "store" | "chain";
+
 export interface TaskResult {
   taskId: Hex;
   round: number;
@@ -66,6 +72,18 @@ export interface TaskResult {
   publicSignals: string[];
   /** Verified here against the verification key (always true when returned). */
   verified: true;
+  /** Where the proof came from. */
+  source: ProofSource;
+}
+
+export interface FetchProofOptions {
+  /** Ask connected pool nodes (sync) when the proof is not known here. @default true */
+  sync?: boolean;
+  /**
+   * The task's verification key (parsed JSON), for a task this client did not submit. @default the key of the
+   * task's handle, else the one in the embedded node's content store, else fetched from the pool by its hash
+   */
+  vkey?: unknown;
 }
 
 export interface DepositParameters { amount: bigint }
