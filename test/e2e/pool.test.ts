@@ -84,7 +84,7 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
       const proofFile = join(dir, "proof.json");
       const sub = await run(["--json", "task", "submit", "--circuit", "range-check-32", "--input", input, "--max-reward", "0.1", "--deposit", "1",
         "--out", proofFile, "--keystore", ks, ...chainFlags, "--bootstrap", (pool["bootstrap"] as string[]).join(","), "--devnet",
-        "--bid-window", "5", "--reveal-window", "5", "--proof-window", "45"], { ZKPOOL_PASSWORD: "pw" });
+        "--bid-window", "8", "--reveal-window", "5", "--proof-window", "45"], { ZKPOOL_PASSWORD: "pw" });
       assert.equal(sub.code, 0, sub.stderr);
       const result = JSON.parse(sub.stdout) as { taskId: string; settled: boolean };
       assert.equal(result.settled, true, sub.stderr);

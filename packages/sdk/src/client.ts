@@ -666,10 +666,13 @@ export class ZkPoolClient {
       throw new SdkError({ code: SdkErrorCode.INSUFFICIENT_BALANCE, need: (this.committed + taskCost).toString(), have: available.toString() },
         `escrow balance ${available} wei is less than ${this.committed + taskCost} wei (this task's cost ${taskCost} = maxReward + insurance premium, plus your open tasks); deposit first`);
     }
-    if (this.node.host.getPeers().length === 0) {
+    // A connected peer is not enough: until a pool node's subscription to the tasks topic has arrived, a
+    // publish reaches nobody (seen on a loaded CI box: the first task of a fresh client got no bid).
+    const reachable = (): boolean => this.node.gossip.subscribers("tasks").length > 0;
+    if (!reachable()) {
       const end = Date.now() + 10_000;
-      while (this.node.host.getPeers().length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-      if (this.node.host.getPeers().length === 0) {
+      while (!reachable() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      if (!reachable()) {
         throw new SdkError({ code: SdkErrorCode.NOT_CONNECTED }, "no pool node connected: check the bootstrap addresses and that the pool runs");
       }
     }

@@ -246,6 +246,11 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
     return this.host.services.pubsub.getMeshPeers(topicString(this.chainId, topic));
   }
 
+  /** Connected peers known to subscribe to `topic` (a publish reaches nobody while this is empty). */
+  subscribers(topic: GossipTopicName): string[] {
+    return this.host.services.pubsub.getSubscribers(topicString(this.chainId, topic)).map((p) => p.toString());
+  }
+
   /** Gossipsub score of a connected peer (0 for unknown peers). */
   peerScore(peerId: string): number {
     return this.host.services.pubsub.getScore(peerId);
