@@ -61,6 +61,7 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
         p.stderr.on("data", (d: Buffer) => (se += d.toString()));
         p.on("close", (code) => resolve({ code, stdout: so, stderr: se }));
       });
+    let started: number[] = [];
     try {
       const event = (name: string): Record<string, unknown> | undefined => {
         const l = out.split("\n").find((x) => x.includes(`"event":"${name}"`));
@@ -71,7 +72,7 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
       const pool = event("requester");
       assert.ok(pool !== undefined && event("idle") !== undefined, out);
       const chainFlags = ["--rpc-url", pool["rpcUrl"] as string, "--deployment", pool["deployment"] as string];
-      const started = out.split("\n").filter((l) => l.includes('"event":"node"')).map((l) => (JSON.parse(l) as { pid: number }).pid);
+      started = out.split("\n").filter((l) => l.includes('"event":"node"')).map((l) => (JSON.parse(l) as { pid: number }).pid);
       started.push(event("deployed")!["anvilPid"] as number);
       assert.equal(started.length, 3);
 
@@ -107,11 +108,25 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
       assert.match(out, /"event":"summary"/);
       for (const pid of started) assert.equal(alive(pid), false, `process ${pid} stopped`);
     } finally {
+      // on a failed assertion the devnet still runs: let it stop its nodes and anvil (SIGINT), then make sure
       if (child.exitCode === null && child.pid !== undefined) {
+        child.kill("SIGINT");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
         try {
           process.kill(-child.pid, "SIGKILL");
         } catch {
           /* gone */
+        }
+      }
+      for (const pid of started.filter(alive)) {
+        try {
+          process.kill(-pid, "SIGKILL"); // node processes lead their own group
+        } catch {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
         }
       }
       await rm(dir, { recursive: true, force: true });
