@@ -5,11 +5,11 @@
  * alone. Run: npm run bench -w @zkpool/chain
  */
 import { hexlify, randomBytes } from "ethers";
-import { Interface, type InterfaceAbi, type TransactionReceipt, type Wallet } from "ethers";
+import { type TransactionReceipt, type Wallet } from "ethers";
 import { ProofSystem, publicSignalsHash } from "@zkpool/protocol";
-import { ChainTestHelper, deployContracts, startAnvil, testProvider, type CertificateStruct, type TaskStruct } from "../src/index.js";
+import { ChainTestHelper, circuitRegistryInterface, deployContracts, startAnvil, testProvider, type CertificateStruct, type TaskStruct } from "../src/index.js";
 import {
-  ETH, VOTE, assignmentDigest, certify, completionDigest, defaultDigest, deployVerifiers, devWallet, fixtureCircuitId,
+  ETH, VOTE, assignmentDigest, certify, completionDigest, defaultDigest, devWallet, fixtureArtifacts, fixtureCircuitId,
   groth16Proof, invalidDigest, nonRevealDigest, otherProof, proofHashOf, signVote, taskIdOf, terminateSnarkjs, vote,
   type FixtureProof,
 } from "../test/helpers/pool.js";
@@ -24,15 +24,21 @@ async function main(): Promise<void> {
     const chain = new ChainTestHelper(provider);
     const deployer = devWallet(0, provider);
     const requester = devWallet(1, provider);
-    const { escrow, stakeRegistry } = await deployContracts(deployer); // DEFAULT_POOL_PARAMETERS (devnet)
-    const verifiers = await deployVerifiers(deployer);
-    for (const [sys, v] of Object.entries(verifiers)) await escrow.registerCircuit(fixtureCircuitId(Number(sys)), v, Number(sys), 2);
+    const { escrow, stakeRegistry, circuitRegistry } = await deployContracts(deployer); // DEFAULT_POOL_PARAMETERS (devnet)
     const { settleGrace } = await escrow.parameters();
 
     const rows: [string, bigint | string][] = [];
     const row = (label: string, r: TransactionReceipt): void => {
       rows.push([label, r.gasUsed]);
     };
+    for (const [sys, name] of [[1, "groth16"], [2, "plonk"], [3, "fflonk"]] as const) {
+      const a = fixtureArtifacts(sys);
+      row(`register circuit (${name}, nPublic 2)`, (await circuitRegistry.register(sys, a.wasmSha256, a.zkeySha256, a.vkey)).receipt);
+    }
+    {
+      const a = fixtureArtifacts(1);
+      row("register circuit (again: no-op)", (await circuitRegistry.register(1, a.wasmSha256, a.zkeySha256, a.vkey)).receipt);
+    }
     const stakers: Wallet[] = [];
     for (let i = 2; i < 2 + Math.max(...N_ATTESTERS); i++) stakers.push(devWallet(i, provider));
     row("stake (first, new operator)", await stakeRegistry.connect(stakers[0]!).stake(10n * ETH));
@@ -69,11 +75,6 @@ async function main(): Promise<void> {
       ["FFLONK", ProofSystem.Fflonk, await otherProof("fflonk")],
     ];
     const groth = proofs[0]![2];
-    const verifierAbi: Record<number, string> = {
-      [ProofSystem.Groth16]: "function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[2]) view returns (bool)",
-      [ProofSystem.Plonk]: "function verifyProof(uint256[24],uint256[2]) view returns (bool)",
-      [ProofSystem.Fflonk]: "function verifyProof(bytes32[24],uint256[2]) view returns (bool)",
-    };
     const settleOf = (t: TaskStruct, proof: FixtureProof, signers: Wallet[], round = 0, completion?: CertificateStruct) => {
       const id = taskIdOf(env, t);
       const assignment = { round, prover: stakers[0]!.address, price: ETH / 2n };
@@ -92,17 +93,13 @@ async function main(): Promise<void> {
         row(`settle ${name}, ${signers.length} attester signatures (first touch: opens + pays)${n === 0 ? ", first settlement ever" : ""}`, r);
         if (n !== N_ATTESTERS[0]) continue;
         // the proof verification alone: the same verifier call as its own transaction
-        const iface = new Interface([verifierAbi[system]!] as InterfaceAbi);
-        const words = system === ProofSystem.Groth16
-          ? [[proof.proof[0], proof.proof[1]], [[proof.proof[2], proof.proof[3]], [proof.proof[4], proof.proof[5]]], [proof.proof[6], proof.proof[7]], proof.publicSignals]
-          : [system === ProofSystem.Fflonk ? proof.proof.map((w) => "0x" + w.toString(16).padStart(64, "0")) : proof.proof, proof.publicSignals];
-        const data = iface.encodeFunctionData("verifyProof", words);
-        const ok = iface.decodeFunctionResult("verifyProof", await provider.call({ to: verifiers[system]!, data }))[0] as boolean;
+        const data = circuitRegistryInterface.encodeFunctionData("verify", [fixtureCircuitId(system), system, proof.proof, proof.publicSignals]);
+        const ok = circuitRegistryInterface.decodeFunctionResult("verify", await provider.call({ to: circuitRegistry.address, data }))[0] as boolean;
         if (!ok) throw new Error(`${name} verifier rejected the proof`);
-        // explicit gas limit: a snarkjs verifier returns false (it does not revert) when a precompile runs out of
-        // gas, so eth_estimateGas would find a limit at which verification silently fails
-        const vtx = await (await deployer.sendTransaction({ to: verifiers[system]!, data, gasLimit: 3_000_000n })).wait();
-        rows.push([`${name} verifyProof alone (its own tx)`, vtx!.gasUsed]);
+        // explicit gas limit: a verifier returns false (it does not revert) when a precompile runs out of gas, so
+        // eth_estimateGas would find a limit at which verification silently fails
+        const vtx = await (await deployer.sendTransaction({ to: circuitRegistry.address, data, gasLimit: 3_000_000n })).wait();
+        rows.push([`${name} verify alone (registry + universal verifier, its own tx)`, vtx!.gasUsed]);
         ratios.push(`${name}: settle/verify = ${(Number(r.gasUsed) / Number(vtx!.gasUsed)).toFixed(2)}x  (settle - verify = ${r.gasUsed - vtx!.gasUsed} gas for signature, certificate with ${signers.length} signatures, accounting)`);
       }
     }

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+interface ICircuitRegistry {
+    function verify(bytes32 circuitId, uint8 proofSystem, uint256[] calldata proof, uint256[] calldata publicSignals)
+        external
+        view
+        returns (bool);
+}
+
 interface IStakeRegistry {
     function epochSeconds() external view returns (uint64);
     function minStake() external view returns (uint256);
@@ -111,21 +118,11 @@ contract Escrow {
         uint64 withdrawalDelay;
     }
 
-    struct Circuit {
-        address verifier;
-        uint8 proofSystem;
-        uint32 nPublic;
-        bytes4 selector;
-    }
-
     struct Withdrawal {
         uint256 amount;
         uint64 readyAt;
     }
 
-    uint8 public constant GROTH16 = 1;
-    uint8 public constant PLONK = 2;
-    uint8 public constant FFLONK = 3;
     uint8 private constant VOTE_ASSIGNMENT = 1;
     uint8 private constant VOTE_COMPLETION = 2;
     uint8 private constant VOTE_DEFAULT = 3;
@@ -151,6 +148,8 @@ contract Escrow {
     // ------------------------------------------------------------------ state
 
     IStakeRegistry public immutable stakeRegistry;
+    /// The permissionless circuit registry that checks proofs (SPEC §9.12).
+    ICircuitRegistry public immutable circuits;
     address public immutable treasury;
     /// Pool fee, in basis points of the assignment price.
     uint16 public immutable feeBps;
@@ -179,10 +178,8 @@ contract Escrow {
     uint256 private immutable _chainId;
     bytes32 private immutable _domainSeparator;
 
-    address public owner;
     uint256 public insuranceFund;
 
-    mapping(bytes32 => Circuit) private _circuits;
     mapping(bytes32 => TaskRecord) private _tasks;
     /// Free (unlocked) requester balance.
     mapping(address => uint256) public balanceOf;
@@ -197,8 +194,6 @@ contract Escrow {
 
     // ------------------------------------------------------------------ events
 
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
-    event CircuitRegistered(bytes32 indexed circuitId, address verifier, uint8 proofSystem, uint32 nPublic);
     event Deposited(address indexed account, uint256 amount, uint256 balance);
     event WithdrawalRequested(address indexed account, uint256 amount, uint64 readyAt);
     event WithdrawalCancelled(address indexed account);
@@ -227,14 +222,12 @@ contract Escrow {
 
     // ------------------------------------------------------------------ errors
 
-    error OnlyOwner(address caller);
     error ZeroAmount();
     error ZeroAddress();
     error BadParameters(string field);
     error UnexpectedEther(address from);
     error TransferFailed(address to, uint256 amount);
-    error CircuitAlreadyRegistered(bytes32 circuitId);
-    error UnsupportedProofSystem(uint8 proofSystem);
+    /// Raised by the circuit registry; declared here so callers can decode it from Escrow's ABI.
     error UnknownCircuit(bytes32 circuitId, uint8 proofSystem);
     error InsufficientBalance(uint256 available, uint256 requested);
     error NoPendingWithdrawal();
@@ -265,6 +258,7 @@ contract Escrow {
     error InvalidAttesterSignature(uint256 index, address attester);
     error InsufficientQuorum(uint256 signedStake, uint256 totalStake);
     error PublicSignalsMismatch(bytes32 expected, bytes32 got);
+    /// Raised by the universal verifiers; declared here so callers can decode it from Escrow's ABI.
     error MalformedProof(uint256 proofWords, uint256 publicSignals);
     error InvalidProof();
 
@@ -272,8 +266,9 @@ contract Escrow {
 
     /// Refuses `withdrawalDelay < H`, `stakeRegistry.unstakeDelay() < H` and `reportWindow < settleGrace`, with
     /// `H = maxSnapshotAge + maxTaskLifetime + reportWindow` (SPEC §9.1).
-    constructor(IStakeRegistry stakeRegistry_, Parameters memory p) {
-        if (address(stakeRegistry_) == address(0) || p.treasury == address(0)) revert ZeroAddress();
+    constructor(IStakeRegistry stakeRegistry_, ICircuitRegistry circuits_, Parameters memory p) {
+        if (address(stakeRegistry_) == address(0) || address(circuits_) == address(0) || p.treasury == address(0))
+            revert ZeroAddress();
         if (p.feeBps > BPS) revert BadParameters("feeBps");
         if (p.treasuryShareBps > BPS) revert BadParameters("treasuryShareBps");
         if (p.royaltyBps > BPS) revert BadParameters("royaltyBps");
@@ -284,6 +279,7 @@ contract Escrow {
         if (p.withdrawalDelay < h) revert BadParameters("withdrawalDelay");
         if (stakeRegistry_.unstakeDelay() < h) revert BadParameters("unstakeDelay");
         stakeRegistry = stakeRegistry_;
+        circuits = circuits_;
         treasury = p.treasury;
         feeBps = p.feeBps;
         treasuryShareBps = p.treasuryShareBps;
@@ -297,45 +293,14 @@ contract Escrow {
         withdrawalDelay = p.withdrawalDelay;
         epochSeconds = stakeRegistry_.epochSeconds();
         minStake = stakeRegistry_.minStake();
-        owner = msg.sender;
         _chainId = block.chainid;
         _domainSeparator = _buildDomainSeparator();
-        emit OwnershipTransferred(address(0), msg.sender);
     }
 
     /// Slashed stake arrives from the stake registry only.
     receive() external payable {
         if (msg.sender != address(stakeRegistry)) revert UnexpectedEther(msg.sender);
     }
-
-    function transferOwnership(address newOwner) external {
-        if (msg.sender != owner) revert OnlyOwner(msg.sender);
-        if (newOwner == address(0)) revert ZeroAddress();
-        emit OwnershipTransferred(owner, newOwner);
-        owner = newOwner;
-    }
-
-    /// Binds a circuit id to its snarkjs-exported verifier (owner only, once per circuit id).
-    function registerCircuit(bytes32 circuitId, address verifier, uint8 proofSystem, uint32 nPublic) external {
-        if (msg.sender != owner) revert OnlyOwner(msg.sender);
-        if (verifier == address(0)) revert ZeroAddress();
-        if (_circuits[circuitId].verifier != address(0)) revert CircuitAlreadyRegistered(circuitId);
-        bytes memory n = bytes(_itoa(proofSystem == FFLONK && nPublic == 0 ? 1 : nPublic));
-        bytes memory sig;
-        if (proofSystem == GROTH16) {
-            sig = abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", n, "])");
-        } else if (proofSystem == PLONK) {
-            sig = abi.encodePacked("verifyProof(uint256[24],uint256[", n, "])");
-        } else if (proofSystem == FFLONK) {
-            sig = abi.encodePacked("verifyProof(bytes32[24],uint256[", n, "])");
-        } else {
-            revert UnsupportedProofSystem(proofSystem);
-        }
-        _circuits[circuitId] = Circuit(verifier, proofSystem, nPublic, bytes4(keccak256(sig)));
-        emit CircuitRegistered(circuitId, verifier, proofSystem, nPublic);
-    }
-
-    // ------------------------------------------------------------------ balances
 
     function deposit() external payable {
         if (msg.value == 0) revert ZeroAmount();
@@ -574,10 +539,6 @@ contract Escrow {
         return _tasks[id];
     }
 
-    function circuit(bytes32 circuitId) external view returns (Circuit memory) {
-        return _circuits[circuitId];
-    }
-
     /// `collateral(task) = max(minStake, penalty, maxReward)` (SPEC §9.3).
     function collateral(uint256 maxReward, uint256 penalty) public view returns (uint256 c) {
         c = minStake;
@@ -806,20 +767,15 @@ contract Escrow {
         if (total == 0 || 3 * signedStake < 2 * total) revert InsufficientQuorum(signedStake, total);
     }
 
+    /// The registry reverts `UnknownCircuit` for a circuit it does not have under `proofSystem`, and the verifier
+    /// `MalformedProof` for wrong lengths.
     function _verifyProof(
         bytes32 circuitId,
         uint8 proofSystem,
         uint256[] calldata proof,
         uint256[] calldata publicSignals
     ) private view {
-        Circuit memory c = _circuits[circuitId];
-        if (c.verifier == address(0) || c.proofSystem != proofSystem) revert UnknownCircuit(circuitId, proofSystem);
-        uint256 words = c.proofSystem == GROTH16 ? 8 : 24;
-        uint256 nSignals = c.proofSystem == FFLONK && c.nPublic == 0 ? 1 : c.nPublic;
-        if (proof.length != words || publicSignals.length != nSignals)
-            revert MalformedProof(proof.length, publicSignals.length);
-        (bool ok, bytes memory ret) = c.verifier.staticcall(abi.encodePacked(c.selector, proof, publicSignals));
-        if (!ok || ret.length != 32 || abi.decode(ret, (uint256)) != 1) revert InvalidProof();
+        if (!circuits.verify(circuitId, proofSystem, proof, publicSignals)) revert InvalidProof();
     }
 
     /// ecrecover over a 65-byte (r, s, v) signature, rejecting malleable (high-s) signatures.
@@ -837,14 +793,5 @@ contract Escrow {
     function _send(address to, uint256 amount) private {
         (bool ok, ) = to.call{value: amount}("");
         if (!ok) revert TransferFailed(to, amount);
-    }
-
-    function _itoa(uint256 v) private pure returns (string memory) {
-        if (v == 0) return "0";
-        uint256 len = 0;
-        for (uint256 t = v; t != 0; t /= 10) ++len;
-        bytes memory b = new bytes(len);
-        for (; v != 0; v /= 10) b[--len] = bytes1(uint8(48 + (v % 10)));
-        return string(b);
     }
 }

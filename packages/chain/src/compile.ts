@@ -78,7 +78,9 @@ export function compile(sources: Record<string, string>): Record<string, Compile
 }
 
 /** The contracts that ship in src/generated/artifacts.ts. */
-export const SHIPPED_CONTRACTS = ["StakeRegistry", "Escrow"] as const;
+export const SHIPPED_CONTRACTS = [
+  "StakeRegistry", "Escrow", "CircuitRegistry", "Groth16Verifier", "PlonkVerifier", "FflonkVerifier",
+] as const;
 
 /** Text of src/generated/artifacts.ts for the current sources. */
 export function renderArtifacts(compiled: Record<string, CompiledContract> = compile(readSources())): string {

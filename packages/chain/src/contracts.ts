@@ -10,14 +10,15 @@ import {
   type TransactionReceipt,
   type ErrorDescription,
 } from "ethers";
-import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
+import { CircuitRegistryArtifact, EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
 import { ChainError, isChainError } from "./errors.js";
 import type { AssignmentStruct, CertificateStruct, CircuitEntry, PoolParameters, TaskRecord, TaskStatus, TaskStruct, VoteStruct } from "./types.js";
 import type { TxSender } from "./tx/interface.js";
-import type { ChainParams } from "@zkpool/protocol";
+import { isCanonicalVerificationKey, toHex, verificationKeyLength, type ChainParams } from "@zkpool/protocol";
 
 export const stakeRegistryInterface = new Interface(StakeRegistryArtifact.abi);
 export const escrowInterface = new Interface(EscrowArtifact.abi);
+export const circuitRegistryInterface = new Interface(CircuitRegistryArtifact.abi);
 
 /** Finds revert data in an ethers / JSON-RPC error object, however deeply the provider nested it. */
 function revertData(err: unknown, depth = 0): string | undefined {
@@ -31,11 +32,11 @@ function revertData(err: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
-/** Decodes a custom error of either contract from a thrown ethers error (null when there is none). */
+/** Decodes a custom error of any ZKPool contract from a thrown ethers error (null when there is none). */
 export function decodeContractError(err: unknown): ErrorDescription | null {
   const data = revertData(err);
   if (data === undefined) return null;
-  return escrowInterface.parseError(data) ?? stakeRegistryInterface.parseError(data);
+  return escrowInterface.parseError(data) ?? stakeRegistryInterface.parseError(data) ?? circuitRegistryInterface.parseError(data);
 }
 
 function stringify(v: unknown): string {
@@ -283,9 +284,6 @@ export class EscrowClient extends Binding {
   setRoyaltyRecipient(recipient: string): Promise<TransactionReceipt> {
     return this.send("setRoyaltyRecipient", [recipient]);
   }
-  registerCircuit(circuitId: string, verifier: string, proofSystem: number, nPublic: number): Promise<TransactionReceipt> {
-    return this.send("registerCircuit", [circuitId, verifier, proofSystem, nPublic]);
-  }
 
   // task lifecycle
   open(task: TaskStruct, signature: string): Promise<TransactionReceipt> {
@@ -327,10 +325,6 @@ export class EscrowClient extends Binding {
   async taskRecord(taskId: string): Promise<TaskRecord> {
     const r = await this.read<[bigint, bigint, bigint, boolean, boolean, string, bigint, bigint]>("taskRecord", taskId);
     return { status: Number(r[0]) as TaskStatus, round: Number(r[1]), defaults: Number(r[2]), funded: r[3], penaltyPaid: r[4], requester: r[5], locked: r[6], slashed: r[7] };
-  }
-  async circuit(circuitId: string): Promise<CircuitEntry> {
-    const c = await this.read<[string, bigint, bigint, string]>("circuit", circuitId);
-    return { verifier: c[0], proofSystem: Number(c[1]), nPublic: Number(c[2]), selector: c[3] };
   }
   /** Every deployment parameter (SPEC §9.1 and the fee split), read from the contracts in one call. */
   async parameters(): Promise<OnChainParameters> {
@@ -413,4 +407,72 @@ export function zkpoolEvents(receipt: TransactionReceipt): { name: string; addre
     out.push({ name: parsed.name, address: log.address, args });
   }
   return out;
+}
+
+/** What `register` did: the id, and whether this call registered it (false: it was already there, a no-op). */
+export interface Registration {
+  circuitId: string;
+  registered: boolean;
+  receipt: TransactionReceipt;
+}
+
+/**
+ * The permissionless circuit registry (SPEC §9.12): anyone registers a circuit by its canonical verification key;
+ * the contract derives the circuit id from that key, so an id always names the key proofs are checked against.
+ */
+export class CircuitRegistryClient extends Binding {
+  constructor(address: string, runner: ContractRunner, options: BindingOptions = {}) {
+    super(address, circuitRegistryInterface, runner, options);
+  }
+  connect(runner: ContractRunner, options: BindingOptions = {}): CircuitRegistryClient {
+    return new CircuitRegistryClient(this.address, runner, options);
+  }
+
+  /**
+   * Registers a circuit by its canonical key artifact (`encodeVerificationKey`: header word, then the words) and
+   * its wasm and zkey hashes (0x hex). Registering a circuit that is already there is a no-op.
+   */
+  async register(proofSystem: number, wasmSha256: string, zkeySha256: string, vkey: Uint8Array): Promise<Registration> {
+    if (!isCanonicalVerificationKey(vkey) || vkey[5] !== proofSystem)
+      throw new ChainError({ code: "CHAIN_BAD_KEY", proofSystem }, `register: the key is not a canonical verification key of proof system ${proofSystem} (encode it with encodeVerificationKey)`);
+    const words = vkey.subarray(32);
+    const nPublic = words.length >= 32 ? Number(BigInt(toHex(words.subarray(0, 32)))) : -1;
+    if (nPublic < 0 || words.length !== 32 * verificationKeyLength(proofSystem, nPublic))
+      throw new ChainError({ code: "CHAIN_BAD_KEY", proofSystem }, `register: the key's length does not match its nPublic`);
+    const args = [proofSystem, wasmSha256, zkeySha256, toHex(words)];
+    const circuitId = await this.read<string>("register", ...args);
+    const before = await this.isRegistered(circuitId, proofSystem);
+    const receipt = await this.send("register", args);
+    return { circuitId, registered: !before, receipt };
+  }
+  async circuit(circuitId: string): Promise<CircuitEntry | undefined> {
+    const c = await this.read<[string, bigint, bigint, bigint, string, string, string, string]>("circuit", circuitId);
+    if (/^0x0{40}$/.test(c[0])) return undefined;
+    return {
+      circuitId, key: c[0], proofSystem: Number(c[1]), nPublic: Number(c[2]), registeredAt: c[3], registrant: c[4],
+      wasmSha256: c[5], zkeySha256: c[6], vkeySha256: c[7],
+    };
+  }
+  isRegistered(circuitId: string, proofSystem: number): Promise<boolean> {
+    return this.read("isRegistered", circuitId, proofSystem);
+  }
+  /** The key's words as the chain holds them (without the header word). */
+  async verificationKeyWords(circuitId: string): Promise<Uint8Array> {
+    const hex = await this.read<string>("verificationKey", circuitId);
+    return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
+  }
+  async circuitCount(): Promise<number> {
+    return Number(await this.read<bigint>("circuitCount"));
+  }
+  /** Registered circuit ids in registration order, read `page` at a time. */
+  async circuitIds(page = 500): Promise<string[]> {
+    const n = await this.circuitCount();
+    const out: string[] = [];
+    while (out.length < n) out.push(...(await this.read<string[]>("circuitIds", out.length, page)));
+    return out;
+  }
+  /** Whether the proof verifies against the registered key (reverts UnknownCircuit / MalformedProof). */
+  verify(circuitId: string, proofSystem: number, proof: readonly bigint[], publicSignals: readonly bigint[]): Promise<boolean> {
+    return this.read("verify", circuitId, proofSystem, proof, publicSignals);
+  }
 }

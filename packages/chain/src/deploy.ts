@@ -1,9 +1,12 @@
-/** Deploys StakeRegistry + Escrow to any RPC endpoint and records the addresses in <dir>/<chainId>.json. */
+/** Deploys the key verifiers, CircuitRegistry, StakeRegistry and Escrow to any RPC endpoint and records the addresses in <dir>/<chainId>.json. */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ContractFactory, JsonRpcProvider, NonceManager, Wallet, type Signer } from "ethers";
-import { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
-import { EscrowClient, StakeRegistryClient, toChainError } from "./contracts.js";
+import { ContractFactory, JsonRpcProvider, NonceManager, Wallet, type InterfaceAbi, type Signer } from "ethers";
+import {
+  CircuitRegistryArtifact, EscrowArtifact, FflonkVerifierArtifact, Groth16VerifierArtifact, PlonkVerifierArtifact,
+  StakeRegistryArtifact,
+} from "./generated/artifacts.js";
+import { CircuitRegistryClient, EscrowClient, StakeRegistryClient, toChainError } from "./contracts.js";
 import { ChainError } from "./errors.js";
 import type { PoolParameters } from "./types.js";
 import { DEVNET_CHAIN_PARAMS, PRODUCTION_CHAIN_PARAMS, checkChainParams, type ChainParams } from "@zkpool/protocol";
@@ -19,10 +22,14 @@ export const PRODUCTION_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = { ..
 
 /** Contents of a deployment file. Amounts and times are decimal strings. */
 export interface Deployment {
-  version: 2;
+  version: 3;
   chainId: string;
   stakeRegistry: string;
   escrow: string;
+  /** The permissionless circuit registry (SPEC §9.12). */
+  circuitRegistry: string;
+  /** The universal verifiers the registry dispatches to, by proof system. */
+  verifiers: { groth16: string; plonk: string; fflonk: string };
   deployer: string;
   blockNumber: number;
   /** Every deployment parameter (the contracts' immutables), amounts and times as decimal strings. */
@@ -57,10 +64,12 @@ export interface Deployed {
   deployment: Deployment;
   stakeRegistry: StakeRegistryClient;
   escrow: EscrowClient;
+  circuitRegistry: CircuitRegistryClient;
 }
 
 /**
- * Deploys both contracts with `signer` and binds the registry to the escrow. Parameters default to
+ * Deploys the three key verifiers, the circuit registry, the stake registry and the escrow with `signer`, and
+ * binds the stake registry to the escrow. Nothing is owned: circuits are registered by anyone. Parameters default to
  * DEFAULT_POOL_PARAMETERS (devnet); the treasury defaults to the deployer. Inconsistent parameters (SPEC §9.1:
  * delays below the horizon, reportWindow < settleGrace) are refused before anything is sent.
  */
@@ -77,12 +86,23 @@ export async function deployContracts(deployer: Signer, params: Partial<PoolPara
   if (!provider) throw new ChainError({ code: "CHAIN_NO_PROVIDER" }, "the deployer signer must be connected to a provider");
   try {
     const chainId = (await provider.getNetwork()).chainId;
+    const deploy = async (artifact: { abi: InterfaceAbi; bytecode: string }, ...args: unknown[]): Promise<string> => {
+      const c = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(...args);
+      await c.waitForDeployment();
+      return c.getAddress();
+    };
+    const verifiers = {
+      groth16: await deploy(Groth16VerifierArtifact),
+      plonk: await deploy(PlonkVerifierArtifact),
+      fflonk: await deploy(FflonkVerifierArtifact),
+    };
+    const circuitRegistry = await deploy(CircuitRegistryArtifact, verifiers.groth16, verifiers.plonk, verifiers.fflonk);
     const rf = new ContractFactory(StakeRegistryArtifact.abi, StakeRegistryArtifact.bytecode, signer);
     const registry = await rf.deploy(p.epochSeconds, p.minStake, p.unstakeDelay);
     await registry.waitForDeployment();
     const registryAddress = await registry.getAddress();
     const ef = new ContractFactory(EscrowArtifact.abi, EscrowArtifact.bytecode, signer);
-    const escrow = await ef.deploy(registryAddress, [
+    const escrow = await ef.deploy(registryAddress, circuitRegistry, [
       p.treasury, p.feeBps, p.treasuryShareBps, p.royaltyBps, p.premiumBps, p.coverageBps,
       p.maxSnapshotAge, p.maxTaskLifetime, p.settleGrace, p.reportWindow, p.withdrawalDelay,
     ]);
@@ -92,15 +112,22 @@ export async function deployContracts(deployer: Signer, params: Partial<PoolPara
     const receipt = await stakeRegistry.setEscrow(escrowAddress);
     const chainParams = Object.fromEntries(CHAIN_PARAM_NAMES.map((k) => [k, p[k].toString()])) as Record<ChainParamName, string>;
     const deployment: Deployment = {
-      version: 2,
+      version: 3,
       chainId: chainId.toString(),
       stakeRegistry: registryAddress,
       escrow: escrowAddress,
+      circuitRegistry,
+      verifiers,
       deployer: await signer.getAddress(),
       blockNumber: receipt.blockNumber,
       parameters: { treasury: p.treasury, feeBps: p.feeBps, treasuryShareBps: p.treasuryShareBps, royaltyBps: p.royaltyBps, ...chainParams },
     };
-    return { deployment, stakeRegistry: stakeRegistry.connect(deployer), escrow: new EscrowClient(escrowAddress, deployer) };
+    return {
+      deployment,
+      stakeRegistry: stakeRegistry.connect(deployer),
+      escrow: new EscrowClient(escrowAddress, deployer),
+      circuitRegistry: new CircuitRegistryClient(circuitRegistry, deployer),
+    };
   } catch (err) {
     throw toChainError(err, "deploy");
   }
@@ -143,8 +170,8 @@ export async function readDeployment(dir: string, chainId: bigint): Promise<Depl
     throw new ChainError({ code: "CHAIN_NO_DEPLOYMENT", path, chainId: chainId.toString() }, `no deployment for chain ${chainId} at ${path}; deploy first`, { cause });
   }
   const d = JSON.parse(text) as Deployment;
-  if (d.version !== 2 || d.chainId !== chainId.toString())
-    throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", path }, `${path} is not a version-2 (protocol v1) deployment for chain ${chainId}; redeploy`);
+  if (d.version !== 3 || d.chainId !== chainId.toString())
+    throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", path }, `${path} is not a version-3 (protocol v1, circuit registry) deployment for chain ${chainId}; redeploy`);
   chainParamsOf(d);
   return d;
 }

@@ -6,5 +6,8 @@ export * from "./anvil.js";
 export * from "./testing.js";
 export * from "./stake-source.js";
 export { compile, readSources, renderArtifacts, SOLC_SETTINGS, SOLC_VERSION, SHIPPED_CONTRACTS } from "./compile.js";
-export { EscrowArtifact, StakeRegistryArtifact } from "./generated/artifacts.js";
+export {
+  CircuitRegistryArtifact, EscrowArtifact, FflonkVerifierArtifact, Groth16VerifierArtifact, PlonkVerifierArtifact,
+  StakeRegistryArtifact,
+} from "./generated/artifacts.js";
 export * from "./tx/index.js";

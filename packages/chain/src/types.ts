@@ -51,11 +51,19 @@ export interface TaskRecord {
   slashed: bigint;
 }
 
+/** A circuit in the registry (`CircuitRegistry.circuit`); hashes are 0x hex. */
 export interface CircuitEntry {
-  verifier: string;
+  circuitId: string;
+  /** The contract holding the key's words. */
+  key: string;
   proofSystem: number;
   nPublic: number;
-  selector: string;
+  /** Unix seconds. */
+  registeredAt: bigint;
+  registrant: string;
+  wasmSha256: string;
+  zkeySha256: string;
+  vkeySha256: string;
 }
 
 /**

@@ -1,24 +1,23 @@
 /**
- * End to end with the pool's demo circuit (@zkpool/circuits range-check-32, committed artifacts): its
- * snarkjs-exported verifiers registered under its SPEC circuitId, a real proof per proof system, a task signed
+ * End to end with the pool's demo circuit (@zkpool/circuits range-check-32, committed artifacts): registered by
+ * an outsider through the permissionless registry (which derives the same SPEC circuitId), a real proof per proof system, a task signed
  * and a certificate assembled with @zkpool/protocol, settled on chain.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { ContractFactory, type InterfaceAbi } from "ethers";
 import * as snarkjs from "snarkjs";
 import { loadCircuit } from "@zkpool/circuits";
 import {
   assembleCertificate, attesterSet, groth16ProofWords, proofWordsFromSolidityCalldata, publicSignalsHash, sha256, signTask,
   signVote, taskId, type Hex, type ProtocolDomain,
 } from "@zkpool/protocol";
-import { ChainStakeSource, TaskStatus, certificateStructOf, compile, taskStructOf } from "../src/index.js";
+import { ChainStakeSource, TaskStatus, certificateStructOf, taskStructOf } from "../src/index.js";
 import { ETH, recentEpoch, startPool, terminateSnarkjs, type PoolEnv } from "./helpers/pool.js";
 
 const SYSTEMS = [
-  { name: "groth16", id: 1, contract: "Groth16Verifier" },
-  { name: "plonk", id: 2, contract: "PlonkVerifier" },
-  { name: "fflonk", id: 3, contract: "FflonkVerifier" },
+  { name: "groth16", id: 1 },
+  { name: "plonk", id: 2 },
+  { name: "fflonk", id: 3 },
 ] as const;
 
 describe("chain: demo circuit range-check-32 settles end to end", function () {
@@ -36,12 +35,11 @@ describe("chain: demo circuit range-check-32 settles end to end", function () {
   });
 
   for (const sys of SYSTEMS) {
-    it(`${sys.name}: registered verifier, real proof, protocol task and certificate`, async () => {
+    it(`${sys.name}: registered by its key, real proof, protocol task and certificate`, async () => {
       const c = await loadCircuit("range-check-32", sys.name);
-      const compiled = compile({ [`${sys.name}_verifier.sol`]: readFileSync(c.verifier.path, "utf8") })[sys.contract]!;
-      const verifier = await new ContractFactory(compiled.abi as InterfaceAbi, compiled.bytecode, env.deployer).deploy();
-      await verifier.waitForDeployment();
-      await env.escrow.registerCircuit(c.circuitId, await verifier.getAddress(), sys.id, c.nPublic);
+      const registry = env.deployed.circuitRegistry.connect(env.outsider);
+      const reg = await registry.register(sys.id, `0x${c.wasm.sha256}`, `0x${c.zkey.sha256}`, readFileSync(c.vkey.path));
+      assert.equal(reg.circuitId, c.circuitId, "the chain derives the catalog's circuit id");
 
       let proof: bigint[];
       let signals: string[];

@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  ProofSystem, assembleCertificate, attesterSet, bidCommitment, checkTaskEconomics, circuitId, collateral, cost, encodeProofWords,
+  ProofSystem, assembleCertificate, attesterSet, bidCommitment, checkTaskEconomics, collateral, cost, encodeProofWords,
   proofHash, publicSignalsHash, randomSalt, sha256, signTask, signVote, taskId,
   type Certificate, type Hex, type ProtocolDomain, type Task, type Unsigned, type VoteBody,
 } from "@zkpool/protocol";
 import { ChainStakeSource, TaskStatus, certificateStructOf, chainParamsFromPool, isChainError, taskStructOf } from "../src/index.js";
 import {
-  ETH, FIXTURES, STAKES, groth16Proof, otherProof, recentEpoch, roundDeadline, startPool, terminateSnarkjs,
+  ETH, FIXTURES, STAKES, fixtureArtifacts, groth16Proof, otherProof, recentEpoch, roundDeadline, startPool, terminateSnarkjs,
   type FixtureProof, type PoolEnv,
 } from "./helpers/pool.js";
 
@@ -35,10 +35,6 @@ describe("chain: protocol-produced tasks and certificates are accepted on chain"
     proofs[ProofSystem.Groth16] = await groth16Proof({ a: 5, b: 7 });
     proofs[ProofSystem.Plonk] = await otherProof("plonk", { a: 5, b: 7 });
     proofs[ProofSystem.Fflonk] = await otherProof("fflonk", { a: 5, b: 7 });
-    for (const system of [ProofSystem.Groth16, ProofSystem.Plonk, ProofSystem.Fflonk]) {
-      const kind = ProofSystem.Groth16 === system ? "groth16" : system === ProofSystem.Plonk ? "plonk" : "fflonk";
-      await env.escrow.registerCircuit(circuitId(system, fileHash("mul.wasm"), fileHash(`${kind}.zkey`), fileHash(`${kind}.vkey.json`)), env.verifiers[system]!, system, 2);
-    }
   });
   after(async () => {
     await env?.stop();
@@ -58,7 +54,7 @@ describe("chain: protocol-produced tasks and certificates are accepted on chain"
     const now = await env.chain.latestTimestamp();
     const unsigned: Unsigned<Task> = {
       requester: lc(env.requester.address), proofSystem: system, wasmSha256: fileHash("mul.wasm"),
-      zkeySha256: fileHash(`${kind}.zkey`), vkeySha256: fileHash(`${kind}.vkey.json`),
+      zkeySha256: fileHash(`${kind}.zkey`), vkeySha256: sha256(fixtureArtifacts(system).vkey),
       inputHash: sha256(new TextEncoder().encode('{"a":5,"b":7}')), inputSize: 13n,
       publicSignalsHash: publicSignalsHash(proofs[system]!.publicSignals), maxReward: ETH, penalty: ETH,
       bidDeadline: now + 10n, revealDeadline: now + 20n, proofWindow: 300, maxRounds: 2,

@@ -95,7 +95,8 @@ export async function loadCircuit(
   for (const root of options.roots ?? artifactRoots(options.cacheDir)) {
     const meta: CircuitMeta | undefined = await readMeta(root, name);
     const sys: SystemMeta | undefined = meta?.systems[proofSystem];
-    if (meta === undefined || sys === undefined) continue;
+    // a build from before canonical keys (SPEC §1.12) names another circuit id: `setup` migrates it
+    if (meta === undefined || sys === undefined || sys.vkey.file.endsWith(".json")) continue;
     const dir = join(root, name);
     const [wasm, zkey, vkey, verifier] = await Promise.all([
       checkedRef(dir, meta.wasm, name, proofSystem, verify),

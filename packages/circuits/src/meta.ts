@@ -13,6 +13,7 @@ export interface FileEntry {
 
 export interface SystemMeta {
   zkey: FileEntry;
+  /** The canonical verification key (SPEC §1.12; `<system>.vkey`); its sha256 is the circuit's vkeySha256. */
   vkey: FileEntry;
   /** Solidity verifier exported by snarkjs. */
   verifier: FileEntry;

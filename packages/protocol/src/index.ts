@@ -11,6 +11,7 @@ export * from "./crypto/eip712.js";
 export * from "./crypto/ed25519.js";
 export { sha256, inputHash, publicSignalsHash, proofHash, bidCommitment, randomSalt, messageId } from "./ids.js";
 export * from "./proof.js";
+export * from "./vkey.js";
 export * from "./certificate.js";
 export * from "./lifecycle.js";
 export * from "./economics.js";

@@ -17,6 +17,7 @@ import {
   type SnarkProof,
   type UmpErrorCode,
 } from "@zkpool/ump";
+import { parseVerificationKey } from "@zkpool/protocol";
 import { locateBinary } from "./binary.js";
 import { SidecarClient, SidecarExitedError, SidecarTimeoutError, type SidecarInfo, type SidecarReply } from "./client.js";
 import { Helper } from "./helper.js";
@@ -240,7 +241,7 @@ export class NativeProverModule implements ProverModule {
     if (cached !== undefined) return cached;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(circuit.vkey.path, "utf8"));
+      parsed = parseVerificationKey(await readFile(circuit.vkey.path));
     } catch (err) {
       throw this.err("INVALID_ARTIFACT", `cannot read the verification key ${circuit.vkey.path}: ${(err as Error).message}`);
     }

@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import workerThreads, { parentPort, workerData } from "node:worker_threads";
+import { canonicalVerificationKey, parseVerificationKey, type SnarkjsVerificationKey } from "@zkpool/protocol";
 import { ArtifactCache } from "@zkpool/ump";
 import type { UmpErrorCode } from "@zkpool/ump";
 import type { ProvableResult, WorkerInit, WorkerRequest, WorkerResponse } from "./messages.js";
@@ -76,9 +77,9 @@ async function loadArtifact(ref: { sha256: string; path: string }, what: string)
 async function loadVkey(ref: { sha256: string; path: string }): Promise<unknown> {
   const bytes = await loadArtifact(ref, "verification key");
   try {
-    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+    return parseVerificationKey(bytes);
   } catch (err) {
-    throw new Failure("INVALID_ARTIFACT", `verification key is not JSON: ${describe(err)}`);
+    throw new Failure("INVALID_ARTIFACT", `verification key is neither canonical (SPEC §1.12) nor snarkjs JSON: ${describe(err)}`);
   }
 }
 
@@ -157,9 +158,9 @@ async function checkProvable(req: Extract<WorkerRequest, { type: "provable" }>):
 
   let vkey: unknown;
   try {
-    vkey = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(vkeyBytes));
+    vkey = parseVerificationKey(vkeyBytes);
   } catch (err) {
-    return fail("ARTIFACTS_MISMATCH", `the verification key is not UTF-8 JSON: ${describe(err)}`);
+    return fail("ARTIFACTS_MISMATCH", `the verification key is neither canonical (SPEC §1.12) nor snarkjs JSON: ${describe(err)}`);
   }
   const vkeyProtocol = (vkey as { protocol?: unknown } | null)?.protocol;
   if (typeof vkeyProtocol === "string" && vkeyProtocol !== req.proofSystem) {
@@ -170,7 +171,7 @@ async function checkProvable(req: Extract<WorkerRequest, { type: "provable" }>):
   }
   let derived: unknown;
   try {
-    derived = await snarkjs.zKey.exportVerificationKey({ type: "mem", data: zkey });
+    derived = canonicalVerificationKey((await snarkjs.zKey.exportVerificationKey({ type: "mem", data: zkey })) as SnarkjsVerificationKey);
   } catch (err) {
     return fail("BAD_ZKEY", `the verification key cannot be derived from the proving key: ${describe(err)}`);
   }

@@ -1,6 +1,6 @@
 /**
  * Test environment: anvil + deployed contracts (v1, devnet parameters) + staked attesters + a funded requester +
- * the fixture circuit's verifiers, and signing helpers for tasks, votes and certificates (SPEC 0.3 / 0.7 / §9).
+ * the fixture circuit registered for all three proof systems (by its verification keys), and signing helpers for tasks, votes and certificates (SPEC 0.3 / 0.7 / §9).
  *
  * Stake epochs (SPEC §9.1, devnet `epochSeconds` = 1): the attesters stake at `stakeTime`; `stakeEpoch` is
  * `stakeTime + 1`, whose table holds exactly those stakes, and the pool mines a block at that second so the
@@ -14,7 +14,10 @@ import {
   type InterfaceAbi, type JsonRpcProvider,
 } from "ethers";
 import * as snarkjs from "snarkjs";
-import { ProofSystem, groth16ProofWords, proofWordsFromSolidityCalldata, publicSignalsHash } from "@zkpool/protocol";
+import {
+  ProofSystem, circuitId, encodeVerificationKey, groth16ProofWords, proofWordsFromSolidityCalldata, publicSignalsHash, sha256,
+  type SnarkjsVerificationKey,
+} from "@zkpool/protocol";
 import {
   ANVIL_DEV_MNEMONIC,
   ChainError,
@@ -29,6 +32,7 @@ import {
   type Anvil,
   type AssignmentStruct,
   type CertificateStruct,
+  type CircuitRegistryClient,
   type Deployed,
   type EscrowClient,
   type PoolParameters,
@@ -71,7 +75,6 @@ export interface PoolEnv {
   params: PoolParameters;
   /** circuit ids registered per proof system */
   circuits: Record<number, string>;
-  verifiers: Record<number, string>;
   groth16: FixtureProof;
   /** Timestamp of the block of the last attester stake. */
   stakeTime: bigint;
@@ -123,9 +126,29 @@ export async function deployVerifiers(deployer: Wallet): Promise<Record<number, 
   return out;
 }
 
-/** A circuit id for the fixture (the artifact hashes are stand-ins: the escrow only keys its registry by it). */
+const SYSTEM_NAME: Record<number, "groth16" | "plonk" | "fflonk"> = { 1: "groth16", 2: "plonk", 3: "fflonk" };
+
+/** The fixture circuit's artifacts for `system`: wasm and zkey hashes, and its canonical verification key. */
+export function fixtureArtifacts(system: number): { wasmSha256: string; zkeySha256: string; vkey: Uint8Array } {
+  const kind = SYSTEM_NAME[system]!;
+  const vkey = encodeVerificationKey(JSON.parse(readFileSync(join(FIXTURES, `${kind}.vkey.json`), "utf8")) as SnarkjsVerificationKey);
+  return { wasmSha256: sha256(readFileSync(join(FIXTURES, "mul.wasm"))), zkeySha256: sha256(readFileSync(join(FIXTURES, `${kind}.zkey`))), vkey };
+}
+
+/** The fixture circuit's id under `system` (SPEC §0.3, over the canonical key's hash). */
 export function fixtureCircuitId(system: number): string {
-  return keccak256(toUtf8Bytes(`zkpool/chain/test/mul/${system}`));
+  const a = fixtureArtifacts(system);
+  return circuitId(system, a.wasmSha256 as `0x${string}`, a.zkeySha256 as `0x${string}`, sha256(a.vkey));
+}
+
+/** Registers the fixture circuit for all three proof systems (from any account); returns the ids. */
+export async function registerFixtureCircuits(registry: CircuitRegistryClient): Promise<Record<number, string>> {
+  const out: Record<number, string> = {};
+  for (const system of [ProofSystem.Groth16, ProofSystem.Plonk, ProofSystem.Fflonk]) {
+    const a = fixtureArtifacts(system);
+    out[system] = (await registry.register(system, a.wasmSha256, a.zkeySha256, a.vkey)).circuitId;
+  }
+  return out;
 }
 
 export interface StartPoolOptions {
@@ -148,13 +171,7 @@ export async function startPool(opts: StartPoolOptions = {}): Promise<PoolEnv> {
     const outsider = devWallet(6, provider);
     const attesters = [1, 2, 3, 4].map((i) => devWallet(i, provider));
     const deployed = await deployContracts(deployer, { treasury: treasury.address, ...opts.params });
-    const verifiers = await deployVerifiers(deployer);
-    const circuits: Record<number, string> = {};
-    for (const [system, verifier] of Object.entries(verifiers)) {
-      const id = fixtureCircuitId(Number(system));
-      await deployed.escrow.registerCircuit(id, verifier, Number(system), 2);
-      circuits[Number(system)] = id;
-    }
+    const circuits = await registerFixtureCircuits(deployed.circuitRegistry.connect(outsider));
     const stakes = opts.stakes ?? STAKES;
     for (let i = 0; i < attesters.length; i++) {
       const s = stakes[i] ?? 0n;
@@ -171,7 +188,7 @@ export async function startPool(opts: StartPoolOptions = {}): Promise<PoolEnv> {
     const groth16 = await groth16Proof();
     return {
       anvil, provider, chain, chainId: BigInt(anvil.chainId), deployer, treasury, requester, attesters, outsider, deployed,
-      escrow: deployed.escrow, registry: deployed.stakeRegistry, params, circuits, verifiers, groth16, stakeTime, stakeEpoch,
+      escrow: deployed.escrow, registry: deployed.stakeRegistry, params, circuits, groth16, stakeTime, stakeEpoch,
       async stop() {
         provider.destroy();
         await anvil.stop();

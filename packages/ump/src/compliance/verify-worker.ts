@@ -5,6 +5,7 @@
 import os from "node:os";
 import workerThreads from "node:worker_threads";
 import { readFile } from "node:fs/promises";
+import { parseVerificationKey } from "@zkpool/protocol";
 import { serveWorkerJobs } from "../worker/serve.js";
 import type { ProofSystem } from "../interface.js";
 
@@ -24,7 +25,7 @@ Object.defineProperty(workerThreads, "isMainThread", { value: true });
 const snarkjs = await import("snarkjs");
 
 serveWorkerJobs<VerifyJob, boolean>(async (job) => {
-  const vkey: unknown = JSON.parse(await readFile(job.vkeyPath, "utf8"));
+  const vkey: unknown = parseVerificationKey(await readFile(job.vkeyPath));
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   try {
     return await snarkjs[job.proofSystem].verify(vkey, job.publicSignals, job.proof, silent);
