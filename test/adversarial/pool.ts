@@ -12,12 +12,11 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ContractFactory, HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, type InterfaceAbi } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet } from "ethers";
 import {
   ANVIL_DEV_MNEMONIC,
   EscrowClient,
   StakeRegistryClient,
-  compile,
   deployContracts,
   escrowInterface,
   startAnvil,
@@ -176,10 +175,7 @@ export class Pool {
         const c = await loadCircuit(name, "groth16");
         pool.circuits.set(name, c);
         pool.circuitHashes.set(name, { wasm: await sha256File(c.wasm.path), zkey: await sha256File(c.zkey.path), vkey: await sha256File(c.vkey.path) });
-        const compiled = compile({ "verifier.sol": readFileSync(c.verifier.path, "utf8") })["Groth16Verifier"]!;
-        const verifier = await new ContractFactory(compiled.abi as InterfaceAbi, compiled.bytecode, deployerNonces).deploy();
-        await verifier.waitForDeployment();
-        await new EscrowClient(deployed.deployment.escrow, deployerNonces).registerCircuit(c.circuitId, await verifier.getAddress(), 1, c.nPublic);
+        await deployed.circuitRegistry.connect(deployerNonces).register(1, `0x${c.wasm.sha256}`, `0x${c.zkey.sha256}`, readFileSync(c.vkey.path));
       }
       const n = provers + attesters;
       const operators: Wallet[] = [];

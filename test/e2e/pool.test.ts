@@ -6,27 +6,18 @@
  * started is gone.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { ANVIL_DEV_MNEMONIC } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
+import { parseVerificationKey } from "@zkpool/protocol";
 import { runDevnet, type DevnetSummary } from "@zkpool/cli";
+import { alive, startDevnetProcess } from "./devnet-process.js";
 
 /** anvil dev account 7 (funded by anvil, unused by the devnet). */
 const REQUESTER_KEY = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), "m/44'/60'/0'/0/7").privateKey;
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", function () {
   this.timeout(240_000);
@@ -46,45 +37,20 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
   });
 
   it("`zkpool task submit` against a running `zkpool devnet --tasks 0` writes a verified proof and the task settles; SIGINT then stops anvil and every node", async () => {
-    const cli = fileURLToPath(new URL("./bin.js", import.meta.resolve("@zkpool/cli")));
     const dir = await mkdtemp(join(tmpdir(), "zkpool-e2e-"));
-    const child = spawn(process.execPath, [cli, "--json", "devnet", "--provers", "1", "--attesters", "1", "--tasks", "0"], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    const run = (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-      new Promise((resolve) => {
-        const p = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env["PATH"] ?? "", HOME: dir, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        let so = "", se = "";
-        p.stdout.on("data", (d: Buffer) => (so += d.toString()));
-        p.stderr.on("data", (d: Buffer) => (se += d.toString()));
-        p.on("close", (code) => resolve({ code, stdout: so, stderr: se }));
-      });
-    let started: number[] = [];
+    const devnet = await startDevnetProcess(dir, ["--provers", "1", "--attesters", "1"]);
     try {
-      const event = (name: string): Record<string, unknown> | undefined => {
-        const l = out.split("\n").find((x) => x.includes(`"event":"${name}"`));
-        return l === undefined ? undefined : (JSON.parse(l) as Record<string, unknown>);
-      };
-      const end = Date.now() + 90_000;
-      while (event("idle") === undefined && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-      const pool = event("requester");
-      assert.ok(pool !== undefined && event("idle") !== undefined, out);
-      const chainFlags = ["--rpc-url", pool["rpcUrl"] as string, "--deployment", pool["deployment"] as string];
-      started = out.split("\n").filter((l) => l.includes('"event":"node"')).map((l) => (JSON.parse(l) as { pid: number }).pid);
-      started.push(event("deployed")!["anvilPid"] as number);
+      const { chainFlags, pids: started } = devnet;
       assert.equal(started.length, 3);
-
       const env = { ZKPOOL_PASSWORD: "pw", ZKPOOL_PRIVATE_KEY: REQUESTER_KEY };
       const ks = join(dir, "requester.json");
-      assert.equal((await run(["keys", "import", "--keystore", ks, "--scrypt-n", "1024"], env)).code, 0);
+      assert.equal((await devnet.cli(["keys", "import", "--keystore", ks, "--scrypt-n", "1024"], env)).code, 0);
       const c = await loadCircuit("range-check-32", "groth16");
       const input = join(dir, "input.json");
       await writeFile(input, JSON.stringify(c.sampleInput));
       const proofFile = join(dir, "proof.json");
-      const sub = await run(["--json", "task", "submit", "--circuit", "range-check-32", "--input", input, "--max-reward", "0.1", "--deposit", "1",
-        "--out", proofFile, "--keystore", ks, ...chainFlags, "--bootstrap", (pool["bootstrap"] as string[]).join(","), "--devnet",
+      const sub = await devnet.cli(["--json", "task", "submit", "--circuit", "range-check-32", "--input", input, "--max-reward", "0.1", "--deposit", "1",
+        "--out", proofFile, "--keystore", ks, ...chainFlags, "--bootstrap", devnet.bootstrap.join(","), "--devnet",
         "--bid-window", "8", "--reveal-window", "5", "--proof-window", "45"], { ZKPOOL_PASSWORD: "pw" });
       assert.equal(sub.code, 0, sub.stderr);
       const result = JSON.parse(sub.stdout) as { taskId: string; settled: boolean };
@@ -92,43 +58,22 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
       const written = JSON.parse(await readFile(proofFile, "utf8")) as { proof: unknown; publicSignals: string[] };
       assert.deepEqual(written.publicSignals, c.expectedPublicSignals);
       const snarkjs = (await import("snarkjs")) as unknown as { groth16: { verify(vk: unknown, s: string[], p: unknown): Promise<boolean> } };
-      assert.equal(await snarkjs.groth16.verify(JSON.parse(await readFile(c.vkey.path, "utf8")), written.publicSignals, written.proof), true);
+      assert.equal(await snarkjs.groth16.verify(parseVerificationKey(await readFile(c.vkey.path)), written.publicSignals, written.proof), true);
       const g = globalThis as unknown as { curve_bn128?: { terminate(): Promise<void> } };
       await g.curve_bn128?.terminate();
 
-      const st = await run(["--json", "task", "status", result.taskId, ...chainFlags]);
+      const st = await devnet.cli(["--json", "task", "status", result.taskId, ...chainFlags]);
       assert.equal(st.code, 0, st.stderr);
       assert.equal((JSON.parse(st.stdout) as { chain: { statusName: string } }).chain.statusName, "settled");
 
       for (const pid of started) assert.equal(alive(pid), true);
-      child.kill("SIGINT");
-      const code = await exited;
-      assert.equal(code, 0, out);
-      assert.match(out, /"event":"stopping"/);
-      assert.match(out, /"event":"summary"/);
+      const code = await devnet.stop();
+      assert.equal(code, 0, devnet.output());
+      assert.match(devnet.output(), /"event":"stopping"/);
+      assert.match(devnet.output(), /"event":"summary"/);
       for (const pid of started) assert.equal(alive(pid), false, `process ${pid} stopped`);
     } finally {
-      // on a failed assertion the devnet still runs: let it stop its nodes and anvil (SIGINT), then make sure
-      if (child.exitCode === null && child.pid !== undefined) {
-        child.kill("SIGINT");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }
-      for (const pid of started.filter(alive)) {
-        try {
-          process.kill(-pid, "SIGKILL"); // node processes lead their own group
-        } catch {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            /* gone */
-          }
-        }
-      }
+      await devnet.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });

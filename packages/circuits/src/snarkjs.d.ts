@@ -47,6 +47,13 @@ declare module "snarkjs" {
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: SnarkjsLogger): Promise<unknown>;
+    contribute(
+      oldZkey: string,
+      newZkey: string,
+      name: string,
+      entropy: string,
+      logger?: SnarkjsLogger,
+    ): Promise<unknown>;
     beacon(
       oldZkey: string,
       newZkey: string,

@@ -35,13 +35,15 @@ describe("circuits: committed artifacts", () => {
     });
   }
 
-  it("no stray files: everything under artifacts/ is listed in a meta.json (or is the ptau / README)", async () => {
+  it("no stray files: everything under artifacts/ is listed in a meta.json (or is the ptau / README, or a key's snarkjs JSON)", async () => {
     for (const name of await readdir(COMMITTED_DIR)) {
       if (name === "ptau" || name === "README.md") continue;
       const meta = JSON.parse(await readFile(join(COMMITTED_DIR, name, "meta.json"), "utf8")) as CircuitMeta;
       const listed = new Set(["meta.json", meta.wasm.file]);
-      for (const s of Object.values(meta.systems))
+      for (const [system, s] of Object.entries(meta.systems)) {
         for (const e of [s.zkey, s.vkey, s.verifier]) listed.add(e.file);
+        listed.add(`${system}.vkey.json`); // snarkjs' form of the canonical key, kept for people and tools
+      }
       assert.deepEqual((await readdir(join(COMMITTED_DIR, name))).sort(), [...listed].sort());
     }
   });

@@ -1,22 +1,17 @@
 /** `zkpool prover join|status` and `zkpool task submit|status`. */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { JsonRpcProvider, formatEther, getAddress, parseEther, type Wallet } from "ethers";
+import { dirname, join, resolve } from "node:path";
+import { JsonRpcProvider, formatEther, getAddress, type Wallet } from "ethers";
 import { EscrowClient, StakeRegistryClient, TaskStatus, type Deployment } from "@zkpool/chain";
 import { createClient, terminateSnarkjs } from "@zkpool/sdk";
-import type { NodeConfig } from "./config.js";
+import { isZkPoolError } from "@zkpool/protocol";
+import { toJson } from "./api.js";
+import { keystorePath, type NodeConfig } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
+import { freePort, savedTaskPath } from "./roles.js";
 
-export function parseEth(v: string, flag: string): bigint {
-  try {
-    const x = parseEther(v);
-    if (x < 0n) throw new Error("negative");
-    return x;
-  } catch (cause) {
-    throw new CliError({ code: CliErrorCode.BAD_USAGE, key: flag }, `${flag} must be an amount in ETH such as 0.5 (got ${v})`, { cause });
-  }
-}
+export { formatEth, parseEth } from "./amounts.js";
 
 export interface ChainContext { provider: JsonRpcProvider; deployment: Deployment; close(): void }
 
@@ -41,9 +36,20 @@ export async function chainContext(c: NodeConfig): Promise<ChainContext> {
   return { provider, deployment, close: () => provider.destroy() };
 }
 
-export interface ProverJoinOptions { stake: bigint; royaltyRecipient?: string; configOut: string }
+export interface ProverJoinOptions {
+  stake: bigint;
+  royaltyRecipient?: string;
+  configOut: string;
+  /** Password file to record in the config (the --password-file flag or the config's passwordFile). */
+  passwordFile?: string;
+  /** The keystore password: saved to <dataDir>/keystore.password (mode 600) when no password file is known. */
+  password: string;
+}
 
-/** Stake, declare the accelerator royalty recipient, and write the prover node's config file. */
+/**
+ * Stake, declare the accelerator royalty recipient, and write the prover node's config file: everything
+ * `zkpool node start --config <file>` needs (chain, deployment, keystore, a password file, a free API port).
+ */
 export async function proverJoin(c: NodeConfig, operator: Wallet, o: ProverJoinOptions): Promise<Record<string, unknown>> {
   const ctx = await chainContext(c);
   try {
@@ -52,17 +58,34 @@ export async function proverJoin(c: NodeConfig, operator: Wallet, o: ProverJoinO
     const txs: string[] = [];
     if (o.stake > 0n) txs.push((await registry.stake(o.stake)).hash);
     if (o.royaltyRecipient !== undefined) txs.push((await new EscrowClient(ctx.deployment.escrow, signer).setRoyaltyRecipient(getAddress(o.royaltyRecipient))).hash);
-    const existing = existsSync(o.configOut) ? (JSON.parse(readFileSync(o.configOut, "utf8")) as Record<string, unknown>) : {};
+    const configOut = resolve(o.configOut);
+    const existing = existsSync(configOut) ? (JSON.parse(readFileSync(configOut, "utf8")) as Record<string, unknown>) : {};
+    const dataDir = resolve(c.dataDir);
+    let passwordFile = o.passwordFile !== undefined ? resolve(o.passwordFile) : undefined;
+    let passwordSaved = false;
+    if (passwordFile === undefined) {
+      passwordFile = join(dataDir, "keystore.password");
+      await mkdir(dataDir, { recursive: true });
+      await writeFile(passwordFile, o.password + "\n", { mode: 0o600 });
+      passwordSaved = true;
+    }
+    // 7370 unless taken, else the next free port (0 stays 0: the node picks one and writes api.json)
+    const apiPort = c.apiPort === 0 ? 0 : await freePort(c.apiHost, c.apiPort);
     const cfg = {
       ...existing,
-      dataDir: c.dataDir, rpcUrl: c.rpcUrl, deployment: c.deployment, prover: true, capacity: c.capacity, proverThreads: c.proverThreads,
+      dataDir, rpcUrl: c.rpcUrl, deployment: resolve(c.deployment!), keystore: resolve(keystorePath(c)), passwordFile,
+      listen: c.listen, apiHost: c.apiHost, apiPort, logLevel: c.logLevel,
+      prover: true, capacity: c.capacity, proverThreads: c.proverThreads, settle: c.settle, graceSeconds: c.graceSeconds,
       ...(c.priceShare !== undefined ? { priceShare: c.priceShare } : {}),
-      ...(c.keystore !== undefined ? { keystore: c.keystore } : {}),
       ...(c.bootstrap.length > 0 ? { bootstrap: c.bootstrap } : {}),
+      ...(c.devnet ? { devnet: true } : {}),
     };
-    await mkdir(dirname(o.configOut), { recursive: true });
-    await writeFile(o.configOut, JSON.stringify(cfg, null, 2) + "\n");
-    return { operator: operator.address, stake: await registry.stakeOf(operator.address), txs, config: o.configOut, next: `zkpool node start --config ${o.configOut}` };
+    await mkdir(dirname(configOut), { recursive: true });
+    await writeFile(configOut, JSON.stringify(cfg, null, 2) + "\n");
+    return {
+      operator: operator.address, stake: await registry.stakeOf(operator.address), txs, config: configOut, apiPort, passwordFile, passwordSaved,
+      next: `zkpool node start --config ${configOut}`,
+    };
   } finally {
     ctx.close();
   }
@@ -98,7 +121,7 @@ export function formatProverStatus(s: Record<string, unknown>): string {
   const node = s["node"] as Record<string, unknown> | string | null;
   return [
     `operator ${String(s["operator"])}`,
-    `  stake ${formatEther(s["stake"] as bigint)} ETH (unbonding ${formatEther(u.amount)} ETH, unlocks at ${String(u.unlockTime)})`,
+    `  stake ${formatEther(s["stake"] as bigint)} ETH (unbonding ${formatEther(u.amount)} ETH${u.amount > 0n ? `, unlocks at ${new Date(Number(u.unlockTime) * 1000).toISOString()} (chain time)` : ""})`,
     `  claimable earnings ${formatEther(s["claimableEarnings"] as bigint)} ETH`,
     `  node: ${node === null ? "no api.json in the data dir" : typeof node === "string" ? node : `${String(node["role"])}, ${String(node["peers"])} peers, tasks ${JSON.stringify(node["tasks"])}`}`,
   ].join("\n");
@@ -117,12 +140,39 @@ export async function taskStatus(c: NodeConfig, taskId: string): Promise<Record<
   }
 }
 
+/**
+ * The SDK's task failures say "run `zkpool task expire <taskId>` (Escrow.expire)". Such an error becomes
+ * CLI_TASK_FAILED (the SDK's code in `key`) naming `zkpool task expire <task file>`; any other error is returned as is.
+ */
+export function pointToTaskExpire(err: unknown, taskId: string, taskFile: string): unknown {
+  const sdkHint = /run `zkpool task expire 0x[0-9a-fA-F]{64}` \(Escrow\.expire\)/g;
+  if (!isZkPoolError(err) || !sdkHint.test(err.message)) return err;
+  return new CliError({ code: CliErrorCode.TASK_FAILED, key: err.code, detail: taskId },
+    err.message.replace(sdkHint, `run \`zkpool task expire ${taskFile}\` once its final deadline + settle grace has passed`), { cause: err });
+}
+
+export const PROOF_SYSTEMS = ["groth16", "plonk", "fflonk"] as const;
+export type ProofSystemName = (typeof PROOF_SYSTEMS)[number];
+
+/** `--proof-system` value, checked (CLI_BAD_USAGE listing the choices). */
+export function parseProofSystem(v: string): ProofSystemName {
+  const s = v.trim().toLowerCase();
+  if (!(PROOF_SYSTEMS as readonly string[]).includes(s)) {
+    throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "proof-system" }, `--proof-system must be one of ${PROOF_SYSTEMS.join(", ")} (got ${JSON.stringify(v)})`);
+  }
+  return s as ProofSystemName;
+}
+
 export interface TaskSubmitOptions {
   circuit?: string;
+  /** Proof system of the catalog circuit (own artifacts: must match the vkey's). @default "groth16" */
+  proofSystem?: ProofSystemName;
   wasm?: string;
   zkey?: string;
   vkey?: string;
   input: string;
+  /** Where the signed task is saved (what `task expire` reads). @default <dataDir>/tasks/<taskId>.json */
+  taskOut?: string;
   maxReward: bigint;
   penalty?: bigint;
   deposit?: bigint;
@@ -163,14 +213,23 @@ export async function taskSubmit(c: NodeConfig, requester: Wallet, o: TaskSubmit
     };
     const h = await client.submitTask({
       ...(o.circuit !== undefined ? { circuit: o.circuit } : { artifacts: { wasm: o.wasm!, zkey: o.zkey!, vkey: o.vkey! } }),
+      ...(o.proofSystem !== undefined ? { proofSystem: o.proofSystem } : {}),
       input, maxReward: o.maxReward, ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), windows,
     });
-    o.progress(`task ${h.taskId} published`);
+    const taskFile = resolve(o.taskOut ?? savedTaskPath(c.dataDir, h.taskId));
+    await mkdir(dirname(taskFile), { recursive: true });
+    await writeFile(taskFile, toJson({ taskId: h.taskId, task: h.task }, 2) + "\n");
+    o.progress(`task ${h.taskId} published (saved to ${taskFile})`);
     h.on("bids", (b) => o.progress(`bids: ${b.commits} sealed, ${b.reveals} revealed`));
     h.on("assigned", (e) => o.progress(`assigned to ${e.prover} at ${formatEther(e.price)} ETH; proving…`));
     h.on("defaulted", (e) => o.progress(`prover ${e.prover} defaulted in round ${e.round}`));
     h.on("reassigned", (e) => o.progress(`reassigned to ${e.prover}`));
-    const r = await h.result();
+    let r: Awaited<ReturnType<typeof h.result>>;
+    try {
+      r = await h.result();
+    } catch (err) {
+      throw pointToTaskExpire(err, h.taskId, taskFile);
+    }
     await writeFile(o.out, JSON.stringify({ taskId: r.taskId, proof: r.proof, publicSignals: r.publicSignals }, null, 2) + "\n");
     o.progress(`proof verified locally, written to ${o.out}; waiting for settlement…`);
     const settled = await new Promise<{ price: bigint } | undefined>((resolve) => {
@@ -178,7 +237,7 @@ export async function taskSubmit(c: NodeConfig, requester: Wallet, o: TaskSubmit
       h.once("settled", (e) => resolve(e));
       setTimeout(() => resolve(undefined), 60_000).unref();
     });
-    return { taskId: r.taskId, prover: r.prover, out: o.out, publicSignals: r.publicSignals, settled: settled !== undefined, price: settled?.price };
+    return { taskId: r.taskId, prover: r.prover, out: o.out, task: taskFile, publicSignals: r.publicSignals, settled: settled !== undefined, price: settled?.price };
   } finally {
     await client.close();
     await terminateSnarkjs();

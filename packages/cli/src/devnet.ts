@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ContractFactory, HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, formatEther, type InterfaceAbi } from "ethers";
-import { ANVIL_DEV_MNEMONIC, EscrowClient, StakeRegistryClient, compile, deployContracts, startAnvil, writeDeployment, type Anvil } from "@zkpool/chain";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, formatEther } from "ethers";
+import { ANVIL_DEV_MNEMONIC, EscrowClient, StakeRegistryClient, deployContracts, startAnvil, writeDeployment, type Anvil } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
 import { createClient, terminateSnarkjs, type TaskHandle, type ZkPoolClient } from "@zkpool/sdk";
 import { toJson } from "./api.js";
@@ -100,17 +100,15 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
     say(`anvil ${anvil.url}; contracts deployed (escrow ${deployed.deployment.escrow})`, { event: "deployed", rpcUrl: anvil.url, anvilPid: anvil.pid, ...deployed.deployment });
     const circuitName = o.circuit ?? "range-check-32";
     const circuit = await loadCircuit(circuitName, "groth16");
-    const compiled = compile({ "verifier.sol": readFileSync(circuit.verifier.path, "utf8") })["Groth16Verifier"]!;
-    const verifier = await new ContractFactory(compiled.abi as InterfaceAbi, compiled.bytecode, new NonceManager(deployer)).deploy();
-    await verifier.waitForDeployment();
-    await deployed.escrow.registerCircuit(circuit.circuitId, await verifier.getAddress(), 1, circuit.nPublic);
+    // any account may register a circuit (SPEC §9.12); the devnet registers its demo circuit for all to use
+    await deployed.circuitRegistry.register(1, `0x${circuit.wasm.sha256}`, `0x${circuit.zkey.sha256}`, readFileSync(circuit.vkey.path));
     const operators: Wallet[] = [];
     for (let i = 0; i < n; i++) {
       const w = devWallet(1 + i, provider);
       operators.push(w);
       await new StakeRegistryClient(deployed.stakeRegistry.address, w).stake(10n * ETH);
     }
-    say(`${circuitName} verifier registered; ${n} operators staked 10 ETH each`, { event: "staked", operators: operators.map((w) => w.address) });
+    say(`${circuitName} registered; ${n} operators staked 10 ETH each`, { event: "staked", operators: operators.map((w) => w.address) });
 
     let bootstrap: string[] = [];
     for (let i = 0; i < n && !stopped; i++) {

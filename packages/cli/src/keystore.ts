@@ -6,16 +6,35 @@ import { createInterface } from "node:readline";
 import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from "ethers";
 import { CliError, CliErrorCode } from "./errors.js";
 
+/**
+ * Where the keystore password comes from, highest first (as `--help` and the README document it):
+ * `--password-file` flag > `ZKPOOL_PASSWORD` > the config's `passwordFile` (config file or ZKPOOL_PASSWORD_FILE) >
+ * a terminal prompt.
+ */
 export interface PasswordSources {
-  /** --password-file (highest) */
+  /** The --password-file flag given on the command line (highest). */
   file?: string;
   env: NodeJS.ProcessEnv;
-  /** passwordFile from the config (below the environment) */
+  /** passwordFile from the config file / ZKPOOL_PASSWORD_FILE (below ZKPOOL_PASSWORD). */
   configFile?: string;
-  /** Ask on the terminal when nothing else is given (and stdin is a TTY). */
+  /** Ask on the terminal when nothing else is given (and stdin is a TTY, or `ask` is given). */
   prompt?: boolean;
   /** Ask twice (creating a keystore). */
   confirm?: boolean;
+  /** How to ask (tests, embedders). @default a hidden prompt on the terminal, only when stdin is a TTY */
+  ask?: (question: string) => Promise<string>;
+}
+
+export type PasswordSourceKind = "flag" | "env" | "config" | "prompt" | "none";
+
+/** Which source `resolvePassword` takes (no file is read). */
+export function passwordSourceOf(s: PasswordSources): { kind: PasswordSourceKind; path?: string } {
+  if (s.file !== undefined) return { kind: "flag", path: s.file };
+  const env = s.env["ZKPOOL_PASSWORD"];
+  if (env !== undefined && env !== "") return { kind: "env" };
+  if (s.configFile !== undefined) return { kind: "config", path: s.configFile };
+  if (s.prompt !== false && (s.ask !== undefined || process.stdin.isTTY === true)) return { kind: "prompt" };
+  return { kind: "none" };
 }
 
 function readPasswordFile(path: string): string {
@@ -41,19 +60,25 @@ async function ask(question: string): Promise<string> {
 
 /** Password from --password-file > ZKPOOL_PASSWORD > config passwordFile > terminal prompt. */
 export async function resolvePassword(s: PasswordSources): Promise<string> {
-  if (s.file !== undefined) return readPasswordFile(s.file);
-  const env = s.env["ZKPOOL_PASSWORD"];
-  if (env !== undefined && env !== "") return env;
-  if (s.configFile !== undefined) return readPasswordFile(s.configFile);
-  if (s.prompt !== false && process.stdin.isTTY) {
-    const p = await ask("keystore password: ");
-    if (s.confirm === true && (await ask("repeat password: ")) !== p) {
-      throw new CliError({ code: CliErrorCode.KEYSTORE_NO_PASSWORD, detail: "mismatch" }, "the two passwords differ; run the command again");
+  const src = passwordSourceOf(s);
+  switch (src.kind) {
+    case "flag":
+    case "config":
+      return readPasswordFile(src.path!);
+    case "env":
+      return s.env["ZKPOOL_PASSWORD"]!;
+    case "prompt": {
+      const q = s.ask ?? ask;
+      const p = await q("keystore password: ");
+      if (s.confirm === true && (await q("repeat password: ")) !== p) {
+        throw new CliError({ code: CliErrorCode.KEYSTORE_NO_PASSWORD, detail: "mismatch" }, "the two passwords differ; run the command again");
+      }
+      return p;
     }
-    return p;
+    case "none":
+      throw new CliError({ code: CliErrorCode.KEYSTORE_NO_PASSWORD },
+        "no keystore password: set ZKPOOL_PASSWORD, pass --password-file <file>, set passwordFile in the config, or run in a terminal to be asked");
   }
-  throw new CliError({ code: CliErrorCode.KEYSTORE_NO_PASSWORD },
-    "no keystore password: set ZKPOOL_PASSWORD, pass --password-file <file>, or run in a terminal to be asked");
 }
 
 export interface KeystoreWriteOptions {

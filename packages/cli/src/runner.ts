@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { JsonRpcProvider, type Wallet } from "ethers";
-import { ChainStakeSource, EscrowClient, chainParamsFromPool, createTxSender, escrowInterface, stakeRegistryInterface, type Deployment, type ManagedTxSender } from "@zkpool/chain";
+import { ChainStakeSource, EscrowClient, chainParamsFromPool, circuitRegistryInterface, createTxSender, escrowInterface, stakeRegistryInterface, type Deployment, type ManagedTxSender } from "@zkpool/chain";
 import {
   CachedProvabilityChecker,
   ChainSettlementService,
@@ -188,7 +188,8 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
         signer: operator.connect(provider),
         provider,
         chainId: domain.chainId,
-        interfaces: [escrowInterface, stakeRegistryInterface],
+        interfaces: [escrowInterface, stakeRegistryInterface, circuitRegistryInterface],
+        metrics: metrics.txMetrics(),
         log: (event, fields) => log.debug(`tx ${event}`, fields),
       });
       await sender.start();

@@ -7,14 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { ContractFactory, HDNodeWallet, Mnemonic, Wallet, type InterfaceAbi, type JsonRpcProvider } from "ethers";
+import { HDNodeWallet, Mnemonic, Wallet, type JsonRpcProvider } from "ethers";
 import {
   ANVIL_DEV_MNEMONIC,
   ChainStakeSource,
   EscrowClient,
   StakeRegistryClient,
   TaskStatus,
-  compile,
   createTxSender,
   deployContracts,
   escrowInterface,
@@ -74,10 +73,7 @@ describe("node chain integration: on-chain stake, escrow balances, settlement an
     deployed = await deployContracts(deployer);
     domain = { chainId: BigInt(anvil.chainId), escrow: deployed.escrow.address.toLowerCase() as Hex };
     circuit = await smallCircuit();
-    const compiled = compile({ "groth16_verifier.sol": readFileSync(circuit.verifier.path, "utf8") })["Groth16Verifier"]!;
-    const v = await new ContractFactory(compiled.abi as InterfaceAbi, compiled.bytecode, deployer).deploy();
-    await v.waitForDeployment();
-    await deployed.escrow.registerCircuit(circuit.circuitId, await v.getAddress(), 1, circuit.nPublic);
+    await deployed.circuitRegistry.register(1, `0x${circuit.wasm.sha256}`, `0x${circuit.zkey.sha256}`, readFileSync(circuit.vkey.path));
     for (let i = 0; i < N; i++) {
       const w = devWallet(1 + i, provider);
       operators.push(w);

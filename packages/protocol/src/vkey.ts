@@ -40,9 +40,16 @@ function bad(why: string): ProtocolError {
   return new ProtocolError({ code: "FIELD_INVALID", message: "VerificationKey", field: "vkey" }, `invalid verification key: ${why}`);
 }
 
+/** A JSON number: a decimal or 0x-hex string, or a safe non-negative integer (tools write all three). */
+function jsonInt(v: unknown): bigint | undefined {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : undefined;
+  if (typeof v === "string" && (/^[0-9]{1,78}$/.test(v) || /^0x[0-9a-fA-F]{1,64}$/.test(v))) return BigInt(v);
+  return undefined;
+}
+
 function num(v: unknown, what: string, limit: bigint): bigint {
-  if (typeof v !== "string" || !/^[0-9]{1,78}$/.test(v)) throw bad(`${what} must be a decimal string`);
-  const n = BigInt(v);
+  const n = jsonInt(v);
+  if (n === undefined) throw bad(`${what} must be a decimal string`);
   if (n >= limit) throw bad(`${what} is not below the field modulus`);
   return n;
 }
@@ -54,8 +61,10 @@ function small(v: unknown, what: string, max: number): bigint {
 
 function g1(p: unknown, what: string): bigint[] {
   const a = p as G1;
-  if (Array.isArray(a) && a.length === 3 && a[0] === "0" && a[1] === "1" && a[2] === "0") return [0n, 0n];
-  if (!Array.isArray(a) || a.length !== 3 || a[2] !== "1") throw bad(`${what} must be an affine G1 point [x, y, "1"] or infinity [0, 1, 0]`);
+  if (!Array.isArray(a) || a.length !== 3) throw bad(`${what} must be an affine G1 point [x, y, "1"] or infinity [0, 1, 0]`);
+  const z = jsonInt(a[2]);
+  if (z === 0n && jsonInt(a[0]) === 0n && jsonInt(a[1]) === 1n) return [0n, 0n];
+  if (z !== 1n) throw bad(`${what} must be an affine G1 point [x, y, "1"] or infinity [0, 1, 0]`);
   return [num(a[0], `${what}.x`, BN254_Q), num(a[1], `${what}.y`, BN254_Q)];
 }
 
@@ -66,7 +75,7 @@ function g2(p: unknown, what: string): bigint[] {
     return Array.isArray(r) && r.length === 2 ? (r as unknown[]) : undefined;
   };
   const [x, y, z] = [pair(0), pair(1), pair(2)];
-  if (rows.length !== 3 || x === undefined || y === undefined || z === undefined || z[0] !== "1" || z[1] !== "0")
+  if (rows.length !== 3 || x === undefined || y === undefined || z === undefined || jsonInt(z[0]) !== 1n || jsonInt(z[1]) !== 0n)
     throw bad(`${what} must be an affine G2 point [[x0, x1], [y0, y1], ["1", "0"]]`);
   return [num(x[1], `${what}.x1`, BN254_Q), num(x[0], `${what}.x0`, BN254_Q), num(y[1], `${what}.y1`, BN254_Q), num(y[0], `${what}.y0`, BN254_Q)];
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
+import { parseVerificationKey } from "@zkpool/protocol";
 import { SidecarClient, SidecarExitedError } from "../src/client.js";
 import { BINARY, FIXTURES, fixtureArtifacts } from "./helpers.js";
 
@@ -17,7 +18,7 @@ describe("native sidecar protocol", function () {
   this.timeout(60_000);
   let client: SidecarClient;
   const art = fixtureArtifacts();
-  const vkey: unknown = JSON.parse(readFileSync(art.vkey.path, "utf8"));
+  const vkey: unknown = parseVerificationKey(readFileSync(art.vkey.path));
 
   beforeEach(async () => {
     client = new SidecarClient({ binaryPath: BINARY });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCircuit } from "@zkpool/circuits";
 import type { CatalogCircuit } from "@zkpool/circuits";
-import { isZkPoolError, publicSignalsHash } from "@zkpool/protocol";
+import { isZkPoolError, parseVerificationKey, publicSignalsHash } from "@zkpool/protocol";
 import { ProvabilityCache, SnarkjsModule } from "../src/index.js";
 import type { ProvabilityRequest, ProvabilityVerdict } from "../src/index.js";
 import { vkeyDifference } from "../src/provability-check.js";
@@ -87,7 +87,7 @@ describe("prover-snarkjs: checkProvable (SPEC §9.7)", function () {
   });
 
   it("the same vkey written with numbers instead of strings still matches", async () => {
-    const vkey = JSON.parse(await readFile(range.vkey.path, "utf8")) as Record<string, unknown>;
+    const vkey = parseVerificationKey(await readFile(range.vkey.path));
     const renumbered = JSON.stringify(vkey, (_k, v: unknown) =>
       typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v,
     );

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider, type Wallet } from "ethers";
 import * as snarkjs from "snarkjs";
-import { ChainStakeSource, EscrowClient, TaskStatus, chainParamsFromPool, escrowInterface, revertReason, type Deployment } from "@zkpool/chain";
-import { loadCircuit } from "@zkpool/circuits";
+import { ChainStakeSource, CircuitRegistryClient, EscrowClient, TaskStatus, chainParamsFromPool, escrowInterface, revertReason, type Deployment } from "@zkpool/chain";
+import { compareInputFields, inputNamesForWasm } from "@zkpool/circuits";
 import { NodeChainStakeSource, PoolNode, silentLogger, type AcceptedMessage, type Logger } from "@zkpool/node";
 import {
   MAX_CLOCK_SKEW,
@@ -24,6 +24,7 @@ import {
   decodeSnarkjsProof,
   decodeTask,
   encodeProofWords,
+  parseVerificationKey,
   encodeTask,
   finalDeadline,
   publicSignalsHash,
@@ -37,15 +38,15 @@ import {
   type ProtocolDomain,
   type Task,
 } from "@zkpool/protocol";
+import { readCircuit } from "./circuit.js";
 import { SdkError, SdkErrorCode } from "./errors.js";
 import type {
-  BalanceReturnType, CircuitArtifactPaths, DepositParameters, DepositReturnType, FetchProofOptions, ProofSource, SubmitTaskParameters,
+  BalanceReturnType, CircuitParameters, DepositParameters, RegisterCircuitReturnType, DepositReturnType, FetchProofOptions, ProofSource, SubmitTaskParameters,
   TaskEvents, TaskResult, WithdrawParameters, WithdrawReturnType,
 } from "./types.js";
 
 /** snarkjs' name of each proof system (SPEC §0: 1 Groth16, 2 PLONK, 3 FFLONK) and back. */
 const SNARKJS_SYSTEM = { 1: "groth16", 2: "plonk", 3: "fflonk" } as const;
-const PROOF_SYSTEM_ID: Partial<Record<string, 1 | 2 | 3>> = { groth16: 1, plonk: 2, fflonk: 3 };
 
 export interface ClientOptions {
   /** The requester's key: signs tasks (EIP-712) and pays deposits. An ethers Wallet. */
@@ -342,15 +343,15 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
       this.fail(new SdkError({ code: SdkErrorCode.TASK_FAILED, taskId: this.taskId, reason: this.assignments.size === 0 ? "no assignment" : "no proof" },
         this.assignments.size === 0
           ? `task ${this.taskId} got no assignment: no prover bid in time (raise maxReward, lengthen the bid window, or check that provers run); nothing was locked`
-          : `task ${this.taskId} got no proof by its final deadline and did not settle on chain; call escrow expire() to refund maxReward`));
+          : `task ${this.taskId} got no proof by its final deadline and did not settle on chain; run \`zkpool task expire ${this.taskId}\` (Escrow.expire) to refund maxReward`));
       return true;
     }
     if (!giveUp) return false;
     const invalid = this.rejected.size > 0 && this.proofs.size === 0;
     this.fail(new SdkError({ code: invalid ? SdkErrorCode.PROOF_INVALID : SdkErrorCode.TASK_FAILED, taskId: this.taskId, reason: invalid ? "invalid proof" : "proof not obtained" },
       invalid
-        ? `the proof submitted for ${this.taskId} does not verify locally and the task did not settle on chain; call escrow expire() to refund maxReward and report this with the task id`
-        : `a proof of ${this.taskId} was certified but no pool node served it, and the task did not settle on chain (nothing was paid); call escrow expire() to refund maxReward; client.fetchProof() may still find the proof`));
+        ? `the proof submitted for ${this.taskId} does not verify locally and the task did not settle on chain; run \`zkpool task expire ${this.taskId}\` (Escrow.expire) to refund maxReward and report this with the task id`
+        : `a proof of ${this.taskId} was certified but no pool node served it, and the task did not settle on chain (nothing was paid); run \`zkpool task expire ${this.taskId}\` (Escrow.expire) to refund maxReward; client.fetchProof() may still find the proof`));
     return true;
   }
 
@@ -376,6 +377,8 @@ export class ZkPoolClient {
   private constructor(
     readonly node: PoolNode,
     readonly escrow: EscrowClient,
+    /** The permissionless circuit registry (SPEC §9.12). */
+    readonly circuits: CircuitRegistryClient,
     readonly provider: JsonRpcProvider,
     readonly domain: ProtocolDomain,
     /** The pool's v1 parameters, read from the Escrow (SPEC §9.1). */
@@ -436,7 +439,7 @@ export class ZkPoolClient {
       });
       await node.start();
       const signer = o.signer.connect(provider);
-      const c = new ZkPoolClient(node, new EscrowClient(deployment.escrow, signer), provider, domain, params, signer, tempDir,
+      const c = new ZkPoolClient(node, new EscrowClient(deployment.escrow, signer), new CircuitRegistryClient(deployment.circuitRegistry, signer), provider, domain, params, signer, tempDir,
         Number.isSafeInteger(deployment.blockNumber) ? deployment.blockNumber : 0, log);
       node.gossip.on("accepted", c.onAccepted);
       c.timer = setInterval(() => c.pollAll(), 1000);
@@ -581,7 +584,7 @@ export class ZkPoolClient {
     const hash = task.vkeySha256.slice(2).toLowerCase();
     try {
       const bytes = (await this.node.transfer.store.get(hash)) ?? (await this.node.transfer.fetch(hash, { signal: AbortSignal.timeout(10_000) }));
-      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+      return parseVerificationKey(bytes);
     } catch (cause) {
       throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: "vkey" },
         `fetchProof: the verification key ${task.vkeySha256} is neither stored here nor served by the pool; pass { vkey }`, { cause });
@@ -620,26 +623,53 @@ export class ZkPoolClient {
     }
   }
 
-  private async artifacts(p: SubmitTaskParameters): Promise<CircuitArtifactPaths> {
-    if ((p.circuit === undefined) === (p.artifacts === undefined)) {
-      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS }, "pass exactly one of circuit (a catalog name) or artifacts ({ wasm, zkey, vkey } paths)");
-    }
-    if (p.artifacts !== undefined) return p.artifacts;
-    try {
-      const c = await loadCircuit(p.circuit!, p.proofSystem ?? "groth16");
-      return { wasm: c.wasm.path, zkey: c.zkey.path, vkey: c.vkey.path };
-    } catch (cause) {
-      throw new SdkError({ code: SdkErrorCode.UNKNOWN_CIRCUIT, reason: String(cause) }, `unknown circuit ${p.circuit}: ${(cause as Error).message}`, { cause });
-    }
+  /**
+   * Register a circuit on chain by its verification key (SPEC §9.12): anyone may, and registering a circuit that
+   * is already there changes nothing (`registered: false`). Pass a catalog `circuit` or your own `artifacts`.
+   */
+  async registerCircuit(p: CircuitParameters): Promise<RegisterCircuitReturnType> {
+    const c = await readCircuit(p);
+    const r = await this.tx(() => this.circuits.register(c.proofSystem, c.wasmSha256, c.zkeySha256, c.vkeyBytes));
+    return { circuitId: lc(r.circuitId), proofSystem: SNARKJS_SYSTEM[c.proofSystem], registered: r.registered, txHash: r.receipt.hash };
   }
 
-  /** The public signals `input` gives (witness calculation; also checks the input satisfies the circuit). */
-  static async publicSignalsOf(wasm: string, vkey: { nPublic: number }, input: Record<string, unknown>): Promise<bigint[]> {
+  /** Whether the chain has the circuit (catalog name or artifacts) under its proof system. */
+  async isCircuitRegistered(p: CircuitParameters): Promise<{ circuitId: Hex; registered: boolean }> {
+    const c = await readCircuit(p);
+    return { circuitId: c.circuitId, registered: await this.circuits.isRegistered(c.circuitId, c.proofSystem) };
+  }
+
+  /**
+   * The public signals `input` gives (witness calculation; also checks the input satisfies the circuit).
+   * A missing or unknown input field is named (SDK_INPUT_MISSING / SDK_INPUT_UNKNOWN with `field`) when the circuit's
+   * input names are known: `inputNames`, else the circuit.json (`zkpool circuit setup`), catalog meta.json or circom
+   * .sym + .r1cs beside the wasm (the wasm itself holds only hashes of the names). Without them an unknown field is
+   * still named (the wasm rejects it by name) and a missing one is reported by count. Nothing the witness calculator
+   * prints reaches the console: its text is folded into the error.
+   */
+  static async publicSignalsOf(wasm: string, vkey: { nPublic: number }, input: Record<string, unknown>, o: { inputNames?: readonly string[] } = {}): Promise<bigint[]> {
+    if (input === null || typeof input !== "object" || Array.isArray(input)) {
+      throw new SdkError({ code: SdkErrorCode.BAD_INPUT, reason: "not an object" }, `the input must be a JSON object of the circuit's input signals (got ${Array.isArray(input) ? "an array" : String(input)})`);
+    }
+    const known = o.inputNames !== undefined ? { names: [...o.inputNames], source: "inputNames" } : await inputNamesForWasm(wasm).catch(() => undefined);
+    if (known !== undefined) {
+      const { missing, unknown } = compareInputFields(known.names, input);
+      const also = (what: string, list: string[]): string => (list.length > 0 ? `; ${what}: ${list.join(", ")}` : "");
+      if (missing.length > 0) {
+        throw new SdkError({ code: SdkErrorCode.INPUT_MISSING, field: missing[0]!, reason: missing.join(",") },
+          `the input lacks the field "${missing[0]}"${also("also missing", missing.slice(1))}${also("fields that are no input of the circuit", unknown)} (the circuit's inputs: ${known.names.join(", ")})`);
+      }
+      if (unknown.length > 0) {
+        throw new SdkError({ code: SdkErrorCode.INPUT_UNKNOWN, field: unknown[0]!, reason: unknown.join(",") },
+          `the input field "${unknown[0]}" is no input of the circuit${also("also unknown", unknown.slice(1))} (its inputs: ${known.names.join(", ")}): remove it or fix its name`);
+      }
+    }
     const w = { type: "mem" as const };
+    const printed: string[] = [];
     try {
-      await snarkjs.wtns.calculate(input, wasm, w);
+      await withConsoleCaptured(printed, () => snarkjs.wtns.calculate(input, wasm, w));
     } catch (cause) {
-      throw new SdkError({ code: SdkErrorCode.BAD_INPUT, reason: String(cause) }, `the input does not satisfy the circuit: ${(cause as Error).message}`, { cause });
+      throw witnessError(cause, printed, input);
     }
     const values = await snarkjs.wtns.exportJson(w);
     return values.slice(1, 1 + vkey.nPublic).map((v) => BigInt(v));
@@ -647,16 +677,14 @@ export class ZkPoolClient {
 
   /** Publish a task; the handle follows it to a verified proof and settlement. */
   async submitTask(p: SubmitTaskParameters): Promise<TaskHandle> {
-    const paths = await this.artifacts(p);
-    const [wasm, zkey, vkeyBytes] = await Promise.all([readFile(paths.wasm), readFile(paths.zkey), readFile(paths.vkey)]);
-    const vkey = JSON.parse(vkeyBytes.toString("utf8")) as { nPublic: number; protocol?: string };
-    const system = vkey.protocol ?? p.proofSystem ?? "groth16";
-    const proofSystem = PROOF_SYSTEM_ID[system];
-    if (proofSystem === undefined || (p.proofSystem !== undefined && p.proofSystem !== system)) {
-      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: system },
-        `the verification key is for ${system}${p.proofSystem !== undefined ? ` but proofSystem is ${p.proofSystem}` : ""}: pass groth16, plonk or fflonk artifacts whose key matches proofSystem`);
-    }
+    const { paths, wasm, zkey, vkey, vkeyBytes, proofSystem, circuitId } = await readCircuit(p);
     const signals = p.publicSignals !== undefined ? [...p.publicSignals] : await ZkPoolClient.publicSignalsOf(paths.wasm, vkey, p.input);
+    // Preflight: a task of a circuit the chain does not have can be proved but never settled (SPEC §9.12).
+    if (!(await this.circuits.isRegistered(circuitId, proofSystem))) {
+      const what = p.circuit !== undefined ? `--circuit ${p.circuit} --proof-system ${vkey.protocol}` : `--wasm ${paths.wasm} --zkey ${paths.zkey} --vkey ${paths.vkey}`;
+      throw new SdkError({ code: SdkErrorCode.CIRCUIT_NOT_REGISTERED, reason: circuitId },
+        `circuit ${circuitId} (${vkey.protocol}) is not registered on chain, so its proofs could not settle; nothing was published. Register it first: zkpool circuit register ${what} (or client.registerCircuit())`);
+    }
     // SPEC §9.4: the pool funds a task only if its cost (maxReward + premium), with the costs of this
     // requester's open tasks, fits the available balance; otherwise nodes ignore it as UNFUNDED.
     const penalty = p.penalty ?? p.maxReward / 10n;
@@ -728,6 +756,53 @@ export class ZkPoolClient {
     this.provider.destroy();
     if (this.tempDir !== undefined) await rm(this.tempDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Run `f` with console.log / error / warn / info / debug collected into `into` instead of printed: circom's witness
+ * calculator (circom_runtime) writes "ERROR: …" and the circuit's log() output there, and takes no logger.
+ * Other code logging during the (short) calculation is collected too.
+ */
+async function withConsoleCaptured<T>(into: string[], f: () => Promise<T>): Promise<T> {
+  const methods = ["log", "error", "warn", "info", "debug"] as const;
+  const saved = methods.map((m): unknown => Reflect.get(console, m)); // the originals, restored as they were
+  for (const m of methods) console[m] = (...args: unknown[]) => void into.push(args.map(String).join(" "));
+  try {
+    return await f();
+  } finally {
+    methods.forEach((m, i) => Reflect.set(console, m, saved[i]));
+  }
+}
+
+/** A typed error from a failed witness calculation: circom's message, cleaned up, with the field it names. */
+function witnessError(cause: unknown, printed: string[], input: Record<string, unknown>): SdkError {
+  const given = Object.keys(input);
+  const msg = String((cause as Error)?.message ?? cause).replace(/\s+/g, " ").trim();
+  const field = (re: RegExp): string | undefined => re.exec(msg)?.[1];
+  const unknown = field(/Signal (\S+) not found/);
+  if (unknown !== undefined) {
+    return new SdkError({ code: SdkErrorCode.INPUT_UNKNOWN, field: unknown, reason: msg },
+      `the input field "${unknown}" is no input of the circuit: remove it or fix its name`, { cause });
+  }
+  const count = /Not all inputs have been set\. Only (\d+) out of (\d+)/.exec(msg);
+  if (count !== null) {
+    return new SdkError({ code: SdkErrorCode.INPUT_MISSING, reason: msg, need: count[2]!, have: count[1]! },
+      `the input lacks a field: it sets ${count[1]} of the circuit's ${count[2]} input values (fields given: ${given.join(", ") || "none"}). ` +
+      "The circuit's input names are unknown here: keep the circuit.json of `zkpool circuit setup` (or circom's .sym and .r1cs) beside the wasm to have the missing field named", { cause });
+  }
+  const size = /(Not enough|Too many) values for input signal (\S+)/.exec(msg);
+  if (size !== null && size[1] === "Too many" && !Array.isArray(input[size[2]!])) {
+    // a scalar is "too many" only for a name the wasm does not know (its size is 0): an unknown field
+    return new SdkError({ code: SdkErrorCode.INPUT_UNKNOWN, field: size[2]!, reason: msg },
+      `the input field "${size[2]}" is no input of the circuit: remove it or fix its name`, { cause });
+  }
+  if (size !== null) {
+    return new SdkError({ code: SdkErrorCode.BAD_INPUT, field: size[2]!, reason: msg },
+      `the input field "${size[2]}" has ${size[1] === "Too many" ? "too many values (or is no input of the circuit)" : "too few values"}: an array input must have every element, nested as declared`, { cause });
+  }
+  // circom's own text (e.g. "Assert Failed. Error in template RangeCheck_3 line: 12"), without the raw "ERROR:" lines
+  const detail = [msg, ...printed.filter((l) => !/^ERROR:/.test(l.trim()) && !msg.includes(l.trim()))].filter((l) => l !== "").join("; ");
+  return new SdkError({ code: SdkErrorCode.BAD_INPUT, reason: detail }, `the input does not satisfy the circuit: ${detail}`, { cause });
 }
 
 /** Create a requester client (starts an embedded light pool node). Close it with `client.close()`. */

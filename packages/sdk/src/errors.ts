@@ -9,8 +9,14 @@ export enum SdkErrorCode {
   INSUFFICIENT_BALANCE = "SDK_INSUFFICIENT_BALANCE",
   /** The circuit name is not in the catalog, or its artifacts cannot be read. */
   UNKNOWN_CIRCUIT = "SDK_UNKNOWN_CIRCUIT",
-  /** The input does not satisfy the circuit (witness calculation failed). */
+  /** The circuit (or its proof system) is not in the on-chain registry: register it first (SPEC §9.12). */
+  CIRCUIT_NOT_REGISTERED = "SDK_CIRCUIT_NOT_REGISTERED",
+  /** The input does not satisfy the circuit (witness calculation failed); `field` names the input when known. */
   BAD_INPUT = "SDK_BAD_INPUT",
+  /** The input lacks a field the circuit needs; `field` names it when the circuit's input names are known. */
+  INPUT_MISSING = "SDK_INPUT_MISSING",
+  /** The input has a field that is no input of the circuit (a typo?); `field` names it. */
+  INPUT_UNKNOWN = "SDK_INPUT_UNKNOWN",
   /** No peer to publish to: check bootstrap addresses and that pool nodes run. */
   NOT_CONNECTED = "SDK_NOT_CONNECTED",
   /** The task ended without a proof (every round defaulted, or nobody bid before the deadline). */
@@ -25,6 +31,6 @@ export enum SdkErrorCode {
   TX_FAILED = "SDK_TX_FAILED",
 }
 
-export type SdkErrorType = { code: SdkErrorCode; taskId?: string; reason?: string; need?: string; have?: string };
+export type SdkErrorType = { code: SdkErrorCode; taskId?: string; reason?: string; need?: string; have?: string; field?: string };
 
 export class SdkError extends ZkPoolError<SdkErrorType> {}

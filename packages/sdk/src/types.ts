@@ -18,13 +18,28 @@ export interface CircuitArtifactPaths {
   vkey: string;
 }
 
-export interface SubmitTaskParameters {
+/** A circuit: a catalog name or your own artifacts. */
+export interface CircuitParameters {
   /** A catalog circuit of @zkpool/circuits, e.g. "range-check-32" … */
   circuit?: string;
-  /** … or your own artifacts (paths); the proof system is read from the verification key's `protocol`. */
+  /**
+   * … or your own artifacts (paths); the proof system is read from the verification key's `protocol`. The key
+   * may be snarkjs' vkey.json or the canonical key (SPEC §1.12).
+   */
   artifacts?: CircuitArtifactPaths;
   /** Proof system of the catalog circuit (must match the key's when artifacts are given). @default "groth16" */
   proofSystem?: "groth16" | "plonk" | "fflonk";
+}
+
+export interface RegisterCircuitReturnType {
+  circuitId: Hex;
+  proofSystem: "groth16" | "plonk" | "fflonk";
+  /** False when the circuit was already registered (the call changed nothing). */
+  registered: boolean;
+  txHash: string;
+}
+
+export interface SubmitTaskParameters extends CircuitParameters {
   /** Circuit inputs. */
   input: Record<string, unknown>;
   /** Public signals the proof must have; computed from the witness when omitted. */

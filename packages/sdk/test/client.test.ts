@@ -36,18 +36,28 @@ describe("sdk: client options, deposits and submit checks", function () {
       (e: unknown) => isZkPoolError(e, SdkErrorCode.CHAIN_UNREACHABLE) && /the deployment is for chain 1/.test((e as Error).message));
   });
 
-  it("deposits and reads the balance; refuses a task the balance cannot cover, an unknown circuit and an input the circuit rejects", async () => {
+  it("deposits and reads the balance; refuses a task of an unregistered circuit, one the balance cannot cover, an unknown circuit and an input the circuit rejects", async () => {
     client = await createClient({ signer: dev(5), bootstrap: [NOWHERE], rpcUrl: anvil!.url, deployment, devnet: true });
     const d = await client.deposit({ amount: 10n ** 17n });
     assert.equal(d.balance, 10n ** 17n);
     assert.deepEqual(await client.balance(), { balance: 10n ** 17n, pendingWithdrawal: 0n, available: 10n ** 17n, readyAt: 0n });
     const c = await loadCircuit("range-check-32", "groth16");
+    // a circuit the chain does not have is refused before anything is published; anyone may then register it
+    await assert.rejects(client.submitTask({ circuit: "range-check-32", input: c.sampleInput, maxReward: 10n ** 15n }),
+      (e: unknown) => isZkPoolError(e, SdkErrorCode.CIRCUIT_NOT_REGISTERED) && /zkpool circuit register --circuit range-check-32/.test((e as Error).message));
+    assert.deepEqual(await client.isCircuitRegistered({ circuit: "range-check-32" }), { circuitId: c.circuitId, registered: false });
+    const reg = await client.registerCircuit({ circuit: "range-check-32" });
+    assert.deepEqual([reg.circuitId, reg.registered, reg.proofSystem], [c.circuitId, true, "groth16"]);
+    assert.equal((await client.registerCircuit({ circuit: "range-check-32" })).registered, false, "registering again is a no-op");
     await assert.rejects(client.submitTask({ circuit: "range-check-32", input: c.sampleInput, maxReward: 10n ** 18n }),
       (e: unknown) => isZkPoolError(e, SdkErrorCode.INSUFFICIENT_BALANCE) && /deposit first/.test((e as Error).message));
     await assert.rejects(client.submitTask({ circuit: "no-such-circuit", input: {}, maxReward: 1n }),
       (e: unknown) => isZkPoolError(e, SdkErrorCode.UNKNOWN_CIRCUIT));
     await assert.rejects(client.submitTask({ input: {}, maxReward: 1n }), (e: unknown) => isZkPoolError(e, SdkErrorCode.BAD_OPTIONS));
     await assert.rejects(client.submitTask({ circuit: "range-check-32", input: { nothing: 1 }, maxReward: 1n }),
+      (e: unknown) => isZkPoolError(e, SdkErrorCode.INPUT_MISSING) && /lacks the field "value"/.test((e as Error).message));
+    // every field there, but a value the circuit's constraints reject (value above upper)
+    await assert.rejects(client.submitTask({ circuit: "range-check-32", input: { ...c.sampleInput, value: "2000000" }, maxReward: 1n }),
       (e: unknown) => isZkPoolError(e, SdkErrorCode.BAD_INPUT) && /does not satisfy the circuit/.test((e as Error).message));
     // the witness gives the catalog's expected public signals for the sample input
     const vkey = { nPublic: c.nPublic };

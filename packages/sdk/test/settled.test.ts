@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ContractFactory, HDNodeWallet, Mnemonic, Wallet, type InterfaceAbi, type JsonRpcProvider } from "ethers";
+import { HDNodeWallet, Mnemonic, Wallet, type JsonRpcProvider } from "ethers";
 import * as snarkjs from "snarkjs";
 import {
   ANVIL_DEV_MNEMONIC,
@@ -27,7 +27,6 @@ import {
   TaskStatus,
   certificateStructOf,
   chainParamsFromPool,
-  compile,
   deployContracts,
   startAnvil,
   taskStructOf,
@@ -46,6 +45,7 @@ import {
   encodeOperatorRecord,
   encodeProofSubmission,
   encodeProofWords,
+  parseVerificationKey,
   generateNodeKey,
   groth16ProofWords,
   isZkPoolError,
@@ -150,11 +150,8 @@ describe("sdk: a task settled on chain never fails; its proof can always be fetc
     domain = { chainId: BigInt(deployment.chainId), escrow: lc(deployment.escrow) };
     params = chainParamsFromPool(await deployed.escrow.parameters());
     circuit = await loadCircuit("range-check-32", "groth16");
-    vkey = JSON.parse(await readFile(circuit.vkey.path, "utf8")) as unknown;
-    const compiled = compile({ "verifier.sol": await readFile(circuit.verifier.path, "utf8") })["Groth16Verifier"]!;
-    const verifier = await new ContractFactory(compiled.abi as InterfaceAbi, compiled.bytecode, dev(0, provider)).deploy();
-    await verifier.waitForDeployment();
-    await deployed.escrow.registerCircuit(circuit.circuitId, await verifier.getAddress(), 1, circuit.nPublic);
+    vkey = parseVerificationKey(await readFile(circuit.vkey.path));
+    await deployed.circuitRegistry.register(1, `0x${circuit.wasm.sha256}`, `0x${circuit.zkey.sha256}`, await readFile(circuit.vkey.path));
     const attester = dev(1, provider);
     await new StakeRegistryClient(deployment.stakeRegistry, attester).stake(STAKE);
     pool = new PoolDouble(attester, domain, new EscrowClient(deployment.escrow, attester));

@@ -8,6 +8,7 @@ import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/
 import { join } from "node:path";
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
+import { encodeVerificationKey, parseVerificationKey, type SnarkjsVerificationKey } from "@zkpool/protocol";
 import { sha256File } from "@zkpool/ump";
 import type { ProofSystem } from "@zkpool/ump";
 import { CIRCUITS, findDefinition } from "../definitions.js";
@@ -15,7 +16,7 @@ import type { CircuitDefinition } from "../definitions.js";
 import { CircuitsError } from "../errors.js";
 import { circuitIdOf, PROOF_SYSTEMS } from "../ids.js";
 import { readMeta, writeMeta } from "../meta.js";
-import type { CircuitMeta, FileEntry } from "../meta.js";
+import type { CircuitMeta, FileEntry, SystemMeta } from "../meta.js";
 import { defaultCacheDir, DEV_PTAU, packageDir, packageVersion } from "../paths.js";
 import { compileCircuit } from "./compile.js";
 import type { CompiledCircuit } from "./compile.js";
@@ -243,7 +244,7 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
           )
           .digest("hex");
       let setupKey = await keyOf(ptau);
-      const old = meta.systems[system];
+      const old = await migrateVkey(dir, meta, system, outRoot);
       if (
         old !== undefined &&
         options.force !== true &&
@@ -301,12 +302,13 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
         setupKey = await keyOf(ptau);
         await makeZkey(system, compiled.r1csPath, ptau, join(dir, zkeyFile), label, progress);
       }
-      const vkeyFile = `${system}.vkey.json`;
+      const vkeyJsonFile = `${system}.vkey.json`;
       const verifierFile = `${system}_verifier.sol`;
       const vkey = await progress.step(`${label}: export verification key`, (l) =>
         snarkjs.zKey.exportVerificationKey(join(dir, zkeyFile), l),
       );
-      await writeFile(join(dir, vkeyFile), JSON.stringify(vkey, null, 1) + "\n");
+      await writeFile(join(dir, vkeyJsonFile), JSON.stringify(vkey, null, 1) + "\n");
+      const vkeyFile = await writeCanonicalVkey(dir, system, vkey as SnarkjsVerificationKey);
       const sol = await progress.step(`${label}: export Solidity verifier`, (l) =>
         snarkjs.zKey.exportSolidityVerifier(join(dir, zkeyFile), tpl, l),
       );
@@ -355,4 +357,29 @@ async function setup(options: SetupOptions): Promise<SetupResult[]> {
     }
   }
   return results;
+}
+
+/**
+ * Writes `<system>.vkey`, the canonical verification key artifact (SPEC §1.12) whose sha256 is the circuit's
+ * vkeySha256; returns its file name. The snarkjs `<system>.vkey.json` stays beside it for people and tools.
+ */
+export async function writeCanonicalVkey(dir: string, system: ProofSystem, vkey: SnarkjsVerificationKey): Promise<string> {
+  const file = `${system}.vkey`;
+  await writeFile(join(dir, file), encodeVerificationKey(vkey));
+  return file;
+}
+
+/**
+ * A build from before canonical keys recorded the snarkjs vkey.json as its key (and a circuit id over that file's
+ * hash): write the canonical key from it, and record it and the circuit id it gives. Returns the system's meta.
+ */
+async function migrateVkey(dir: string, meta: CircuitMeta, system: ProofSystem, outRoot: string): Promise<SystemMeta | undefined> {
+  const old = meta.systems[system];
+  if (old === undefined || !old.vkey.file.endsWith(".json") || !(await entryIntact(dir, old.vkey))) return old;
+  const vkey = parseVerificationKey(await readFile(join(dir, old.vkey.file)));
+  const vk = await fileEntry(dir, await writeCanonicalVkey(dir, system, vkey));
+  const migrated = { ...old, vkey: vk, circuitId: circuitIdOf(system, meta.wasm.sha256, old.zkey.sha256, vk.sha256) };
+  meta.systems[system] = migrated;
+  await writeMeta(outRoot, meta);
+  return migrated;
 }

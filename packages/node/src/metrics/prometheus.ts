@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { TxMetrics } from "@zkpool/chain";
 import type { ByteChannel, ByteDirection, GossipOutcome, NodeMetrics } from "./interface.js";
 import type { MetricsOptions } from "./options.js";
 
@@ -104,6 +105,30 @@ export class PrometheusMetrics implements NodeMetrics {
   syncRequest(result: "ok" | "error", messages: number): void {
     this.syncTotal.inc({ result });
     this.syncMessages.inc(messages);
+  }
+
+  /**
+   * The chain transaction sender's metrics (issue 12: pending, failed and replaced transactions), registered in
+   * this node's registry. Call once per node.
+   */
+  txMetrics(prefix = "zkpool_node_"): TxMetrics {
+    const registers = [this.registry];
+    const sent = new Counter({ name: `${prefix}chain_tx_sent_total`, help: "Chain transactions broadcast (first broadcast of each)", labelNames: ["fn"], registers });
+    const mined = new Counter({ name: `${prefix}chain_tx_mined_total`, help: "Chain transactions mined successfully", labelNames: ["fn"], registers });
+    const gas = new Counter({ name: `${prefix}chain_tx_gas_used_total`, help: "Gas used by mined chain transactions", labelNames: ["fn"], registers });
+    const failed = new Counter({ name: `${prefix}chain_tx_failed_total`, help: "Chain transactions that failed, by reason (reverted, stuck, funds, RPC)", labelNames: ["fn", "reason"], registers });
+    const replaced = new Counter({ name: `${prefix}chain_tx_replaced_total`, help: "Replacement broadcasts (fee bumps and cancels)", labelNames: ["fn"], registers });
+    const pending = new Gauge({ name: `${prefix}chain_tx_pending`, help: "Chain transactions queued or in flight", registers });
+    return {
+      onSent: (fn) => sent.inc({ fn }),
+      onMined: (fn, gasUsed) => {
+        mined.inc({ fn });
+        gas.inc({ fn }, Number(gasUsed));
+      },
+      onFailed: (fn, reason) => failed.inc({ fn, reason }),
+      onReplaced: (fn) => replaced.inc({ fn }),
+      pending: (n) => pending.set(n),
+    };
   }
 
   /** Prometheus text exposition of this node's metrics. */
