@@ -1,6 +1,6 @@
 /**
- * A requester proving ITS OWN circuit through the pool: Groth16 artifacts from your own setup (wasm, zkey,
- * vkey), an input, a reward. The SDK serves the artifacts from its embedded node, publishes the task, follows
+ * A requester proving ITS OWN circuit through the pool with the SDK: artifacts from `zkpool circuit setup`
+ * (wasm, zkey, vkey; any proof system), an input, a reward. It registers the circuit first (anyone may). The SDK serves the artifacts from its embedded node, publishes the task, follows
  * it and returns the proof verified locally; the escrow pays the prover at settlement.
  *
  *   node examples/dist/own-circuit/requester.js <wasm> <zkey> <vkey> <input.json>
@@ -32,8 +32,12 @@ const client = await createClient({
 });
 try {
   if ((await client.balance()).available < parseEther("0.2")) await client.deposit({ amount: parseEther("1") });
+  const artifacts = { wasm: wasm!, zkey: zkey!, vkey: vkey! };
+  // anyone may register a circuit by its key (a no-op when it is already there); unregistered, a task could not settle
+  const reg = await client.registerCircuit({ artifacts });
+  console.log(`circuit ${reg.circuitId} (${reg.proofSystem}) ${reg.registered ? "registered now" : "already registered"}`);
   const task = await client.submitTask({
-    artifacts: { wasm: wasm!, zkey: zkey!, vkey: vkey! },
+    artifacts,
     input: JSON.parse(await readFile(inputPath, "utf8")) as Record<string, unknown>,
     maxReward: parseEther("0.2"),
     windows: { bidWindow: 6, revealWindow: 6, proofWindow: 60 },

@@ -72,6 +72,10 @@ export interface SendOptions {
   moot?: () => Promise<boolean>;
 }
 
+/** Receipt polling of Binding.send (callers without a TxSender). */
+const RECEIPT_POLL_MS = 250;
+const RECEIPT_TIMEOUT_MS = 120_000;
+
 /** Fixed gas added to every estimate (see Binding.send). */
 const GAS_EXTRA = 100_000n;
 
@@ -107,12 +111,29 @@ abstract class Binding {
       const f = this.contract.getFunction(fn);
       const estimate = await f.estimateGas(...args, value === undefined ? {} : { value });
       const overrides = { gasLimit: (estimate * 12n) / 10n + GAS_EXTRA, ...(value === undefined ? {} : { value }) };
-      const tx = (await f.send(...args, overrides));
-      const receipt = await tx.wait();
-      if (receipt === null) throw new ChainError({ code: "CHAIN_TX_DROPPED", fn }, `${fn} transaction was dropped; resend it`);
-      return receipt;
+      const tx = (await f.send(...args, overrides)) as { hash: string };
+      return await this.receipt(fn, tx.hash);
     } catch (err) {
       throw toChainError(err, fn);
+    }
+  }
+
+  /**
+   * Polls for the receipt itself rather than `tx.wait()`: ethers' wait subscribes to blocks, and a block poll still
+   * in flight when a short-lived caller (the CLI) destroys its provider rejects unhandled.
+   */
+  private async receipt(fn: string, hash: string): Promise<TransactionReceipt> {
+    const provider = this.runner.provider;
+    if (!provider) throw new ChainError({ code: "CHAIN_NO_PROVIDER", fn }, `${fn}: the signer must be connected to a provider`);
+    const end = Date.now() + RECEIPT_TIMEOUT_MS;
+    for (;;) {
+      const r = await provider.getTransactionReceipt(hash);
+      if (r !== null) {
+        if (r.status !== 1) throw new ChainError({ code: "CHAIN_TX_REVERTED", fn, txHash: hash }, `${fn} transaction ${hash} reverted on chain`);
+        return r;
+      }
+      if (Date.now() > end) throw new ChainError({ code: "CHAIN_TX_DROPPED", fn, txHash: hash }, `${fn} transaction ${hash} was not mined within ${RECEIPT_TIMEOUT_MS / 1000} s; check the chain and resend it`);
+      await new Promise((r) => setTimeout(r, RECEIPT_POLL_MS));
     }
   }
 
@@ -396,11 +417,11 @@ export function revertReason(err: unknown): string | undefined {
   return decodeContractError(err)?.name;
 }
 
-/** Decoded ZKPool events (either contract) of a receipt, in log order; logs of other contracts are skipped. */
+/** Decoded ZKPool events (any of its contracts) of a receipt, in log order; logs of other contracts are skipped. */
 export function zkpoolEvents(receipt: TransactionReceipt): { name: string; address: string; args: Record<string, unknown> }[] {
   const out: { name: string; address: string; args: Record<string, unknown> }[] = [];
   for (const log of receipt.logs) {
-    const parsed = escrowInterface.parseLog(log) ?? stakeRegistryInterface.parseLog(log);
+    const parsed = escrowInterface.parseLog(log) ?? stakeRegistryInterface.parseLog(log) ?? circuitRegistryInterface.parseLog(log);
     if (parsed === null) continue;
     const args: Record<string, unknown> = {};
     parsed.fragment.inputs.forEach((p, i) => (args[p.name] = parsed.args[i] as unknown));
@@ -441,9 +462,10 @@ export class CircuitRegistryClient extends Binding {
       throw new ChainError({ code: "CHAIN_BAD_KEY", proofSystem }, `register: the key's length does not match its nPublic`);
     const args = [proofSystem, wasmSha256, zkeySha256, toHex(words)];
     const circuitId = await this.read<string>("register", ...args);
-    const before = await this.isRegistered(circuitId, proofSystem);
     const receipt = await this.send("register", args);
-    return { circuitId, registered: !before, receipt };
+    // registered by this call exactly when it emitted CircuitRegistered (a second registration is a no-op)
+    const registered = zkpoolEvents(receipt).some((e) => e.name === "CircuitRegistered" && e.address.toLowerCase() === this.address.toLowerCase());
+    return { circuitId, registered, receipt };
   }
   async circuit(circuitId: string): Promise<CircuitEntry | undefined> {
     const c = await this.read<[string, bigint, bigint, bigint, string, string, string, string]>("circuit", circuitId);
