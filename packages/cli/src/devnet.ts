@@ -100,15 +100,22 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
     say(`anvil ${anvil.url}; contracts deployed (escrow ${deployed.deployment.escrow})`, { event: "deployed", rpcUrl: anvil.url, anvilPid: anvil.pid, ...deployed.deployment });
     const circuitName = o.circuit ?? "range-check-32";
     const circuit = await loadCircuit(circuitName, "groth16");
-    // any account may register a circuit (SPEC §9.12); the devnet registers its demo circuit for all to use
-    await deployed.circuitRegistry.register(1, `0x${circuit.wasm.sha256}`, `0x${circuit.zkey.sha256}`, readFileSync(circuit.vkey.path));
+    // any account may register a circuit (SPEC §9.12); the devnet registers its demo circuit, in every proof
+    // system it has keys for, so PLONK and FFLONK tasks settle too
+    const registered: string[] = [];
+    for (const [system, code] of [["groth16", 1], ["plonk", 2], ["fflonk", 3]] as const) {
+      const c = system === "groth16" ? circuit : await loadCircuit(circuitName, system).catch(() => undefined);
+      if (c === undefined) continue;
+      await deployed.circuitRegistry.register(code, `0x${c.wasm.sha256}`, `0x${c.zkey.sha256}`, readFileSync(c.vkey.path));
+      registered.push(system);
+    }
     const operators: Wallet[] = [];
     for (let i = 0; i < n; i++) {
       const w = devWallet(1 + i, provider);
       operators.push(w);
       await new StakeRegistryClient(deployed.stakeRegistry.address, w).stake(10n * ETH);
     }
-    say(`${circuitName} registered; ${n} operators staked 10 ETH each`, { event: "staked", operators: operators.map((w) => w.address) });
+    say(`${circuitName} registered (${registered.join(", ")}); ${n} operators staked 10 ETH each`, { event: "staked", operators: operators.map((w) => w.address), registered });
 
     let bootstrap: string[] = [];
     for (let i = 0; i < n && !stopped; i++) {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { JsonRpcProvider, type Wallet } from "ethers";
 import * as snarkjs from "snarkjs";
 import { ChainStakeSource, CircuitRegistryClient, EscrowClient, TaskStatus, chainParamsFromPool, escrowInterface, revertReason, type Deployment } from "@zkpool/chain";
-import { compareInputFields, inputNamesForWasm } from "@zkpool/circuits";
+import { compareInputFields, inputNamesForWasm, listCircuits, loadCircuit } from "@zkpool/circuits";
 import { NodeChainStakeSource, PoolNode, silentLogger, type AcceptedMessage, type Logger } from "@zkpool/node";
 import {
   MAX_CLOCK_SKEW,
@@ -38,7 +38,7 @@ import {
   type ProtocolDomain,
   type Task,
 } from "@zkpool/protocol";
-import { readCircuit } from "./circuit.js";
+import { readCircuit, type ReadCircuit } from "./circuit.js";
 import { SdkError, SdkErrorCode } from "./errors.js";
 import type {
   BalanceReturnType, CircuitParameters, DepositParameters, RegisterCircuitReturnType, DepositReturnType, FetchProofOptions, ProofSource, SubmitTaskParameters,
@@ -47,6 +47,7 @@ import type {
 
 /** snarkjs' name of each proof system (SPEC §0: 1 Groth16, 2 PLONK, 3 FFLONK) and back. */
 const SNARKJS_SYSTEM = { 1: "groth16", 2: "plonk", 3: "fflonk" } as const;
+const PROOF_SYSTEM_CODE = { groth16: 1, plonk: 2, fflonk: 3 } as const;
 
 export interface ClientOptions {
   /** The requester's key: signs tasks (EIP-712) and pays deposits. An ethers Wallet. */
@@ -628,15 +629,41 @@ export class ZkPoolClient {
    * is already there changes nothing (`registered: false`). Pass a catalog `circuit` or your own `artifacts`.
    */
   async registerCircuit(p: CircuitParameters): Promise<RegisterCircuitReturnType> {
-    const c = await readCircuit(p);
+    const c = await this.readCircuit(p);
     const r = await this.tx(() => this.circuits.register(c.proofSystem, c.wasmSha256, c.zkeySha256, c.vkeyBytes));
     return { circuitId: lc(r.circuitId), proofSystem: SNARKJS_SYSTEM[c.proofSystem], registered: r.registered, txHash: r.receipt.hash };
   }
 
   /** Whether the chain has the circuit (catalog name or artifacts) under its proof system. */
   async isCircuitRegistered(p: CircuitParameters): Promise<{ circuitId: Hex; registered: boolean }> {
-    const c = await readCircuit(p);
+    const c = await this.readCircuit(p);
     return { circuitId: c.circuitId, registered: await this.circuits.isRegistered(c.circuitId, c.proofSystem) };
+  }
+
+  /** readCircuit, with an unknown catalog name answered by the catalog circuits this chain has registered. */
+  private async readCircuit(p: CircuitParameters): Promise<ReadCircuit> {
+    try {
+      return await readCircuit(p);
+    } catch (err) {
+      if (!(err instanceof SdkError) || err.code !== SdkErrorCode.UNKNOWN_CIRCUIT) throw err;
+      const here = await this.registeredCatalogCircuits().catch(() => undefined);
+      const known = here === undefined ? "" : here.length === 0
+        ? "; no catalog circuit is registered on this chain (register one: zkpool circuit register --circuit <name>)"
+        : `; catalog circuits registered on this chain: ${here.join(", ")}`;
+      throw new SdkError(err.type, `${err.message}${known}`, { cause: err.cause });
+    }
+  }
+
+  /** `name (system)` of each built catalog circuit whose circuit id the chain's registry has. */
+  async registeredCatalogCircuits(): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of listCircuits()) {
+      for (const system of ["groth16", "plonk", "fflonk"] as const) {
+        const c = await loadCircuit(name, system, { verifyHashes: false }).catch(() => undefined);
+        if (c !== undefined && (await this.circuits.isRegistered(c.circuitId, PROOF_SYSTEM_CODE[system]))) out.push(`${name} (${system})`);
+      }
+    }
+    return out;
   }
 
   /**
@@ -677,7 +704,7 @@ export class ZkPoolClient {
 
   /** Publish a task; the handle follows it to a verified proof and settlement. */
   async submitTask(p: SubmitTaskParameters): Promise<TaskHandle> {
-    const { paths, wasm, zkey, vkey, vkeyBytes, proofSystem, circuitId } = await readCircuit(p);
+    const { paths, wasm, zkey, vkey, vkeyBytes, proofSystem, circuitId } = await this.readCircuit(p);
     const signals = p.publicSignals !== undefined ? [...p.publicSignals] : await ZkPoolClient.publicSignalsOf(paths.wasm, vkey, p.input);
     // Preflight: a task of a circuit the chain does not have can be proved but never settled (SPEC §9.12).
     if (!(await this.circuits.isRegistered(circuitId, proofSystem))) {
