@@ -15,14 +15,15 @@ work="${ZKPOOL_EXAMPLE_DIR:-$(mktemp -d)}"
 system="${ZKPOOL_PROOF_SYSTEM:-groth16}"
 circuit="${ZKPOOL_CIRCUIT:-$here/own.circom}"
 input="${ZKPOOL_INPUT:-$here/input.json}"
-zkpool() { node "$here/../../packages/cli/dist/src/bin.js" "$@"; }
+node="$here/../../node_modules/.bin/node"; [ -x "$node" ] || node=node   # the Node 22 that npm install brought
+zkpool() { "$node" "$here/../../packages/cli/dist/src/bin.js" "$@"; }
 if [ "$#" -eq 0 ]; then sed -n '2,11p' "$0"; exit 2; fi
 pool=("$@")
 export ZKPOOL_PASSWORD="${ZKPOOL_PASSWORD:-example-insecure}"
 key="$work/newcomer.json"
 
 [ -f "$key" ] || zkpool keys create --keystore "$key" --scrypt-n 1024
-address="$(zkpool --json keys show --keystore "$key" | node -e 'process.stdin.on("data", d => console.log(JSON.parse(d).address))')"
+address="$(zkpool --json keys show --keystore "$key" | "$node" -e 'process.stdin.on("data", d => console.log(JSON.parse(d).address))')"
 zkpool fund "$address" --amount 5 "${pool[@]}"
 if [ -n "${ZKPOOL_PTAU:-}" ]; then ptau=(--ptau "$ZKPOOL_PTAU"); else ptau=(--dev-ptau); fi
 zkpool circuit setup "$circuit" --out "$work/own" --proof-system "$system" "${ptau[@]}"

@@ -1,6 +1,7 @@
 /** The meta.json kept beside each circuit's artifacts: content hashes, sizes, sample input. */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256File } from "@zkpool/ump";
 import type { CircuitInput, ProofSystem } from "@zkpool/ump";
 
 export interface FileEntry {
@@ -54,4 +55,20 @@ export async function writeMeta(root: string, meta: CircuitMeta): Promise<void> 
   const path = metaPath(root, meta.name);
   await writeFile(`${path}.tmp`, JSON.stringify(meta, null, 2) + "\n");
   await rename(`${path}.tmp`, path);
+}
+
+/** The entry of `dir/file`: its name, sha256 and size. */
+export async function fileEntry(dir: string, file: string): Promise<FileEntry> {
+  const path = join(dir, file);
+  const [sha256, st] = await Promise.all([sha256File(path), stat(path)]);
+  return { file, sha256, bytes: st.size };
+}
+
+/** Whether `dir/e.file` exists and still hashes to `e.sha256`. */
+export async function entryIntact(dir: string, e: FileEntry): Promise<boolean> {
+  try {
+    return (await sha256File(join(dir, e.file))) === e.sha256;
+  } catch {
+    return false;
+  }
 }

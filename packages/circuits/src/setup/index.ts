@@ -4,7 +4,7 @@
  * Every step is skipped while the hash of its inputs is unchanged.
  */
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
@@ -15,8 +15,8 @@ import { CIRCUITS, findDefinition } from "../definitions.js";
 import type { CircuitDefinition } from "../definitions.js";
 import { CircuitsError } from "../errors.js";
 import { circuitIdOf, PROOF_SYSTEMS } from "../ids.js";
-import { readMeta, writeMeta } from "../meta.js";
-import type { CircuitMeta, FileEntry, SystemMeta } from "../meta.js";
+import { entryIntact, fileEntry, readMeta, writeMeta } from "../meta.js";
+import type { CircuitMeta, SystemMeta } from "../meta.js";
 import { defaultCacheDir, DEV_PTAU, packageDir, packageVersion } from "../paths.js";
 import { compileCircuit } from "./compile.js";
 import type { CompiledCircuit } from "./compile.js";
@@ -54,19 +54,6 @@ export interface SetupResult {
 
 const GROTH16_BEACON = createHash("sha256").update("zkpool dev groth16 beacon v0").digest("hex");
 
-async function fileEntry(dir: string, file: string): Promise<FileEntry> {
-  const path = join(dir, file);
-  const [sha256, st] = await Promise.all([sha256File(path), stat(path)]);
-  return { file, sha256, bytes: st.size };
-}
-
-async function entryIntact(dir: string, e: FileEntry): Promise<boolean> {
-  try {
-    return (await sha256File(join(dir, e.file))) === e.sha256;
-  } catch {
-    return false;
-  }
-}
 
 function log2ceil(n: number): number {
   let p = 0;

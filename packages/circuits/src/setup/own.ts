@@ -16,7 +16,7 @@ import { CircuitsError } from "../errors.js";
 import { circuitIdOf, isProofSystem, PROOF_SYSTEMS } from "../ids.js";
 import { MANIFEST_FILE, MANIFEST_FORMAT, readManifest } from "../manifest.js";
 import type { CircuitManifest, ManifestSystem } from "../manifest.js";
-import type { FileEntry } from "../meta.js";
+import { entryIntact, fileEntry } from "../meta.js";
 import { defaultCacheDir, packageDir, packageVersion } from "../paths.js";
 import { formatDiagnostic, parseCircomDiagnostics, runCircom, stripAnsi } from "./circom.js";
 import type { CircomDiagnostic } from "./circom.js";
@@ -162,19 +162,6 @@ class ReporterProgress extends Progress {
   }
 }
 
-async function fileEntry(dir: string, file: string): Promise<FileEntry> {
-  const path = join(dir, file);
-  const [sha256, st] = await Promise.all([sha256File(path), stat(path)]);
-  return { file, sha256, bytes: st.size };
-}
-
-async function intact(dir: string, e: FileEntry): Promise<boolean> {
-  try {
-    return (await sha256File(join(dir, e.file))) === e.sha256;
-  } catch {
-    return false;
-  }
-}
 
 async function isDir(p: string): Promise<boolean> {
   try {
@@ -408,7 +395,7 @@ async function setupOwn(o: SetupCircuitOptions): Promise<SetupCircuitResult> {
   if (old !== undefined && old.wasm.sha256 === wasm.sha256) {
     // keep other proof systems' keys of the same circuit when their files are intact
     for (const [s, e] of Object.entries(old.systems) as Array<[ProofSystem, ManifestSystem]>) {
-      if (!systems.includes(s) && (await intact(outDir, e.zkey)) && (await intact(outDir, e.vkey))) built[s] = e;
+      if (!systems.includes(s) && (await entryIntact(outDir, e.zkey)) && (await entryIntact(outDir, e.vkey))) built[s] = e;
     }
   }
   for (const system of systems) {

@@ -152,7 +152,8 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
     if (v.kind === "nonReveal") return;
     // a second vote in a slot is stored as evidence (SPEC §9.9): report it once per (attester, task, round, slot)
     const slot = v.kind === "assignment" || v.kind === "invalid" ? "a" : "o";
-    this.track(`e/${lc(v.taskId)}/${v.round}/${slot}/${lc(v.attester)}`, () => this.reportEquivocation(lc(v.taskId), v.round, lc(v.attester)));
+    const key = `e/${lc(v.taskId)}/${v.round}/${slot}/${lc(v.attester)}`;
+    this.track(key, () => this.reportEquivocation(lc(v.taskId), v.round, lc(v.attester), key));
   };
 
   constructor(private readonly init: ChainSettlementInit) {
@@ -431,12 +432,11 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
    * Submit `reportEquivocation()` (SPEC §9.9) if this node holds two different votes of `attester` in one slot
    * of (taskId, round). Reached for every accepted vote, so it returns at once unless the slot holds two.
    */
-  async reportEquivocation(taskId: Hex, round: number, attester: Hex): Promise<void> {
+  async reportEquivocation(taskId: Hex, round: number, attester: Hex, trackKey?: string): Promise<void> {
     const evidence = (await this.auction.equivocations(taskId)).find((e) => e.round === round && lc(e.attester) === attester);
     if (evidence === undefined) {
       // not (yet) an equivocation: let a later vote in this slot try again
-      this.handled.delete(`e/${taskId}/${round}/${"a"}/${attester}`);
-      this.handled.delete(`e/${taskId}/${round}/${"o"}/${attester}`);
+      if (trackKey !== undefined) this.handled.delete(trackKey);
       return;
     }
     const [a, b] = evidence.votes.map((bytes) => decodeVote(bytes)) as [Vote, Vote];
