@@ -18,3 +18,4 @@ export * from "./economics.js";
 export * from "./validation.js";
 export * from "./topics.js";
 export * from "./lottery/index.js";
+export * from "./market/index.js";
