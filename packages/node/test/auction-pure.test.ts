@@ -12,6 +12,7 @@ import {
   createAuctionService,
   certificateFromValidatedVotes,
   CostPlusPricing,
+  DEFAULT_COST_PER_SECOND_WEI,
   drawOrder,
   emptyRating,
   FixedSharePricing,
@@ -21,7 +22,7 @@ import {
 import { DOMAIN, makeNode, stopAll, taskBytes } from "./utils.js";
 
 const TASK_ID = ("0x" + "11".repeat(32)) as Hex;
-const task = { maxReward: 1000n } as Task;
+const task = { maxReward: 1000n, penalty: 0n } as Task;
 const addr = (i: number): Hex => ("0x" + String(i).padStart(2, "0").repeat(20)) as Hex;
 
 describe("auction: pure rules, pricing, ratings and persisted state", function () {
@@ -52,13 +53,29 @@ describe("auction: pure rules, pricing, ratings and persisted state", function (
   });
 
   it("cost-plus pricing: floor, margin, load premium, and no bid above maxReward", function () {
-    const p = new CostPlusPricing({ floorWei: 50n, costPerSecondWei: 100n, marginPercent: 20, loadPremiumPercent: 10 });
+    const p = new CostPlusPricing({ floorWei: 50n, costPerSecondWei: 100n, minProvingMs: 0, marginPercent: 20, loadPremiumPercent: 10, penaltyRiskBps: 0 });
     assert.equal(p.price({ task, estimatedMs: 100, load: 0, slots: 1 }), 50n); // cost 10 -> 12 < floor
     assert.equal(p.price({ task, estimatedMs: 5000, load: 0, slots: 1 }), 600n); // 500 * 1.2
     assert.equal(p.price({ task, estimatedMs: 5000, load: 2, slots: 1 }), 700n); // + 2 * 10 %
     assert.equal(p.price({ task, estimatedMs: 10_000, load: 0, slots: 1 }), undefined); // 1200 > maxReward
     assert.equal(new FixedSharePricing(50).price({ task, estimatedMs: 1, load: 0, slots: 1 }), 500n);
     assert.throws(() => new CostPlusPricing({ floorWei: 0n }), RangeError);
+  });
+
+  it("cost-plus pricing by default never bids 1 wei; it prices the measured time, the penalty at risk and the load", function () {
+    const big = { ...task, maxReward: 10n ** 18n, penalty: 10n ** 17n };
+    const d = new CostPlusPricing();
+    const fast = d.price({ task: big, estimatedMs: 1, load: 0, slots: 1 })!;
+    // 1 s charged at least: 1e10 wei * 1.2, plus 1 % of the 0.1 ETH penalty
+    assert.equal(fast, (DEFAULT_COST_PER_SECOND_WEI * 120n) / 100n + 10n ** 15n);
+    assert.ok(fast > 1n);
+    const slow = d.price({ task: big, estimatedMs: 30_000, load: 0, slots: 1 })!;
+    assert.equal(slow, (DEFAULT_COST_PER_SECOND_WEI * 30n * 120n) / 100n + 10n ** 15n);
+    assert.ok(d.price({ task: big, estimatedMs: 30_000, load: 4, slots: 2 })! > slow, "load premium");
+    const riskier = new CostPlusPricing({ penaltyRiskBps: 500 }).price({ task: big, estimatedMs: 1, load: 0, slots: 1 })!;
+    assert.equal(riskier - fast, 4n * 10n ** 15n);
+    assert.throws(() => new CostPlusPricing({ penaltyRiskBps: 10_001 }), RangeError);
+    assert.throws(() => new CostPlusPricing({ costPerSecondWei: -1n }), RangeError);
   });
 
   it("ratings count certified outcomes; balances come from the balance source", async function () {

@@ -52,7 +52,9 @@ import {
   type Eip712Key,
 } from "@zkpool/protocol";
 import type { CircuitArtifacts, ProofSystem as UmpProofSystem, Reservation } from "@zkpool/ump";
-import type { AcceptedMessage } from "../gossip/interface.js";
+import type { AcceptedMessage, MessageSource } from "../gossip/interface.js";
+import type { ValidatedEvent } from "../gossip/service.js";
+import type { NodeMetrics } from "../metrics/interface.js";
 import type { Logger } from "../logger.js";
 import { peerIdHex } from "../membership/service.js";
 import { bidKey } from "../messages/bids.js";
@@ -120,6 +122,13 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly onAccepted = (m: AcceptedMessage): void => this.handleAccepted(m);
+  private readonly metrics: NodeMetrics;
+  /** Tasks already counted as not bid on (metrics only: a refusal is counted once per task). */
+  private readonly refused = new Set<Hex>();
+  /** Tasks refused by the tasks topic's validation (a re-delivered DUPLICATE is no refusal). */
+  private readonly onValidated = (e: ValidatedEvent): void => {
+    if (e.outcome !== "accept" && e.reason !== "DUPLICATE" && e.topic.endsWith("/tasks")) this.metrics.taskRefused("validation", e.reason);
+  };
 
   constructor(private readonly init: AuctionServiceInit) {
     super();
@@ -134,6 +143,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     this.log = init.node.log.child({ mod: "auction" });
     this.tickMs = init.tickMs ?? 250;
     this.store = new AuctionStore(init.node.db);
+    this.metrics = init.node.metrics;
   }
 
   private now(): bigint {
@@ -145,6 +155,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     if (this.running) throw new AuctionError({ code: AuctionErrorCode.ALREADY_STARTED }, "Auction service already started");
     this.running = true;
     this.node.gossip.on("accepted", this.onAccepted);
+    this.node.gossip.on("validated", this.onValidated);
     if (this.init.announce ?? true) await this.announce();
     if (this.init.syncOnStart ?? true) {
       try {
@@ -164,10 +175,12 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     this.running = false;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.node.gossip.off("accepted", this.onAccepted);
+    this.node.gossip.off("validated", this.onValidated);
     await Promise.allSettled([...this.busy.values()]);
     for (const r of this.reservations.values()) r.release();
     this.reservations.clear();
     this.atRisk.clear();
+    this.metrics.collateralAtRisk(0n);
   }
 
   /**
@@ -215,8 +228,29 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     if (id === undefined) return;
     id = lc(id) as Hex;
     this.active.add(id);
-    if (m.topic === "certificates") this.emit("certificate", m.message as Certificate);
+    if (m.topic === "tasks") this.metrics.task("seen");
+    if (m.topic === "certificates") {
+      this.observeCertificate(m.message as Certificate, m.ctx.source);
+      this.emit("certificate", m.message as Certificate);
+    }
     this.schedule(id);
+  }
+
+  /** Metrics of a certificate this node accepted (once per certificate): won/defaulted, clearing price, latency. */
+  private observeCertificate(c: Certificate, source: MessageSource): void {
+    if (c.kind === "default" && lc(c.prover) === this.address) this.metrics.task("defaulted");
+    if (c.kind !== "assignment") return;
+    if (lc(c.prover) === this.address) this.metrics.task("won");
+    const at = this.node.opts.now === undefined ? Date.now() / 1000 : Number(this.node.opts.now());
+    this.loadTask(lc(c.taskId) as Hex).then(
+      (task) => {
+        if (task === undefined) return;
+        this.metrics.clearingPrice(c.price, task.maxReward);
+        // A certificate replayed by sync says how late this node synced, not how fast the pool agreed.
+        if (c.round === 0 && source !== "sync") this.metrics.assignmentLatencySeconds(at - Number(task.revealDeadline));
+      },
+      () => undefined,
+    );
   }
 
   private tick(): void {
@@ -321,6 +355,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     if (state.status !== "open") {
       this.active.delete(id);
       this.releaseReservation(id);
+      this.refused.delete(id);
       return;
     }
     const now = this.now();
@@ -332,6 +367,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const eligible = myStake > 0n && this.freeStake(id, myStake) >= (params !== undefined ? collateral(task, params) : 1n);
     // once committed, always reveal (a withheld reveal costs the bond, SPEC §9.8)
     if (this.ump !== undefined && (eligible || (await this.store.bid(id)) !== undefined)) await this.bidStep(id, task, now);
+    else if (this.ump !== undefined && now <= task.bidDeadline - MAX_CLOCK_SKEW) this.refuseOnce(id, myStake > 0n ? "NO_FREE_STAKE" : "NOT_STAKED");
     if (now <= task.revealDeadline + MAX_CLOCK_SKEW) return;
     if (myStake > 0n) await this.nonRevealStep(id, set);
     if ((await this.node.repos.certificates.has([id, "0", "invalid"]))) {
@@ -403,6 +439,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         reservation = await ump.reserve({ circuit, deadlineMs });
       } catch (err) {
         this.log.info("not bidding: no capacity", { taskId: id, reason: String(err) });
+        this.refuseOnce(id, "NO_CAPACITY");
         await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true });
         return;
       }
@@ -416,6 +453,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       });
       if (price === undefined || price <= 0n || price > task.maxReward) {
         reservation.release();
+        this.refuseOnce(id, "NO_PRICE");
         await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true });
         return;
       }
@@ -424,9 +462,14 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       bid = { price, salt, commitment, revealed: false };
       await this.store.putBid(id, bid); // persisted before anything is sent
       this.reservations.set(id, reservation);
-      if (this.node.opts.chainParams !== undefined) this.atRisk.set(id, collateral(task, this.node.opts.chainParams));
+      if (this.node.opts.chainParams !== undefined) {
+        this.atRisk.set(id, collateral(task, this.node.opts.chainParams));
+        this.reportAtRisk();
+      }
       const commit = signBidCommit({ taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, commitment }, this.node.nodeKey, this.node.opts.domain);
       await this.publish("bids", encodeBidCommit(commit));
+      this.metrics.task("bid");
+      this.metrics.bidPrice(price, task.maxReward);
       this.log.info("bid committed", { taskId: id });
       return;
     }
@@ -449,7 +492,21 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private releaseReservation(id: Hex): void {
     this.reservations.get(id)?.release();
     this.reservations.delete(id);
-    this.atRisk.delete(id);
+    if (this.atRisk.delete(id)) this.reportAtRisk();
+  }
+
+  /** Metrics: this prover's collateral at risk changed. */
+  private reportAtRisk(): void {
+    let sum = 0n;
+    for (const c of this.atRisk.values()) sum += c;
+    this.metrics.collateralAtRisk(sum);
+  }
+
+  /** Metrics: count a task this prover does not bid on, once per task. */
+  private refuseOnce(id: Hex, reason: string): void {
+    if (this.refused.has(id)) return;
+    this.refused.add(id);
+    this.metrics.taskRefused("bid", reason);
   }
 
   /** Stake minus the collateral at risk in this prover's other live tasks. */
@@ -495,6 +552,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         this.node.opts.domain,
       );
       await this.publish("proofs", encodeProofSubmission(proof));
+      this.metrics.task("proved");
+      this.metrics.provingSeconds(result.moduleId, result.proofSystem, result.durationMs / 1000);
       this.log.info("proof published", { taskId: id, round, ms: result.durationMs });
     };
     run()
@@ -571,11 +630,14 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     if (known !== undefined) return known;
     if (this.verifier === undefined) return false;
     await this.ensureContent([task.vkeySha256]);
+    const circuit = await this.circuitOf(task);
+    const t0 = process.hrtime.bigint();
     const ok = await this.verifier.verify(
-      await this.circuitOf(task),
+      circuit,
       decodeSnarkjsProof(task.proofSystem, p.proof),
       p.publicSignals.map((s) => s.toString()),
     );
+    this.metrics.verificationSeconds(circuit.proofSystem, Number(process.hrtime.bigint() - t0) / 1e9);
     this.verified.set(key, ok);
     if (!ok) this.log.warn("submitted proof does not verify", { taskId: p.taskId, round: p.round, prover: p.prover });
     return ok;
@@ -657,6 +719,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     this.node.funding?.end(id, task.requester);
     this.active.delete(id);
     this.releaseReservation(id);
+    this.refused.delete(id);
+    if (s.status !== "open") this.metrics.taskEnded(s.status);
     for (const k of [...this.tried.keys()]) if (k.startsWith(id)) this.tried.delete(k);
     for (const k of [...this.verified.keys()]) if (k.startsWith(id)) this.verified.delete(k);
     const proof = s.status === "completed" ? await this.proofOf(id, s.round ?? 0) : undefined;

@@ -321,6 +321,7 @@ export class ChainSettlementService extends EventEmitter<ChainSettlementEvents> 
   private noteSettled(r: SettlementRecord): void {
     if (this.settledTasks.some((s) => s.taskId === r.taskId)) return;
     this.settledTasks.push(r);
+    if (lc(r.prover) === lc(this.auction.address)) this.auction.node.metrics.task("settled");
     this.emit("settled", r);
   }
 

@@ -11,4 +11,17 @@ export class NoopMetrics implements NodeMetrics {
   bytes(): void {}
   transferFetch(): void {}
   syncRequest(): void {}
+  task(): void {}
+  taskEnded(): void {}
+  taskRefused(): void {}
+  bidPrice(): void {}
+  clearingPrice(): void {}
+  provingSeconds(): void {}
+  verificationSeconds(): void {}
+  assignmentLatencySeconds(): void {}
+  stake(): void {}
+  earningsClaimable(): void {}
+  collateralAtRisk(): void {}
+  umpLoad(): void {}
+  umpModuleHealth(): void {}
 }

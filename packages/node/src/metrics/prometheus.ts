@@ -1,7 +1,28 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { TxMetrics } from "@zkpool/chain";
-import type { ByteChannel, ByteDirection, GossipOutcome, NodeMetrics } from "./interface.js";
+import type { ByteChannel, ByteDirection, GossipOutcome, NodeMetrics, UmpLoad } from "./interface.js";
+import {
+  BID_REFUSALS,
+  OTHER_LABEL,
+  TASK_END_STATUSES,
+  TASK_EVENTS,
+  VALIDATION_REFUSALS,
+  priceRatio,
+  proofSystemLabel,
+  refusalReason,
+  weiToEth,
+  type RefusalStage,
+  type TaskEndStatus,
+  type TaskEvent,
+} from "./labels.js";
 import type { MetricsOptions } from "./options.js";
+
+/** Buckets of the price histograms as a share of the task's maxReward. */
+const RATIO_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
+/** Buckets of the price histograms in ETH. */
+const ETH_BUCKETS = [1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Distinct module ids kept as labels; further ones are reported as "other" (module ids are local config). */
+const MAX_MODULE_LABELS = 16;
 
 /** prom-client implementation of NodeMetrics, with its own registry (several nodes may share a process). */
 export class PrometheusMetrics implements NodeMetrics {
@@ -16,6 +37,24 @@ export class PrometheusMetrics implements NodeMetrics {
   private readonly fetchTotal: Counter<"result">;
   private readonly syncTotal: Counter<"result">;
   private readonly syncMessages: Counter;
+  private readonly tasksTotal: Counter<"event">;
+  private readonly tasksEnded: Counter<"status">;
+  private readonly tasksRefused: Counter<"stage" | "reason">;
+  private readonly bidRatio: Histogram;
+  private readonly bidEth: Histogram;
+  private readonly clearingRatio: Histogram;
+  private readonly clearingEth: Histogram;
+  private readonly proving: Histogram<"module" | "proof_system">;
+  private readonly verification: Histogram<"proof_system">;
+  private readonly assignmentLatency: Histogram;
+  private readonly stakeEth: Gauge;
+  private readonly claimableEth: Gauge;
+  private readonly atRiskEth: Gauge;
+  private readonly umpQueued: Gauge;
+  private readonly umpRunning: Gauge;
+  private readonly umpReserved: Gauge;
+  private readonly umpHealthy: Gauge<"module">;
+  private readonly modules = new Set<string>();
 
   constructor(opts: MetricsOptions = {}) {
     const p = opts.prefix ?? "zkpool_node_";
@@ -75,6 +114,93 @@ export class PrometheusMetrics implements NodeMetrics {
       help: "Messages received through sync",
       registers,
     });
+    this.tasksTotal = new Counter({
+      name: `${p}tasks_total`,
+      help: "Task lifecycle events: seen (accepted by this node), and this operator's bid, won, proved, settled, defaulted",
+      labelNames: ["event"],
+      registers,
+    });
+    this.tasksEnded = new Counter({
+      name: `${p}tasks_ended_total`,
+      help: "Tasks this node followed to a terminal status",
+      labelNames: ["status"],
+      registers,
+    });
+    this.tasksRefused = new Counter({
+      name: `${p}tasks_refused_total`,
+      help: "Tasks refused by the tasks topic validation (SPEC reason codes) or not bid on by this prover, by reason",
+      labelNames: ["stage", "reason"],
+      registers,
+    });
+    this.bidRatio = new Histogram({
+      name: `${p}bid_price_ratio`,
+      help: "This prover's committed bid prices as a share of the task's maxReward",
+      buckets: RATIO_BUCKETS,
+      registers,
+    });
+    this.bidEth = new Histogram({ name: `${p}bid_price_eth`, help: "This prover's committed bid prices in ETH", buckets: ETH_BUCKETS, registers });
+    this.clearingRatio = new Histogram({
+      name: `${p}clearing_price_ratio`,
+      help: "Assigned (clearing) prices of assignment certificates as a share of the task's maxReward",
+      buckets: RATIO_BUCKETS,
+      registers,
+    });
+    this.clearingEth = new Histogram({
+      name: `${p}clearing_price_eth`,
+      help: "Assigned (clearing) prices of assignment certificates in ETH",
+      buckets: ETH_BUCKETS,
+      registers,
+    });
+    this.proving = new Histogram({
+      name: `${p}proving_seconds`,
+      help: "Wall time of one proof by this node's prover, by module and proof system",
+      labelNames: ["module", "proof_system"],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.verification = new Histogram({
+      name: `${p}proof_verification_seconds`,
+      help: "Wall time of verifying one submitted proof before a completion vote, by proof system",
+      labelNames: ["proof_system"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.assignmentLatency = new Histogram({
+      name: `${p}assignment_latency_seconds`,
+      help: "Seconds from a task's reveal deadline to this node holding its round-0 assignment certificate",
+      buckets: [0.5, 1, 2, 3, 4, 5, 7.5, 10, 15, 20, 30, 60, 120],
+      registers,
+    });
+    this.stakeEth = new Gauge({ name: `${p}stake_eth`, help: "This operator's stake in the StakeRegistry, ETH (read from chain)", registers });
+    this.claimableEth = new Gauge({
+      name: `${p}earnings_claimable_eth`,
+      help: "This operator's claimable earnings held by the escrow, ETH (read from chain)",
+      registers,
+    });
+    this.atRiskEth = new Gauge({
+      name: `${p}collateral_at_risk_eth`,
+      help: "Collateral of this prover's live bids and assignments, ETH (SPEC 9.3 free stake)",
+      registers,
+    });
+    this.umpQueued = new Gauge({ name: `${p}ump_queue_depth`, help: "Proving jobs queued in the UMP", registers });
+    this.umpRunning = new Gauge({ name: `${p}ump_jobs_running`, help: "Proving jobs running in the UMP", registers });
+    this.umpReserved = new Gauge({
+      name: `${p}ump_capacity_reserved`,
+      help: "UMP capacity reservations held by bids whose proof has not started",
+      registers,
+    });
+    this.umpHealthy = new Gauge({
+      name: `${p}ump_module_healthy`,
+      help: "1 when the UMP prover module is started and reports healthy, else 0",
+      labelNames: ["module"],
+      registers,
+    });
+    // Every bounded series exists from the start (at 0), so rates and alerts see it before the first event.
+    for (const event of TASK_EVENTS) this.tasksTotal.inc({ event }, 0);
+    for (const status of TASK_END_STATUSES) this.tasksEnded.inc({ status }, 0);
+    for (const reason of VALIDATION_REFUSALS) this.tasksRefused.inc({ stage: "validation", reason }, 0);
+    for (const reason of BID_REFUSALS) this.tasksRefused.inc({ stage: "bid", reason }, 0);
+    for (const stage of ["validation", "bid"] as const) this.tasksRefused.inc({ stage, reason: OTHER_LABEL }, 0);
     if (opts.collectDefault === true) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
@@ -105,6 +231,58 @@ export class PrometheusMetrics implements NodeMetrics {
   syncRequest(result: "ok" | "error", messages: number): void {
     this.syncTotal.inc({ result });
     this.syncMessages.inc(messages);
+  }
+
+  task(event: TaskEvent): void {
+    this.tasksTotal.inc({ event });
+  }
+  taskEnded(status: TaskEndStatus): void {
+    this.tasksEnded.inc({ status });
+  }
+  taskRefused(stage: RefusalStage, reason: string | undefined): void {
+    this.tasksRefused.inc({ stage, reason: refusalReason(stage, reason) });
+  }
+  bidPrice(priceWei: bigint, maxRewardWei: bigint): void {
+    this.bidRatio.observe(priceRatio(priceWei, maxRewardWei));
+    this.bidEth.observe(weiToEth(priceWei));
+  }
+  clearingPrice(priceWei: bigint, maxRewardWei: bigint): void {
+    this.clearingRatio.observe(priceRatio(priceWei, maxRewardWei));
+    this.clearingEth.observe(weiToEth(priceWei));
+  }
+  provingSeconds(module: string, proofSystem: string, seconds: number): void {
+    this.proving.observe({ module: this.moduleLabel(module), proof_system: proofSystemLabel(proofSystem) }, seconds);
+  }
+  verificationSeconds(proofSystem: string, seconds: number): void {
+    this.verification.observe({ proof_system: proofSystemLabel(proofSystem) }, seconds);
+  }
+  assignmentLatencySeconds(seconds: number): void {
+    this.assignmentLatency.observe(Math.max(0, seconds));
+  }
+  stake(wei: bigint): void {
+    this.stakeEth.set(weiToEth(wei));
+  }
+  earningsClaimable(wei: bigint): void {
+    this.claimableEth.set(weiToEth(wei));
+  }
+  collateralAtRisk(wei: bigint): void {
+    this.atRiskEth.set(weiToEth(wei));
+  }
+  umpLoad(load: UmpLoad): void {
+    this.umpQueued.set(load.queued);
+    this.umpRunning.set(load.running);
+    this.umpReserved.set(load.reserved);
+  }
+  umpModuleHealth(module: string, healthy: boolean): void {
+    this.umpHealthy.set({ module: this.moduleLabel(module) }, healthy ? 1 : 0);
+  }
+
+  /** A module id as a label: the first MAX_MODULE_LABELS distinct ids are kept, later ones become "other". */
+  private moduleLabel(module: string): string {
+    if (this.modules.has(module)) return module;
+    if (this.modules.size >= MAX_MODULE_LABELS) return OTHER_LABEL;
+    this.modules.add(module);
+    return module;
   }
 
   /**

@@ -356,6 +356,19 @@ export class Ump {
     };
   }
 
+  /**
+   * Health of every registered module, for monitoring (a node's metrics poll it every few seconds): a module
+   * that is not started, or whose health() fails or is slower than `healthTimeoutMs`, is unhealthy.
+   */
+  async moduleHealth(): Promise<Array<{ moduleId: string; healthy: boolean }>> {
+    return Promise.all(
+      [...this.entries.values()].map(async (e) => ({
+        moduleId: e.module.manifest.id,
+        healthy: this.started && e.state === "started" && (await this.isHealthy(e.module)),
+      })),
+    );
+  }
+
   /** Jobs queued, running, and reservations held. */
   load(): { queued: number; running: number; reserved: number } {
     this.dropExpiredReservations(this.opts.now());
