@@ -1,6 +1,7 @@
 /**
- * The node's small HTTP API (node:http): GET /status, /tasks, /tasks/<id>, /earnings, /metrics. Read only, bound
- * to 127.0.0.1 unless configured otherwise.
+ * The node's small HTTP API (node:http): GET /status, /tasks, /tasks/<id>, /earnings, /metrics, and the web
+ * dashboard under /dashboard/ (issue 16; see dashboard/http.ts) when the node gives it a data source. Read only
+ * (anything but GET and HEAD answers 405), bound to 127.0.0.1 unless configured otherwise.
  *
  * Hardening (issue 12): a malformed request answers 400 with a JSON error saying what is wrong; an unknown path
  * 404; an internal error 500 with a generic message and a request id (the details go to the log only). /status is
@@ -12,6 +13,13 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CliError, CliErrorCode } from "./errors.js";
+import { createDashboardRoutes, DASHBOARD_ROUTES, type DashboardRoutes } from "./dashboard/http.js";
+import { HttpError, send, taskIdParam, toJson } from "./dashboard/http-base.js";
+import type { SseOptions } from "./dashboard/sse.js";
+import type { DashboardData } from "./dashboard/types.js";
+
+export { toJson } from "./dashboard/http-base.js";
+export type { DashboardData, DashboardEvent, RecentTasksPage, RecentTasksQuery } from "./dashboard/types.js";
 
 /** One page of /tasks: task ids in ascending order, strictly after `after`. */
 export interface TaskPageQuery {
@@ -32,6 +40,8 @@ export interface ApiHandlers {
   task(id: string): Promise<unknown>;
   earnings(): Promise<unknown>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** The web dashboard's data (pool, operator, task views and live events); no dashboard without it. */
+  dashboard?: DashboardData;
 }
 
 export interface ApiOptions {
@@ -41,6 +51,8 @@ export interface ApiOptions {
   statusMaxAgeMs?: number;
   /** Most connections at once; more are refused. @default 256 */
   maxConnections?: number;
+  /** Dashboard event streams: client limit, per-client buffer, heartbeat. */
+  sse?: SseOptions;
 }
 
 export interface StatusApi {
@@ -51,13 +63,7 @@ export interface StatusApi {
 
 export const DEFAULT_TASKS_LIMIT = 100;
 export const MAX_TASKS_LIMIT = 1000;
-const TASK_ID = /^0x[0-9a-f]{64}$/;
-const ROUTES = ["/status", "/tasks?limit=&after=", "/tasks/<id>", "/earnings", "/metrics"];
-
-/** JSON with bigints as decimal strings. */
-export function toJson(v: unknown, indent?: number): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString("hex") : x), indent);
-}
+const API_ROUTES = ["/status", "/tasks?limit=&after=", "/tasks/<id>", "/earnings", "/metrics"];
 
 /**
  * `f` computed at most once per `maxAgeMs`: callers within that time get the last value; callers while it is
@@ -82,28 +88,6 @@ export function cachedAsync<T>(f: () => Promise<T>, maxAgeMs: number): () => Pro
   };
 }
 
-/** A client mistake: answered with its status and a JSON error that says what to change. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly detail: string,
-  ) {
-    super(`${error}: ${detail}`);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: string, type = "application/json", headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff", ...headers });
-  res.end(body);
-}
-
-function taskIdParam(raw: string, what: string): string {
-  if (!TASK_ID.test(raw.toLowerCase())) throw new HttpError(400, `bad ${what}`, `${what} must be 0x followed by 64 hex digits (a task id)`);
-  return raw.toLowerCase();
-}
-
 function tasksQuery(q: URLSearchParams): TaskPageQuery {
   for (const k of ["limit", "after"]) if (q.getAll(k).length > 1) throw new HttpError(400, `bad ${k}`, `give ${k} at most once`);
   const rawLimit = q.get("limit");
@@ -121,6 +105,8 @@ function tasksQuery(q: URLSearchParams): TaskPageQuery {
 export async function startApi(host: string, port: number, h: ApiHandlers, o: ApiOptions = {}): Promise<StatusApi> {
   const log = o.log ?? (() => undefined);
   const status = cachedAsync(() => h.status(), o.statusMaxAgeMs ?? 1000);
+  const dashboard: DashboardRoutes | undefined = h.dashboard !== undefined ? createDashboardRoutes(h.dashboard, o.sse) : undefined;
+  const ROUTES = dashboard !== undefined ? [...API_ROUTES, ...DASHBOARD_ROUTES] : API_ROUTES;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method not allowed", "only GET is served (the API is read only)");
     let url: URL;
@@ -130,6 +116,8 @@ export async function startApi(host: string, port: number, h: ApiHandlers, o: Ap
       throw new HttpError(400, "bad request", "the request target is not a valid path");
     }
     const path = url.pathname;
+    if (dashboard !== undefined && path === "/") return send(res, 308, "", "text/plain", { location: "/dashboard/" });
+    if (dashboard !== undefined && (await dashboard.handle(path, url, req, res))) return;
     if (path === "/status") return send(res, 200, toJson(await status()));
     if (path === "/tasks") {
       const q = tasksQuery(url.searchParams);
@@ -161,7 +149,7 @@ export async function startApi(host: string, port: number, h: ApiHandlers, o: Ap
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
-        const headers: Record<string, string> = err.status === 405 ? { allow: "GET, HEAD" } : {};
+        const headers: Record<string, string> = { ...(err.status === 405 ? { allow: "GET, HEAD" } : {}), ...err.headers };
         return send(res, err.status, toJson({ error: err.error, detail: err.detail, ...(err.status === 404 ? { routes: ROUTES } : {}) }), "application/json", headers);
       }
       const requestId = randomUUID();
@@ -176,8 +164,11 @@ export async function startApi(host: string, port: number, h: ApiHandlers, o: Ap
   server.maxHeadersCount = 64;
   server.maxConnections = o.maxConnections ?? 256;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new CliError({ code: CliErrorCode.API_LISTEN_FAILED, detail: String(err) },
-      `status API cannot listen on ${host}:${port}: ${(err).message} (pick another --api-port, or 0 for a free one)`)));
+    server.once("error", (err) => {
+      dashboard?.close();
+      reject(new CliError({ code: CliErrorCode.API_LISTEN_FAILED, detail: String(err) },
+      `status API cannot listen on ${host}:${port}: ${(err).message} (pick another --api-port, or 0 for a free one)`));
+    });
     server.listen(port, host, () => resolve());
   });
   server.on("clientError", (_err, socket) => {
@@ -189,6 +180,7 @@ export async function startApi(host: string, port: number, h: ApiHandlers, o: Ap
     port: addr.port,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`,
     close: () => new Promise<void>((resolve) => {
+      dashboard?.close();
       server.closeAllConnections();
       server.close(() => resolve());
     }),

@@ -41,6 +41,8 @@ export interface NodeConfig {
   proverThreads: number;
   /** Bid this percentage of the task's maxReward (fixed-share pricing); unset = cost-plus pricing. */
   priceShare?: number;
+  /** Cost-plus pricing: ETH per second of measured proving time (decimal ETH, e.g. "0.00000001"). */
+  costPerSecond?: string;
   /** Submit settle() and reportDefault() transactions. */
   settle: boolean;
   /** Seconds a non-winner waits before settling for the winner. */
@@ -77,6 +79,7 @@ export const CONFIG_KEYS: Record<keyof NodeConfig, KeySpec> = {
   capacity: spec("int", "capacity", "proofs at the same time"),
   proverThreads: spec("int", "proverThreads", "threads per proof"),
   priceShare: spec("number", "priceShare", "bid this % of maxReward"),
+  costPerSecond: spec("string", "costPerSecond", "cost-plus pricing: ETH per second of proving (default 0.00000001)"),
   settle: spec("bool", "settle", "submit settle()/reportDefault()"),
   graceSeconds: spec("int", "graceSeconds", "seconds before settling for the winner"),
   devnet: spec("bool", "devnet", "loopback-friendly network (local only)"),

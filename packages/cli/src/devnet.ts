@@ -143,7 +143,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
       }
       const api = JSON.parse(readFileSync(apiFile, "utf8")) as { url: string; addrs: string[]; peerId: string };
       if (i === 0) bootstrap = api.addrs.filter((a) => a.includes("127.0.0.1"));
-      say(`${name} up (pid ${child.pid}, ${prover ? "prover" : "attester"}, API ${api.url})`, { event: "node", name, pid: child.pid, api: api.url, role: prover ? "prover" : "attester" });
+      say(`${name} up (pid ${child.pid}, ${prover ? "prover" : "attester"}, API ${api.url}); dashboard ${api.url}/dashboard/`,
+        { event: "node", name, pid: child.pid, api: api.url, dashboard: `${api.url}/dashboard/`, role: prover ? "prover" : "attester" });
     }
     if (stopped) return summary();
 

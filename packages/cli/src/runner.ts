@@ -1,15 +1,17 @@
 /** Runs a pool node from a resolved NodeConfig: network, auction (prover/attester), chain services, API. */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { JsonRpcProvider, type Wallet } from "ethers";
-import { ChainStakeSource, EscrowClient, chainParamsFromPool, circuitRegistryInterface, createTxSender, escrowInterface, stakeRegistryInterface, type Deployment, type ManagedTxSender } from "@zkpool/chain";
+import { ChainStakeSource, EscrowClient, StakeRegistryClient, chainParamsFromPool, circuitRegistryInterface, createTxSender, escrowInterface, stakeRegistryInterface, type Deployment, type ManagedTxSender } from "@zkpool/chain";
 import {
   CachedProvabilityChecker,
   ChainSettlementService,
+  CostPlusPricing,
   EscrowBalanceSource,
   FixedSharePricing,
   GenesisStakeSource,
   GossipProofVerifier,
+  LifecycleSampler,
   NodeChainStakeSource,
   PoolNode,
   PrometheusMetrics,
@@ -18,6 +20,7 @@ import {
   type AuctionService,
   type Logger,
   type MessageRepositories,
+  type PricingStrategy,
   type TaskView,
   type StakeSource,
 } from "@zkpool/node";
@@ -25,8 +28,10 @@ import type { ChainParams, Hex, ProtocolDomain } from "@zkpool/protocol";
 import { snarkjsModule } from "@zkpool/prover-snarkjs";
 import { createUmp, type Ump } from "@zkpool/ump";
 import { startApi, type StatusApi, type TaskPage, type TaskPageQuery } from "./api.js";
+import { parseEth } from "./amounts.js";
 import type { NodeConfig } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
+import { createDashboardSource } from "./dashboard/source.js";
 import { readFileSync } from "node:fs";
 
 export interface RunningNode {
@@ -175,10 +180,23 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
       // Attesters check that a task can be proved before assigning it (SPEC §9.7).
       provability: new CachedProvabilityChecker(snark),
       ...(c.prover ? { ump, capacity: c.capacity } : {}),
-      ...(c.prover && c.priceShare !== undefined ? { pricing: new FixedSharePricing(c.priceShare) } : {}),
+      ...(c.prover ? { pricing: pricingOf(c) } : {}),
     });
     await auction.start();
     cleanup.push(() => auction.stop());
+
+    // Lifecycle gauges (issue 16): UMP load and module health every 5 s; with a chain, this operator's stake
+    // and claimable earnings at most every 15 s.
+    const stakeReader = provider !== undefined && deployment !== undefined ? new StakeRegistryClient(deployment.stakeRegistry, provider) : undefined;
+    const sampler = new LifecycleSampler({
+      metrics,
+      ump,
+      ...(stakeReader !== undefined ? { stake: () => stakeReader.stakeOf(operator.address) } : {}),
+      ...(escrowReader !== undefined ? { claimable: () => escrowReader.earnings(operator.address) } : {}),
+      onError: (what, err) => log.debug("metrics sample failed", { what, err: String(err) }),
+    });
+    sampler.start();
+    cleanup.push(() => sampler.stop());
 
     let settlement: ChainSettlementService | undefined;
     if (provider !== undefined && deployment !== undefined && c.settle) {
@@ -211,6 +229,9 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
     // /tasks and /status read the task store page by page (issue 12: no request scans every task; the API
     // computes /status at most once a second and shares that computation between concurrent requests).
     const tasks = (q: TaskPageQuery): Promise<TaskPage> => pageTasks(node.repos, auction, q);
+    // web dashboard (issue 16): read-only views over the node, auction, settlement and UMP, served by the API
+    const dashboard = createDashboardSource({ node, auction, ump, settlement, provider, escrow: deployment?.escrow, chainParams, role: c.prover ? "prover" : "attester", started });
+    cleanup.push(() => dashboard.stop());
     const api = await startApi(c.apiHost, c.apiPort, {
       status: async () => ({
         peerId: node.peerId.toString(),
@@ -231,13 +252,23 @@ export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningN
       },
       earnings: async () => (settlement !== undefined ? settlement.earnings() : { operator: operator.address, claimable: null, note: "no chain configured" }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      dashboard,
     }, { log: (msg, fields) => log.warn(msg, fields) });
     cleanup.push(() => api.close());
-    await writeFile(join(c.dataDir, "api.json"), JSON.stringify({ url: api.url, peerId: node.peerId.toString(), addrs: node.multiaddrs.map((a) => a.toString()), pid: process.pid }) + "\n");
+    // written whole, then renamed: a reader (the devnet, `task expire`) never sees a half-written file
+    const apiFile = join(c.dataDir, "api.json");
+    await writeFile(`${apiFile}.tmp`, JSON.stringify({ url: api.url, peerId: node.peerId.toString(), addrs: node.multiaddrs.map((a) => a.toString()), pid: process.pid }) + "\n");
+    await rename(`${apiFile}.tmp`, apiFile);
     log.info("zkpool node running", { api: api.url, operator: operator.address, role: c.prover ? "prover" : "attester" });
     return { node, api, operator: operator.address, log, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** The prover's bid pricing: a fixed share of maxReward (`priceShare`), else cost plus (`costPerSecond`, issue 14). */
+export function pricingOf(c: NodeConfig): PricingStrategy {
+  if (c.priceShare !== undefined) return new FixedSharePricing(c.priceShare);
+  return new CostPlusPricing(c.costPerSecond !== undefined ? { costPerSecondWei: parseEth(c.costPerSecond, "costPerSecond") } : {});
 }

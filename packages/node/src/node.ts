@@ -21,6 +21,13 @@ import { SyncService } from "./sync/service.js";
 import { ContentStore } from "./transfer/store.js";
 import { TransferService } from "./transfer/service.js";
 
+/** Least time between two syncs from the same peer on connecting, ms. */
+const PEER_SYNC_COOLDOWN_MS = 30_000;
+/** Syncs on connect running at once. */
+const PEER_SYNCS_AT_ONCE = 2;
+/** Peers whose last sync time is kept. */
+const PEER_SYNC_KEPT = 1024;
+
 /**
  * The pool node: libp2p host + validated gossip + content transfer + storage + sync + membership.
  * `PoolNode.create()` opens the data directory; `start()`/`stop()` bring everything up and down.
@@ -29,12 +36,33 @@ export class PoolNode {
   private tick: NodeJS.Timeout | undefined;
   private ticks = 0;
   private running = false;
-  private readonly onFirstPeer = (): void => {
-    this.host.removeEventListener("peer:connect", this.onFirstPeer);
+  /** When each peer was last synced from on connecting (ms); bounded by PEER_SYNC_KEPT. */
+  private readonly peerSyncedAt = new Map<string, number>();
+  private peerSyncs = 0;
+  /**
+   * Catch up from every peer as it connects, not only the first: records, tasks, bids and certificates gossiped
+   * while the two were apart (an operator record announced before any peer was there would otherwise never reach
+   * nodes that were already running). At most once per PEER_SYNC_COOLDOWN_MS per peer and PEER_SYNCS_AT_ONCE at
+   * a time, so a peer that reconnects in a loop buys at most one bounded sync per cooldown.
+   */
+  private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
+    const peer = evt.detail;
+    const key = peer.toString();
+    const now = Date.now();
+    if (now - (this.peerSyncedAt.get(key) ?? -Infinity) < PEER_SYNC_COOLDOWN_MS || this.peerSyncs >= PEER_SYNCS_AT_ONCE) return;
+    this.peerSyncedAt.delete(key);
+    this.peerSyncedAt.set(key, now);
+    if (this.peerSyncedAt.size > PEER_SYNC_KEPT) this.peerSyncedAt.delete(this.peerSyncedAt.keys().next().value!);
+    this.peerSyncs++;
     // Give identify a moment to learn the peer's protocols before asking it.
     setTimeout(() => {
-      if (!this.running) return;
-      this.sync.syncOpenTasks().catch((err: unknown) => this.log.debug("initial sync skipped", { reason: String(err) }));
+      if (!this.running) {
+        this.peerSyncs--;
+        return;
+      }
+      this.sync.syncFrom(peer)
+        .catch((err: unknown) => this.log.debug("sync on connect skipped", { peer: key, reason: String(err) }))
+        .finally(() => this.peerSyncs--);
     }, 250).unref();
   };
 
@@ -113,7 +141,7 @@ export class PoolNode {
   async start(): Promise<void> {
     if (this.running) throw new NodeError({ code: NodeErrorCode.ALREADY_STARTED }, "Node already started");
     this.running = true;
-    if (this.opts.syncOnStart ?? true) this.host.addEventListener("peer:connect", this.onFirstPeer);
+    if (this.opts.syncOnStart ?? true) this.host.addEventListener("peer:connect", this.onPeerConnect);
     await this.host.start();
     await this.transfer.start();
     await this.sync.start();
@@ -140,7 +168,7 @@ export class PoolNode {
     }
     this.running = false;
     if (this.tick !== undefined) clearInterval(this.tick);
-    this.host.removeEventListener("peer:connect", this.onFirstPeer);
+    this.host.removeEventListener("peer:connect", this.onPeerConnect);
     await this.gossip.stop();
     await this.sync.stop();
     await this.transfer.stop();

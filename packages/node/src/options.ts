@@ -38,7 +38,7 @@ export interface PoolNodeOptions {
   sync?: SyncOptions;
   /** Clock in unix seconds. @default system time */
   now?: () => bigint;
-  /** Ask connected peers for open tasks once the first peer connects. @default true */
+  /** Catch up (sync) from each peer as it connects (once per peer per 30 s). @default true */
   syncOnStart?: boolean;
   /** Advanced/tests: restrict whom this node talks to. */
   connectionGater?: ConnectionGater;

@@ -80,6 +80,9 @@ interface RoundCerts {
   default?: CertificateOfKind<"default">;
 }
 
+/** Least time between two announcements of this node's operator record, ms. */
+const REANNOUNCE_MIN_MS = 5000;
+
 /** Circuit artifacts of a task, addressed in the node's content store. */
 export function taskCircuit(task: Task, pathOf: (sha256: string) => string, constraints: number): CircuitArtifacts {
   const system = UMP_SYSTEM[task.proofSystem];
@@ -110,6 +113,10 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private readonly log: Logger;
   private readonly tickMs: number;
   private readonly active = new Set<Hex>();
+  /** Operators-topic followers when the record was last announced, and when (wall clock, ms). */
+  private announcedTo = 0;
+  private lastAnnounceAt = 0;
+  private announcing = false;
   private readonly busy = new Map<Hex, Promise<void>>();
   private readonly again = new Set<Hex>();
   private readonly reservations = new Map<Hex, Reservation>();
@@ -197,6 +204,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
 
   /** Publish (validate, store, gossip, DHT) this node's signed operator record. */
   async announce(seq = this.now()): Promise<void> {
+    this.lastAnnounceAt = Date.now();
     const rec = signOperatorRecord(
       {
         operator: this.address,
@@ -255,7 +263,24 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
 
   private tick(): void {
     if (!this.running) return;
+    this.reannounce();
     for (const id of this.active) this.schedule(id);
+  }
+
+  /**
+   * Announce the operator record again when more peers follow the operators topic than at the last announcement
+   * (at most every REANNOUNCE_MIN_MS). The announcement at start is usually made before any gossip peer is there:
+   * without this, nodes already running never learn the record and ignore this prover's bids (UNKNOWN_PEER).
+   */
+  private reannounce(): void {
+    if (!(this.init.announce ?? true) || this.announcing) return;
+    const followers = this.node.gossip.subscribers("operators").length;
+    if (followers <= this.announcedTo || Date.now() - this.lastAnnounceAt < REANNOUNCE_MIN_MS) return;
+    this.announcedTo = followers;
+    this.announcing = true;
+    this.announce()
+      .catch((err: unknown) => this.log.debug("operator record re-announce failed", { reason: String(err) }))
+      .finally(() => (this.announcing = false));
   }
 
   /** Run step(id), at most one at a time per task; a request while busy runs once more afterwards. */
