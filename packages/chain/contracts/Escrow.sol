@@ -36,6 +36,9 @@ interface IStakeRegistry {
 ///
 /// Accelerator royalty: each operator declares on chain (`setRoyaltyRecipient`) the author of the accelerator
 /// module it runs; settlement pays `royaltyBps` of the prover's share to that address.
+///
+/// Attesters earn (SPEC §9.13): settlement pays `attesterShareBps` of the pool fee to the signers of the settlement's
+/// Assignment certificate, pro rata to their stake at the task's epoch; the rounding remainder goes to the fund.
 contract Escrow {
     // ------------------------------------------------------------------ types
 
@@ -116,6 +119,8 @@ contract Escrow {
         uint64 settleGrace;
         uint64 reportWindow;
         uint64 withdrawalDelay;
+        /// Share of the pool fee paid to the Assignment certificate's signers (SPEC §9.13), basis points.
+        uint16 attesterShareBps;
     }
 
     struct Withdrawal {
@@ -153,8 +158,12 @@ contract Escrow {
     address public immutable treasury;
     /// Pool fee, in basis points of the assignment price.
     uint16 public immutable feeBps;
-    /// Share of the pool fee that goes to the treasury (the rest goes to the insurance fund), basis points.
+    /// Share of the pool fee, after the attesters' share, that goes to the treasury (the rest goes to the insurance
+    /// fund), basis points.
     uint16 public immutable treasuryShareBps;
+    /// Share of the pool fee paid to the signers of the settlement's Assignment certificate, pro rata to their stake
+    /// at the task's epoch (SPEC §9.13), basis points.
+    uint16 public immutable attesterShareBps;
     /// Accelerator royalty, basis points of the prover's share (after the pool fee).
     uint16 public immutable royaltyBps;
     /// Insurance premium per task, basis points of its penalty.
@@ -184,7 +193,7 @@ contract Escrow {
     /// Free (unlocked) requester balance.
     mapping(address => uint256) public balanceOf;
     mapping(address => Withdrawal) public pendingWithdrawal;
-    /// Payouts (prover share, royalty, treasury fee) claimable at once.
+    /// Payouts (prover share, royalty, treasury fee, attester shares) claimable at once.
     mapping(address => uint256) public earnings;
     mapping(address => address) public royaltyRecipientOf;
     /// taskId => prover => its non-reveal was slashed.
@@ -213,6 +222,10 @@ contract Escrow {
         uint256 insuranceAmount,
         uint256 refund
     );
+    /// The attesters' share of a settlement's fee: `total` credited to the `signers` of its Assignment certificate
+    /// (pro rata to stake at the task's epoch; the rounding remainder went to the fund, counted in TaskSettled's
+    /// `insuranceAmount`).
+    event AttestersPaid(bytes32 indexed taskId, uint256 total, uint256 signers);
     event TaskDefaulted(bytes32 indexed taskId, uint32 round, address indexed prover, uint256 slashed);
     event TaskFailed(bytes32 indexed taskId, uint256 refund, uint256 premium);
     event PenaltyPaid(bytes32 indexed taskId, address indexed requester, uint256 fromSlash, uint256 fromInsurance);
@@ -271,6 +284,7 @@ contract Escrow {
             revert ZeroAddress();
         if (p.feeBps > BPS) revert BadParameters("feeBps");
         if (p.treasuryShareBps > BPS) revert BadParameters("treasuryShareBps");
+        if (p.attesterShareBps > BPS) revert BadParameters("attesterShareBps");
         if (p.royaltyBps > BPS) revert BadParameters("royaltyBps");
         if (p.premiumBps > BPS) revert BadParameters("premiumBps");
         if (p.coverageBps > BPS) revert BadParameters("coverageBps");
@@ -283,6 +297,7 @@ contract Escrow {
         treasury = p.treasury;
         feeBps = p.feeBps;
         treasuryShareBps = p.treasuryShareBps;
+        attesterShareBps = p.attesterShareBps;
         royaltyBps = p.royaltyBps;
         premiumBps = p.premiumBps;
         coverageBps = p.coverageBps;
@@ -368,8 +383,9 @@ contract Escrow {
 
     /// Pays the prover of round `a.round` (any round from the on-chain round on; earlier rounds may have been
     /// void). Until the round's deadline `completionCert` may be empty; within `settleGrace` after it, it must be
-    /// the round's Completion certificate for this proof. Splits `price` between prover, royalty, treasury and
-    /// insurance fund, moves the premium to the fund and returns the rest of the locked cost to the requester.
+    /// the round's Completion certificate for this proof. Splits `price` between prover, royalty, treasury,
+    /// insurance fund and the signers of `assignmentCert` (pro rata to stake, SPEC §9.13), moves the premium to the
+    /// fund and returns the rest of the locked cost to the requester.
     function settle(
         Task calldata task,
         bytes calldata signature,
@@ -382,21 +398,38 @@ contract Escrow {
         bytes32 id = taskId(task);
         TaskRecord storage rec = _touch(id, task, signature);
         _checkRound(rec, task, a.round);
-        uint64 deadline = _roundDeadline(task, a.round);
-        if (block.timestamp > deadline) {
-            if (block.timestamp > uint256(deadline) + settleGrace)
-                revert DeadlinePassed(deadline + settleGrace, uint64(block.timestamp));
-            _verifyCertificate(
-                _digest(keccak256(abi.encode(COMPLETION_TYPEHASH, id, a.round, a.prover, keccak256(abi.encodePacked(proof))))),
-                completionCert,
-                task.stakeEpoch
-            );
+        {
+            uint64 deadline = _roundDeadline(task, a.round);
+            if (block.timestamp > deadline) {
+                if (block.timestamp > uint256(deadline) + settleGrace)
+                    revert DeadlinePassed(deadline + settleGrace, uint64(block.timestamp));
+                _verifyCertificate(
+                    _digest(keccak256(abi.encode(COMPLETION_TYPEHASH, id, a.round, a.prover, keccak256(abi.encodePacked(proof))))),
+                    completionCert,
+                    task.stakeEpoch
+                );
+            }
         }
-        bytes32 sh = keccak256(abi.encodePacked(publicSignals));
-        if (sh != task.publicSignalsHash) revert PublicSignalsMismatch(task.publicSignalsHash, sh);
-        _checkAssignment(id, task, a, assignmentCert);
+        {
+            bytes32 sh = keccak256(abi.encodePacked(publicSignals));
+            if (sh != task.publicSignalsHash) revert PublicSignalsMismatch(task.publicSignalsHash, sh);
+        }
+        _settle(id, task, rec, a, assignmentCert, proof, publicSignals);
+    }
+
+    /// The Assignment certificate (keeping its signers' stakes), the proof, then the payout.
+    function _settle(
+        bytes32 id,
+        Task calldata task,
+        TaskRecord storage rec,
+        Assignment calldata a,
+        Certificate calldata assignmentCert,
+        uint256[] calldata proof,
+        uint256[] calldata publicSignals
+    ) private {
+        uint256[] memory stakes = _checkAssignment(id, task, a, assignmentCert, true);
         _verifyProof(task.circuitId, task.proofSystem, proof, publicSignals);
-        _payout(id, task, rec, a);
+        _payout(id, task, rec, a, assignmentCert.attesters, stakes);
     }
 
     /// Certified default of round `a.round` after its deadline, until `finalDeadline + reportWindow`: needs the
@@ -423,7 +456,7 @@ contract Escrow {
         uint64 deadline = _roundDeadline(task, a.round);
         if (block.timestamp <= deadline) revert DeadlineNotReached(deadline, uint64(block.timestamp));
         _checkReportWindow(task);
-        _checkAssignment(id, task, a, assignmentCert);
+        _checkAssignment(id, task, a, assignmentCert, false);
         _verifyCertificate(_digest(keccak256(abi.encode(DEFAULT_TYPEHASH, id, a.round, a.prover))), defaultCert, task.stakeEpoch);
         uint256 taken = task.penalty == 0 ? 0 : stakeRegistry.slash(a.prover, task.penalty, id);
         rec.slashed += taken;
@@ -568,7 +601,8 @@ contract Escrow {
             maxTaskLifetime,
             settleGrace,
             reportWindow,
-            withdrawalDelay
+            withdrawalDelay,
+            attesterShareBps
         );
         return (p, epochSeconds, minStake, stakeRegistry.unstakeDelay());
     }
@@ -605,16 +639,24 @@ contract Escrow {
         if (block.timestamp > closesAt) revert ReportWindowClosed(closesAt, uint64(block.timestamp));
     }
 
-    /// Price in (0, maxReward], the prover eligible at the task's epoch, and the certificate's quorum.
-    function _checkAssignment(bytes32 id, Task calldata task, Assignment calldata a, Certificate calldata cert) private view {
+    /// Price in (0, maxReward], the prover eligible at the task's epoch, and the certificate's quorum. With `keep`,
+    /// returns each signer's stake at the epoch and, last, the signed stake (see `_checkCertificate`).
+    function _checkAssignment(
+        bytes32 id,
+        Task calldata task,
+        Assignment calldata a,
+        Certificate calldata cert,
+        bool keep
+    ) private view returns (uint256[] memory stakes) {
         if (a.price == 0 || a.price > task.maxReward) revert PriceOutOfRange(a.price, task.maxReward);
         uint256 need = collateral(task.maxReward, task.penalty);
         uint256 has = stakeRegistry.stakeAt(a.prover, task.stakeEpoch);
         if (has < need) revert ProverNotEligible(a.prover, has, need);
-        _verifyCertificate(
+        stakes = _checkCertificate(
             _digest(keccak256(abi.encode(ASSIGNMENT_TYPEHASH, id, a.round, a.prover, a.price))),
             cert,
-            task.stakeEpoch
+            task.stakeEpoch,
+            keep
         );
     }
 
@@ -683,23 +725,38 @@ contract Escrow {
         uint256 royalty;
         uint256 toTreasury;
         uint256 toInsurance;
+        uint256 toAttesters;
         address royaltyTo;
     }
 
+    /// `fee = price·feeBps/1e4`; the attesters' share `fee·attesterShareBps/1e4` comes out of the fee first, the
+    /// rest is split between treasury (`treasuryShareBps`) and fund. The requester's cost and the prover's share
+    /// (`price − fee`) do not depend on the attesters' share.
     function _split(uint256 locked, address prover, uint256 price) private view returns (Split memory p) {
         p.refund = locked - price;
         uint256 fee = (price * feeBps) / BPS;
-        p.toTreasury = (fee * treasuryShareBps) / BPS;
-        p.toInsurance = fee - p.toTreasury;
+        p.toAttesters = (fee * attesterShareBps) / BPS;
+        uint256 rest = fee - p.toAttesters;
+        p.toTreasury = (rest * treasuryShareBps) / BPS;
+        p.toInsurance = rest - p.toTreasury;
         uint256 share = price - fee;
         p.royaltyTo = royaltyRecipientOf[prover];
         p.royalty = p.royaltyTo == address(0) ? 0 : (share * royaltyBps) / BPS;
         p.toProver = share - p.royalty;
     }
 
-    function _payout(bytes32 id, Task calldata task, TaskRecord storage rec, Assignment calldata a) private {
+    function _payout(
+        bytes32 id,
+        Task calldata task,
+        TaskRecord storage rec,
+        Assignment calldata a,
+        address[] calldata signers,
+        uint256[] memory stakes
+    ) private {
         uint256 premium = _premium(task.penalty);
         Split memory p = _split(rec.locked - premium, a.prover, a.price);
+        uint256 paid = p.toAttesters == 0 ? 0 : _payAttesters(signers, stakes, p.toAttesters);
+        p.toInsurance += p.toAttesters - paid;
         uint256 slashed = rec.slashed;
         rec.status = Status.Settled;
         rec.round = a.round;
@@ -712,6 +769,22 @@ contract Escrow {
         // stake slashed in earlier defaulted rounds of a task that was finally proven goes to the insurance fund
         insuranceFund += p.toInsurance + premium + slashed;
         emit TaskSettled(id, a.round, a.prover, a.price, p.toProver, p.royalty, p.toTreasury, p.toInsurance, p.refund);
+        if (p.toAttesters != 0) emit AttestersPaid(id, paid, signers.length);
+    }
+
+    /// Credits `share_i = floor(total · stake_i / signedStake)` to each signer (`stakes[i]` its stake at the task's
+    /// epoch, `stakes[n]` the signed stake, > 0 by the quorum rule); returns the sum credited (`total` minus a
+    /// rounding remainder below the number of signers). A signer without stake at the epoch gets nothing.
+    function _payAttesters(address[] calldata signers, uint256[] memory stakes, uint256 total) private returns (uint256 paid) {
+        uint256 n = signers.length;
+        uint256 signedStake = stakes[n];
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 s = (total * stakes[i]) / signedStake;
+            if (s != 0) {
+                earnings[signers[i]] += s;
+                paid += s;
+            }
+        }
     }
 
     /// Ends an open task as failed: premium to the fund, the rest of the locked cost back to the requester, and
@@ -752,8 +825,20 @@ contract Escrow {
     }
 
     function _verifyCertificate(bytes32 digest, Certificate calldata cert, uint64 epoch) private view {
+        _checkCertificate(digest, cert, epoch, false);
+    }
+
+    /// Signatures strictly ascending by attester, each valid, together >= 2/3 of the stake at `epoch`. With `keep`,
+    /// returns `n + 1` words: each signer's stake at the epoch, then the signed stake (else an empty array).
+    function _checkCertificate(
+        bytes32 digest,
+        Certificate calldata cert,
+        uint64 epoch,
+        bool keep
+    ) private view returns (uint256[] memory stakes) {
         uint256 n = cert.attesters.length;
         if (n == 0 || n != cert.signatures.length) revert MalformedCertificate();
+        if (keep) stakes = new uint256[](n + 1);
         uint256 signedStake = 0;
         address prev = address(0);
         for (uint256 i = 0; i < n; ++i) {
@@ -761,10 +846,13 @@ contract Escrow {
             if (a <= prev) revert AttestersNotAscending(i);
             prev = a;
             if (_recover(digest, cert.signatures[i]) != a) revert InvalidAttesterSignature(i, a);
-            signedStake += stakeRegistry.stakeAt(a, epoch);
+            uint256 s = stakeRegistry.stakeAt(a, epoch);
+            if (keep) stakes[i] = s;
+            signedStake += s;
         }
         uint256 total = stakeRegistry.totalStakeAt(epoch);
         if (total == 0 || 3 * signedStake < 2 * total) revert InsufficientQuorum(signedStake, total);
+        if (keep) stakes[n] = signedStake;
     }
 
     /// The registry reverts `UnknownCircuit` for a circuit it does not have under `proofSystem`, and the verifier

@@ -363,6 +363,7 @@ export class EscrowClient extends Binding {
       settleGrace: n(8),
       reportWindow: n(9),
       withdrawalDelay: n(10),
+      attesterShareBps: n(11),
       epochSeconds,
       minStake,
       unstakeDelay,
@@ -407,6 +408,7 @@ export function chainParamsFromPool(p: PoolParameters): ChainParams {
     epochSeconds: p.epochSeconds, minStake: p.minStake, unstakeDelay: p.unstakeDelay, maxSnapshotAge: p.maxSnapshotAge,
     maxTaskLifetime: p.maxTaskLifetime, settleGrace: p.settleGrace, reportWindow: p.reportWindow,
     withdrawalDelay: p.withdrawalDelay, premiumBps: p.premiumBps, coverageBps: p.coverageBps, feeBps: BigInt(p.feeBps),
+    attesterShareBps: p.attesterShareBps,
   };
 }
 

@@ -14,11 +14,21 @@ import { DEVNET_CHAIN_PARAMS, PRODUCTION_CHAIN_PARAMS, checkChainParams, type Ch
 /** Fee split defaults. */
 const DEFAULT_FEES = { feeBps: 500, treasuryShareBps: 5000, royaltyBps: 1000 } as const;
 
-/** Devnet and test parameters: SPEC §9.1 devnet column and the default fee split. */
-export const DEFAULT_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = { ...DEVNET_CHAIN_PARAMS, ...DEFAULT_FEES };
+/** The attesters' share of the pool fee (SPEC §9.13) of a ChainParams default set. */
+function attesterShareOf(p: Readonly<ChainParams>): bigint {
+  if (p.attesterShareBps === undefined) throw new Error("@zkpool/protocol's default parameters lack attesterShareBps");
+  return p.attesterShareBps;
+}
 
-/** Production parameters: SPEC §9.1 production column and the default fee split. */
-export const PRODUCTION_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = { ...PRODUCTION_CHAIN_PARAMS, ...DEFAULT_FEES };
+/** Devnet and test parameters: SPEC §9.1 devnet column and the default fee split (attesters' share §9.13). */
+export const DEFAULT_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = {
+  ...DEVNET_CHAIN_PARAMS, ...DEFAULT_FEES, attesterShareBps: attesterShareOf(DEVNET_CHAIN_PARAMS),
+};
+
+/** Production parameters: SPEC §9.1 production column and the default fee split (attesters' share §9.13). */
+export const PRODUCTION_POOL_PARAMETERS: Omit<PoolParameters, "treasury"> = {
+  ...PRODUCTION_CHAIN_PARAMS, ...DEFAULT_FEES, attesterShareBps: attesterShareOf(PRODUCTION_CHAIN_PARAMS),
+};
 
 /** Contents of a deployment file. Amounts and times are decimal strings. */
 export interface Deployment {
@@ -39,14 +49,16 @@ export interface Deployment {
 type ChainParamName = Exclude<keyof ChainParams, "feeBps">;
 const CHAIN_PARAM_NAMES: readonly ChainParamName[] = [
   "epochSeconds", "minStake", "unstakeDelay", "maxSnapshotAge", "maxTaskLifetime", "settleGrace", "reportWindow",
-  "withdrawalDelay", "premiumBps", "coverageBps",
+  "withdrawalDelay", "premiumBps", "coverageBps", "attesterShareBps",
 ];
 
 /** The v1 rule parameters of a deployment file, as the node and SDK take them (`ChainParams`, with `feeBps`). */
 export function chainParamsOf(d: Deployment): ChainParams {
   const out: Partial<Record<ChainParamName, bigint>> = {};
   for (const k of CHAIN_PARAM_NAMES) {
-    const v = d.parameters[k];
+    const v = d.parameters[k] as string | undefined;
+    if (v === undefined && k === "attesterShareBps")
+      throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", field: k }, "deployment parameter attesterShareBps is missing: the file predates attester payments (SPEC §9.13); redeploy");
     if (typeof v !== "string" || !/^[0-9]{1,78}$/.test(v))
       throw new ChainError({ code: "CHAIN_BAD_DEPLOYMENT", field: k }, `deployment parameter ${k} must be a decimal string, got ${JSON.stringify(v)}`);
     out[k] = BigInt(v);
@@ -104,7 +116,7 @@ export async function deployContracts(deployer: Signer, params: Partial<PoolPara
     const ef = new ContractFactory(EscrowArtifact.abi, EscrowArtifact.bytecode, signer);
     const escrow = await ef.deploy(registryAddress, circuitRegistry, [
       p.treasury, p.feeBps, p.treasuryShareBps, p.royaltyBps, p.premiumBps, p.coverageBps,
-      p.maxSnapshotAge, p.maxTaskLifetime, p.settleGrace, p.reportWindow, p.withdrawalDelay,
+      p.maxSnapshotAge, p.maxTaskLifetime, p.settleGrace, p.reportWindow, p.withdrawalDelay, p.attesterShareBps,
     ]);
     await escrow.waitForDeployment();
     const escrowAddress = await escrow.getAddress();

@@ -70,12 +70,20 @@ export interface CircuitEntry {
  * Pool parameters fixed at deployment: the v1 rules of SPEC §9.1 (`ChainParams`, in the StakeRegistry and the
  * Escrow) and the fee split. Times in seconds, amounts in wei, rates in basis points.
  */
-export interface PoolParameters extends Omit<ChainParams, "feeBps"> {
+export interface PoolParameters extends Omit<ChainParams, "feeBps" | "attesterShareBps"> {
   treasury: string;
   /** Pool fee in basis points of the price. @default 500 */
   feeBps: number;
-  /** Treasury share of the pool fee in basis points; the rest goes to the insurance fund. @default 5000 */
+  /**
+   * Treasury share of the pool fee after the attesters' share, in basis points; the rest goes to the insurance fund.
+   * @default 5000
+   */
   treasuryShareBps: number;
+  /**
+   * Share of the pool fee paid to the signers of a settlement's Assignment certificate, pro rata to their stake at
+   * the task's epoch (SPEC §9.13), in basis points of the fee. @default 2000
+   */
+  attesterShareBps: bigint;
   /** Accelerator royalty in basis points of the prover's share. @default 1000 */
   royaltyBps: number;
 }

@@ -8,8 +8,10 @@ import { hexlify, type Wallet } from "ethers";
 import { TaskStatus, zkpoolEvents, type TaskStruct } from "../src/index.js";
 import {
   ETH,
+  STAKES,
   VOTE,
   assignmentDigest,
+  attesterSharesOf,
   certify,
   collateralOf,
   completionDigest,
@@ -279,7 +281,9 @@ describe("chain: the attacks of issue 11 fail against v1", function () {
       await env.escrow.settle(settleArgs(env, task, { round: 1, prover: prover1 }));
       const rec = await env.escrow.taskRecord(id);
       assert.deepEqual([rec.status, rec.round], [TaskStatus.Settled, 1]);
-      assert.equal(await env.escrow.earnings(prover1), splitOf(env, ETH / 2n, false).toProver);
+      // attester 2 is also one of the certificate's signers (20 of its 90 ETH): it earns its attester share too (SPEC §9.13)
+      const s = splitOf(env, ETH / 2n, false);
+      assert.equal(await env.escrow.earnings(prover1), s.toProver + attesterSharesOf(s.toAttesters, STAKES.slice(0, 3)).shares[2]!);
     });
 
     it("a late settlement within settleGrace needs the Completion certificate; without it, or after the grace, it is refused", async () => {

@@ -103,7 +103,7 @@ interface Rec {
 }
 
 interface Params {
-  minStake: bigint; premiumBps: bigint; coverageBps: bigint; feeBps: bigint; treasuryShareBps: bigint; royaltyBps: bigint;
+  minStake: bigint; premiumBps: bigint; coverageBps: bigint; feeBps: bigint; treasuryShareBps: bigint; royaltyBps: bigint; attesterShareBps: bigint;
   settleGrace: bigint; reportWindow: bigint; withdrawalDelay: bigint; unstakeDelay: bigint; treasury: string;
 }
 
@@ -131,6 +131,8 @@ class Model {
   prices = new Map<string, bigint>();
   premiums = new Map<string, bigint>();
   penalties = new Map<string, bigint>();
+  /** Σ attester shares credited (SPEC §9.13). */
+  attesterPaid = 0n;
 
   constructor(readonly p: Params) {}
 
@@ -143,6 +145,7 @@ class Model {
     m.unbonding = new Map([...this.unbonding].map(([k, v]) => [k, { ...v }]));
     m.tasks = new Map([...this.tasks].map(([k, r]) => [k, { ...r, nonRevealed: new Set(r.nonRevealed) }]));
     m.fund = this.fund;
+    m.attesterPaid = this.attesterPaid;
     m.escrowEth = this.escrowEth;
     m.registryEth = this.registryEth;
     return m;
@@ -235,7 +238,8 @@ class Model {
     return this.touch(r);
   }
 
-  settle(r: Rec, round: number, prover: string, price: bigint, now: bigint, withCompletion: boolean): string | undefined {
+  /** `signers`: the Assignment certificate's attesters, in certificate (ascending address) order (SPEC §9.13). */
+  settle(r: Rec, round: number, prover: string, price: bigint, now: bigint, withCompletion: boolean, signers: readonly string[]): string | undefined {
     const e = this.touch(r) ?? this.checkRound(r, round);
     if (e) return e;
     const deadline = this.roundDeadline(r.task, round);
@@ -247,7 +251,18 @@ class Model {
     const premium = this.premium(r.task);
     const refund = r.locked - premium - price;
     const fee = (price * this.p.feeBps) / BPS;
-    const toTreasury = (fee * this.p.treasuryShareBps) / BPS;
+    // SPEC §9.13: the attesters' share out of the fee first, pro rata to each signer's stake at the epoch (floor);
+    // the rounding remainder to the fund
+    const toAttesters = (fee * this.p.attesterShareBps) / BPS;
+    const signedStake = signers.reduce((a, w) => a + get(r.epochStake, w), 0n);
+    let paid = 0n;
+    for (const w of signers) {
+      const s = (toAttesters * get(r.epochStake, w)) / signedStake;
+      if (s !== 0n) add(this.earnings, w, s);
+      paid += s;
+    }
+    this.attesterPaid += paid;
+    const toTreasury = ((fee - toAttesters) * this.p.treasuryShareBps) / BPS;
     const share = price - fee;
     const royaltyTo = this.royaltyTo.get(prover);
     const royalty = royaltyTo === undefined ? 0n : (share * this.p.royaltyBps) / BPS;
@@ -255,7 +270,7 @@ class Model {
     add(this.earnings, prover, share - royalty);
     if (royaltyTo !== undefined && royalty !== 0n) add(this.earnings, royaltyTo, royalty);
     add(this.earnings, this.p.treasury, toTreasury);
-    this.fund += fee - toTreasury + premium + r.slashed;
+    this.fund += fee - toAttesters - toTreasury + (toAttesters - paid) + premium + r.slashed;
     add(this.prices, r.requester, price);
     add(this.premiums, r.requester, premium);
     Object.assign(r, { status: TaskStatus.Settled, round, locked: 0n, slashed: 0n });
@@ -430,7 +445,7 @@ function opArb(adversarial: boolean): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("requestWithdrawal" as const), who, fractionBps: fc.integer({ min: 0, max: 10_000 }) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("withdraw" as const), who }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("wait" as const), seconds: fc.constantFrom(60, 1000, 4800, 6000) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant("claim" as const), who: fc.integer({ min: 0, max: 5 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("claim" as const), who: fc.integer({ min: 0, max: 6 }) }) },
   ];
   if (adversarial) {
     base.push(
@@ -497,7 +512,8 @@ describe("chain: v1 money rules hold under random sequences (fast-check, conserv
     requesters = [env.requester, devWallet(7, env.provider)];
     // attester 0 (40 ETH) never proves nor unstakes: the quorum (everyone signs) never runs out of stake
     provers = [env.attesters[1]!, env.attesters[2]!, env.attesters[3]!, devWallet(8, env.provider)];
-    claimers = [...provers, env.treasury, env.outsider];
+    // attester 0 only signs: it earns attester shares (SPEC §9.13) and claims them too
+    claimers = [...provers, env.treasury, env.outsider, env.attesters[0]!];
     signers = [...env.attesters, provers[3]!];
     await env.escrow.connect(requesters[1]!).deposit(20n * ETH);
   });
@@ -510,7 +526,7 @@ describe("chain: v1 money rules hold under random sequences (fast-check, conserv
     const p = env.params;
     let model = new Model({
       minStake: p.minStake, premiumBps: p.premiumBps, coverageBps: p.coverageBps, feeBps: BigInt(p.feeBps),
-      treasuryShareBps: BigInt(p.treasuryShareBps), royaltyBps: BigInt(p.royaltyBps), settleGrace: p.settleGrace,
+      treasuryShareBps: BigInt(p.treasuryShareBps), royaltyBps: BigInt(p.royaltyBps), attesterShareBps: p.attesterShareBps, settleGrace: p.settleGrace,
       reportWindow: p.reportWindow, withdrawalDelay: p.withdrawalDelay, unstakeDelay: p.unstakeDelay, treasury: env.treasury.address,
     });
     for (const r of requesters) model.balance.set(r.address, await env.escrow.balanceOf(r.address));
@@ -549,6 +565,29 @@ describe("chain: v1 money rules hold under random sequences (fast-check, conserv
         const op = String(e.args["operator"]);
         assert.ok((await env.registry.stakeAt(op, r.task.stakeEpoch)) >= model.collateral(r.task), `${op} was eligible for the task it was slashed for`);
       }
+    };
+    /** The AttestersPaid event of a settlement: the model's credited total, over every signer of the certificate. */
+    let chainAttesterPaid = 0n;
+    const checkAttestersPaid = (receipt: TransactionReceipt, id: string): void => {
+      const events = zkpoolEvents(receipt);
+      const settled = events.find((e) => e.name === "TaskSettled")!;
+      const paid = events.find((e) => e.name === "AttestersPaid");
+      const price = settled.args["price"] as bigint;
+      const fee = (price * model.p.feeBps) / BPS;
+      const total = (fee * model.p.attesterShareBps) / BPS;
+      if (total === 0n) {
+        assert.equal(paid, undefined, "no AttestersPaid without an attesters' share");
+        return;
+      }
+      assert.ok(paid, "a settlement with an attesters' share emits AttestersPaid");
+      assert.equal(paid.args["taskId"], id);
+      assert.equal(paid.args["signers"], BigInt(signers.length));
+      const credited = paid.args["total"] as bigint;
+      chainAttesterPaid += credited;
+      assert.ok(credited <= total && total - credited < BigInt(signers.length), "the rounding remainder is below the number of signers");
+      // the whole price is accounted for, to the wei
+      assert.equal((settled.args["proverAmount"] as bigint) + (settled.args["royaltyAmount"] as bigint) + (settled.args["treasuryAmount"] as bigint) +
+        (settled.args["insuranceAmount"] as bigint) + credited, price, "price = prover + royalty + treasury + insurance + attesters");
     };
     const invariants = async (): Promise<void> => {
       assert.equal(await env.provider.getBalance(env.escrow.address), model.escrowEth, "escrow ETH");
@@ -699,7 +738,9 @@ describe("chain: v1 money rules hold under random sequences (fast-check, conserv
           const t = await tick(late ? deadline + 10n : deadline - 5n);
           const args = settleArgs(env, task, { round, prover: w.address, price: priceOf(), requester: req, signers });
           if (late) args.completionCertificate = certify(completionDigest(env, id, round, w.address, proofHashOf(args.proof)), signers);
-          await act((d) => d.settle(d.tasks.get(id)!, round, w.address, args.assignment.price, t, late), () => env.escrow.settle(args));
+          const receipt = await act((d) => d.settle(d.tasks.get(id)!, round, w.address, args.assignment.price, t, late, args.certificate.attesters),
+            () => env.escrow.settle(args));
+          if (receipt !== undefined) checkAttestersPaid(receipt, id);
         } else if (o === "default") {
           const t = await tick(deadline + 1n);
           await act((d) => d.reportDefault(d.tasks.get(id)!, round, w.address, t),
@@ -729,6 +770,7 @@ describe("chain: v1 money rules hold under random sequences (fast-check, conserv
     }
 
     // the end state, field for field, and conservation to the wei
+    assert.equal(chainAttesterPaid, model.attesterPaid, "Σ AttestersPaid totals = Σ attester shares the model credited");
     let owed = await env.escrow.insuranceFund();
     for (const r of requesters) owed += await env.escrow.balanceOf(r.address);
     for (const c of [...claimers, env.deployer]) {

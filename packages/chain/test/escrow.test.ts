@@ -4,7 +4,9 @@ import { EscrowArtifact, StakeRegistryArtifact, TaskStatus, decodeContractError,
 import {
   DEFAULT_POOL_PARAMETERS,
   ETH,
+  STAKES,
   assignmentDigest,
+  attesterSharesOf,
   certify,
   collateralOf,
   completionDigest,
@@ -51,7 +53,7 @@ describe("chain: escrow settlement, refusals, defaults (v1)", function () {
     const p = env.params;
     assert.equal(p.treasury, env.treasury.address);
     for (const k of ["epochSeconds", "minStake", "unstakeDelay", "maxSnapshotAge", "maxTaskLifetime", "settleGrace", "reportWindow",
-      "withdrawalDelay", "premiumBps", "coverageBps", "feeBps", "treasuryShareBps", "royaltyBps"] as const) {
+      "withdrawalDelay", "premiumBps", "coverageBps", "feeBps", "treasuryShareBps", "royaltyBps", "attesterShareBps"] as const) {
       assert.equal(p[k], DEFAULT_POOL_PARAMETERS[k], k);
     }
     assert.equal(p.withdrawalDelay, p.maxSnapshotAge + p.maxTaskLifetime + p.reportWindow, "delays = the horizon");
@@ -71,7 +73,7 @@ describe("chain: escrow settlement, refusals, defaults (v1)", function () {
     const tuple = (over: Partial<typeof p>) => {
       const q = { ...p, ...over };
       return [q.treasury, q.feeBps, q.treasuryShareBps, q.royaltyBps, q.premiumBps, q.coverageBps, q.maxSnapshotAge, q.maxTaskLifetime,
-        q.settleGrace, q.reportWindow, q.withdrawalDelay];
+        q.settleGrace, q.reportWindow, q.withdrawalDelay, q.attesterShareBps];
     };
     const refused = async (over: Partial<typeof p>, field: string) => {
       await assert.rejects(ef.getDeployTransaction(await registry.getAddress(), env.deployed.deployment.circuitRegistry, tuple(over)).then((tx) => env.deployer.estimateGas(tx)),
@@ -80,6 +82,8 @@ describe("chain: escrow settlement, refusals, defaults (v1)", function () {
     await refused({ withdrawalDelay: p.withdrawalDelay - 1n }, "withdrawalDelay");
     await refused({ maxTaskLifetime: p.maxTaskLifetime + 1n }, "withdrawalDelay");
     await refused({ reportWindow: 10n }, "reportWindow");
+    await refused({ attesterShareBps: 10_001n }, "attesterShareBps");
+    await assert.rejects(deployContracts(env.deployer, { attesterShareBps: 10_001n }), (e) => isChainError(e) && e.code === "CHAIN_BAD_PARAMETERS");
     // unstakeDelay below the horizon of a longer-lived escrow
     await refused({ maxSnapshotAge: p.maxSnapshotAge + 1n, withdrawalDelay: p.withdrawalDelay + 1n }, "unstakeDelay");
   });
@@ -101,7 +105,7 @@ describe("chain: escrow settlement, refusals, defaults (v1)", function () {
     const receipt = await env.escrow.settle(settleArgs(env, task, { price }));
     const id = taskIdOf(env, task);
     const events = zkpoolEvents(receipt);
-    assert.deepEqual(events.map((e) => e.name), ["TaskOpened", "TaskSettled"]);
+    assert.deepEqual(events.map((e) => e.name), ["TaskOpened", "TaskSettled", "AttestersPaid"]);
     assert.equal(events[0]!.args["locked"], costOf(env, task));
     assert.equal(events[1]!.args["taskId"], id);
     assert.equal(events[1]!.args["refund"], task.maxReward - price);
@@ -113,7 +117,11 @@ describe("chain: escrow settlement, refusals, defaults (v1)", function () {
     assert.equal(await env.escrow.earnings(prover.address), s.toProver);
     assert.equal(await env.escrow.earnings(author), s.royalty);
     assert.equal(await env.escrow.earnings(env.treasury.address), s.toTreasury);
-    assert.equal((await env.escrow.insuranceFund()) - insuranceBefore, s.toInsurance + premiumOf(env, task));
+    // the attesters' share (SPEC §9.13) goes to the three signers; its rounding remainder to the fund
+    const { remainder } = attesterSharesOf(s.toAttesters, STAKES.slice(0, 3));
+    assert.equal((await env.escrow.insuranceFund()) - insuranceBefore, s.toInsurance + remainder + premiumOf(env, task));
+    assert.equal(events[1]!.args["insuranceAmount"], s.toInsurance + remainder);
+    assert.equal(events[2]!.args["total"], s.toAttesters - remainder);
     assert.equal(await env.escrow.balanceOf(env.requester.address), before - price - premiumOf(env, task));
     // the prover can claim its earnings
     const wallet = await env.provider.getBalance(prover.address);
@@ -134,7 +142,7 @@ describe("chain: escrow settlement, refusals, defaults (v1)", function () {
     assert.equal(await env.escrow.balanceOf(env.requester.address), bal0 - costOf(env, task));
     assert.deepEqual(zkpoolEvents(await env.escrow.open(task, sig)).map((e) => e.name), []);
     assert.equal(await env.escrow.balanceOf(env.requester.address), bal0 - costOf(env, task));
-    assert.deepEqual(zkpoolEvents(await env.escrow.settle(settleArgs(env, task))).map((e) => e.name), ["TaskSettled"]);
+    assert.deepEqual(zkpoolEvents(await env.escrow.settle(settleArgs(env, task))).map((e) => e.name), ["TaskSettled", "AttestersPaid"]);
     assert.equal(await env.escrow.balanceOf(env.requester.address), bal0 - ETH / 2n - premiumOf(env, task));
     await expectRevert(env.escrow.open(task, sig), "AlreadySettled");
   });
@@ -321,7 +329,10 @@ describe("chain: escrow settlement, refusals, defaults (v1)", function () {
     assert.equal(rec.status, TaskStatus.Settled);
     assert.equal(rec.slashed, 0n);
     // the slashed stake of round 0 goes to the insurance fund (with the fee share and the premium) when the task is proven
-    assert.equal((await env.escrow.insuranceFund()) - insurance0, 2n * ETH + splitOf(env, price, false).toInsurance + premiumOf(env, task));
+    // (and the attesters' rounding remainder, SPEC §9.13)
+    const s = splitOf(env, price, false);
+    const { remainder } = attesterSharesOf(s.toAttesters, STAKES.slice(0, 3));
+    assert.equal((await env.escrow.insuranceFund()) - insurance0, 2n * ETH + s.toInsurance + remainder + premiumOf(env, task));
   });
 
   it("fails a task after the last round's default: refund + penalty from slashed stake first, the excess to the fund", async () => {

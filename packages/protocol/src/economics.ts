@@ -38,6 +38,12 @@ export interface ChainParams {
   coverageBps: bigint;
   /** Escrow: pool fee, basis points of the price (informational here: no rule of this module uses it). */
   feeBps?: bigint;
+  /**
+   * Escrow: share of the pool fee paid to the signers of a settlement's Assignment certificate, pro rata to their
+   * stake at the task's epoch (SPEC §9.13), basis points of the fee. Optional for callers that build their own
+   * parameter sets; the defaults and every deployment carry it (see attesterShares).
+   */
+  attesterShareBps?: bigint;
 }
 
 const E18 = 10n ** 18n;
@@ -58,6 +64,7 @@ export const PRODUCTION_CHAIN_PARAMS: Readonly<ChainParams> = Object.freeze(
     reportWindow: 3_600n,
     premiumBps: 200n,
     coverageBps: 1_000n,
+    attesterShareBps: 2_000n,
   }),
 );
 
@@ -72,6 +79,7 @@ export const DEVNET_CHAIN_PARAMS: Readonly<ChainParams> = Object.freeze(
     reportWindow: 600n,
     premiumBps: 200n,
     coverageBps: 1_000n,
+    attesterShareBps: 2_000n,
   }),
 );
 
@@ -85,7 +93,7 @@ const bad = (code: EconomicsErrorCode, field: string, why: string): EconomicsErr
 
 /**
  * Checks a parameter set as the Escrow constructor does (SPEC §9.1): every value a non-negative bigint,
- * `epochSeconds >= 1`, rates at most 10000 bps, `withdrawalDelay >= H`, `unstakeDelay >= H`,
+ * `epochSeconds >= 1`, rates (`feeBps` and `attesterShareBps` when given) at most 10000 bps, `withdrawalDelay >= H`, `unstakeDelay >= H`,
  * `reportWindow >= settleGrace`. Throws EconomicsError INVALID_PARAMS naming the field.
  */
 export function checkChainParams(p: ChainParams): void {
@@ -104,8 +112,9 @@ export function checkChainParams(p: ChainParams): void {
   for (const k of keys) {
     if (typeof p[k] !== "bigint" || p[k] < 0n) throw bad("INVALID_PARAMS", k, "must be a bigint >= 0");
   }
-  if (p.feeBps !== undefined && (typeof p.feeBps !== "bigint" || p.feeBps < 0n || p.feeBps > BPS)) {
-    throw bad("INVALID_PARAMS", "feeBps", "must be a bigint in [0, 10000]");
+  for (const k of ["feeBps", "attesterShareBps"] as const) {
+    const v = p[k];
+    if (v !== undefined && (typeof v !== "bigint" || v < 0n || v > BPS)) throw bad("INVALID_PARAMS", k, "must be a bigint in [0, 10000]");
   }
   if (p.epochSeconds < 1n) throw bad("INVALID_PARAMS", "epochSeconds", "must be >= 1");
   if (p.premiumBps > BPS) throw bad("INVALID_PARAMS", "premiumBps", "must be <= 10000");
@@ -314,6 +323,56 @@ export function insurancePayout(input: InsuranceInput, p: Pick<ChainParams, "cov
   const fromInsurance = rest < cap ? rest : cap;
   const toFund = slashed - fromSlash;
   return { fromSlash, fromInsurance, toFund, toRequester: fromSlash + fromInsurance, fundAfter: fund - fromInsurance + toFund };
+}
+
+/* ---------------- the pool fee and the attesters' share (§9.13) ---------------- */
+
+export interface FeeSplit {
+  /** `floor(price * feeBps / 10000)`. */
+  fee: bigint;
+  /** `floor(fee * attesterShareBps / 10000)`: shared by the Assignment certificate's signers (attesterShares). */
+  toAttesters: bigint;
+  /** `floor((fee - toAttesters) * treasuryShareBps / 10000)`. */
+  toTreasury: bigint;
+  /** `fee - toAttesters - toTreasury` (plus, at settlement, the attesters' rounding remainder). */
+  toInsurance: bigint;
+  /** `price - fee`: the prover's share before the accelerator royalty. */
+  toProverBeforeRoyalty: bigint;
+}
+
+/**
+ * How the Escrow splits a settled price (SPEC §9.13): the attesters' share comes out of the pool fee before the
+ * treasury / fund split, so the requester's cost and the prover's share do not depend on it.
+ */
+export function feeSplit(
+  price: bigint,
+  p: { feeBps: bigint; treasuryShareBps: bigint; attesterShareBps: bigint },
+): FeeSplit {
+  for (const [k, v] of [["price", price], ["feeBps", p.feeBps], ["treasuryShareBps", p.treasuryShareBps], ["attesterShareBps", p.attesterShareBps]] as const) {
+    if (typeof v !== "bigint" || v < 0n) throw bad("INVALID_INPUT", k, "must be a bigint >= 0");
+  }
+  const fee = (price * p.feeBps) / BPS;
+  const toAttesters = (fee * p.attesterShareBps) / BPS;
+  const toTreasury = ((fee - toAttesters) * p.treasuryShareBps) / BPS;
+  return { fee, toAttesters, toTreasury, toInsurance: fee - toAttesters - toTreasury, toProverBeforeRoyalty: price - fee };
+}
+
+/**
+ * The attesters' shares of a settlement (SPEC §9.13): `share_i = floor(total * stake_i / Σ stake)` for the signers
+ * of the Assignment certificate in certificate order, `stakes[i]` the stake of signer i at the task's epoch. The
+ * remainder (`total - Σ share_i`, less than the number of signers) goes to the insurance fund, so
+ * `Σ shares + remainder = total` to the wei. The signed stake must be > 0 (a quorum certificate has it).
+ */
+export function attesterShares(total: bigint, stakes: readonly bigint[]): { shares: bigint[]; remainder: bigint } {
+  if (typeof total !== "bigint" || total < 0n) throw bad("INVALID_INPUT", "total", "must be a bigint >= 0");
+  let signed = 0n;
+  stakes.forEach((s, i) => {
+    if (typeof s !== "bigint" || s < 0n) throw bad("INVALID_INPUT", `stakes[${i}]`, "must be a bigint >= 0");
+    signed += s;
+  });
+  if (signed === 0n) throw bad("INVALID_INPUT", "stakes", "the signed stake must be > 0");
+  const shares = stakes.map((s) => (total * s) / signed);
+  return { shares, remainder: total - shares.reduce((a, b) => a + b, 0n) };
 }
 
 /* ---------------- task validity (§9.1) ---------------- */

@@ -269,13 +269,28 @@ export function roundDeadline(task: Pick<TaskStruct, "revealDeadline" | "proofWi
 export function finalDeadline(task: Pick<TaskStruct, "revealDeadline" | "proofWindow" | "maxRounds">): bigint {
   return roundDeadline(task, task.maxRounds - 1);
 }
-/** The pool's fee split of `price` (SPEC: fee to treasury and fund, royalty of the prover's share). */
-export function splitOf(env: Pick<PoolEnv, "params">, price: bigint, royalty: boolean): { fee: bigint; toTreasury: bigint; toInsurance: bigint; royalty: bigint; toProver: bigint } {
+/**
+ * The pool's fee split of `price` (SPEC §9.13: the attesters' share out of the fee first, the rest to treasury and
+ * fund; royalty of the prover's share). `toInsurance` excludes the attesters' rounding remainder (attesterSharesOf).
+ */
+export function splitOf(
+  env: Pick<PoolEnv, "params">,
+  price: bigint,
+  royalty: boolean,
+): { fee: bigint; toAttesters: bigint; toTreasury: bigint; toInsurance: bigint; royalty: bigint; toProver: bigint } {
   const fee = (price * BigInt(env.params.feeBps)) / BPS;
-  const toTreasury = (fee * BigInt(env.params.treasuryShareBps)) / BPS;
+  const toAttesters = (fee * env.params.attesterShareBps) / BPS;
+  const toTreasury = ((fee - toAttesters) * BigInt(env.params.treasuryShareBps)) / BPS;
   const share = price - fee;
   const r = royalty ? (share * BigInt(env.params.royaltyBps)) / BPS : 0n;
-  return { fee, toTreasury, toInsurance: fee - toTreasury, royalty: r, toProver: share - r };
+  return { fee, toAttesters, toTreasury, toInsurance: fee - toAttesters - toTreasury, royalty: r, toProver: share - r };
+}
+
+/** SPEC §9.13: `floor(total · stake_i / Σ stake)` per signer (its stake at the task's epoch), and the remainder. */
+export function attesterSharesOf(total: bigint, stakes: readonly bigint[]): { shares: bigint[]; remainder: bigint } {
+  const signed = stakes.reduce((a, b) => a + b, 0n);
+  const shares = stakes.map((s) => (total * s) / signed);
+  return { shares, remainder: total - shares.reduce((a, b) => a + b, 0n) };
 }
 
 /* ---------------- signing ---------------- */
