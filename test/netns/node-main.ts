@@ -4,9 +4,8 @@
  * the config of the spec, plus one observer: every certificate the node accepts (its own once assembled, or one
  * received by gossip or sync) is appended to `events` as a JSON line with the wall-clock time, so the test can
  * measure when each node first held a task's assignment certificate. It also writes the peer ids of the operator
- * records the node holds to `operators` (every second), and on SIGUSR2 runs the node's catch-up sync (what it
- * does once at start: pull open tasks and operator records) from every connected peer, for the test's start-up
- * convergence step (see cluster.ts). SIGINT/SIGTERM stop the node.
+ * records the node holds to `operators` (every second), for the test's start-up convergence check (see
+ * cluster.ts). SIGINT/SIGTERM stop the node.
  */
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Wallet } from "ethers";
@@ -45,13 +44,6 @@ const dumpOperators = async (): Promise<void> => {
 };
 const dumper = setInterval(() => void dumpOperators().catch(() => undefined), 1000);
 dumper.unref();
-process.on("SIGUSR2", () => {
-  running.log.info("catch-up sync asked (SIGUSR2)");
-  void (async () => {
-    for (const peer of running.node.host.getPeers()) await running.node.sync.syncFrom(peer).catch(() => undefined);
-    await dumpOperators();
-  })().catch(() => undefined);
-});
 const signal = await new Promise<string>((resolve) => {
   process.once("SIGINT", () => resolve("SIGINT"));
   process.once("SIGTERM", () => resolve("SIGTERM"));
