@@ -32,30 +32,18 @@ import {
   signTask,
   signVote,
   splitOf,
-  startPool,
   taskIdOf,
-  terminateSnarkjs,
   vote,
+  usePool,
   type PoolEnv,
 } from "./helpers/pool.js";
 
 describe("chain: the attacks of issue 11 fail against v1", function () {
   this.timeout(120_000);
+  const pool = usePool();
   let env: PoolEnv;
-  let snap: string;
-
-  before(async () => {
-    env = await startPool();
-  });
-  after(async () => {
-    await env?.stop();
-    await terminateSnarkjs();
-  });
-  beforeEach(async () => {
-    snap = await env.chain.snapshot();
-  });
-  afterEach(async () => {
-    await env.chain.revert(snap);
+  before(() => {
+    env = pool();
   });
 
   const horizon = (): bigint => env.params.maxSnapshotAge + env.params.maxTaskLifetime + env.params.reportWindow;

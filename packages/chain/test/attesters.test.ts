@@ -23,29 +23,17 @@ import {
   settleArgs,
   signTask,
   splitOf,
-  startPool,
   taskIdOf,
-  terminateSnarkjs,
+  usePool,
   type PoolEnv,
 } from "./helpers/pool.js";
 
 describe("chain: attesters earn a pro-rata share of each settled task's fee (SPEC §9.13)", function () {
   this.timeout(120_000);
+  const pool = usePool();
   let env: PoolEnv;
-  let snap: string;
-
-  before(async () => {
-    env = await startPool();
-  });
-  after(async () => {
-    await env?.stop();
-    await terminateSnarkjs();
-  });
-  beforeEach(async () => {
-    snap = await env.chain.snapshot();
-  });
-  afterEach(async () => {
-    await env.chain.revert(snap);
+  before(() => {
+    env = pool();
   });
 
   const earningsOf = async (ws: readonly Wallet[]): Promise<bigint[]> => Promise.all(ws.map((w) => env.escrow.earnings(w.address)));

@@ -24,29 +24,17 @@ import {
   settleArgs,
   signTask,
   splitOf,
-  startPool,
   taskIdOf,
-  terminateSnarkjs,
+  usePool,
   type PoolEnv,
 } from "./helpers/pool.js";
 
 describe("chain: escrow settlement, refusals, defaults (v1)", function () {
   this.timeout(120_000);
+  const pool = usePool();
   let env: PoolEnv;
-  let snap: string;
-
-  before(async () => {
-    env = await startPool();
-  });
-  after(async () => {
-    await env?.stop();
-    await terminateSnarkjs();
-  });
-  beforeEach(async () => {
-    snap = await env.chain.snapshot();
-  });
-  afterEach(async () => {
-    await env.chain.revert(snap);
+  before(() => {
+    env = pool();
   });
 
   it("deploys with the devnet parameters of SPEC §9.1 and reads them back", async () => {

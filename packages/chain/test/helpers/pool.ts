@@ -160,6 +160,29 @@ export interface StartPoolOptions {
   accounts?: number;
 }
 
+/**
+ * Mocha hooks for a suite on one pool: started before the suite, stopped after it, and every test run from the
+ * same chain snapshot (reverted after it). Returns the pool (valid from the suite's first `before` on).
+ */
+export function usePool(opts: StartPoolOptions = {}): () => PoolEnv {
+  let env: PoolEnv | undefined;
+  let snap = "";
+  before(async () => {
+    env = await startPool(opts);
+  });
+  after(async () => {
+    await env?.stop();
+    await terminateSnarkjs();
+  });
+  beforeEach(async () => {
+    snap = await env!.chain.snapshot();
+  });
+  afterEach(async () => {
+    await env!.chain.revert(snap);
+  });
+  return () => env!;
+}
+
 export async function startPool(opts: StartPoolOptions = {}): Promise<PoolEnv> {
   const anvil = await startAnvil({ accounts: opts.accounts ?? 10 });
   const provider = testProvider(anvil.url, anvil.chainId);
