@@ -5,6 +5,7 @@
  * directory with the same arguments. Also: an SDK requester client, node HTTP API and /proc readers, and the
  * on-chain accounting (TaskSettled events, earnings, insurance fund).
  */
+import { stopGroups } from "../lib/processes.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, unlink } from "node:fs/promises";
@@ -38,15 +39,6 @@ export const HONEST_WINDOWS = { bidWindow: 5, revealWindow: 5, proofWindow: 20, 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const nowS = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 
-/** Wait for `p`, at most `ms` (the timer does not outlive the wait). */
-async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function devWallet(i: number, provider?: JsonRpcProvider): Wallet {
   const hd = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`);
@@ -350,25 +342,7 @@ export class Pool {
     if (this.stopped) return;
     this.stopped = true;
     await this.client?.close().catch(() => undefined);
-    const running = this.nodes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
-    for (const p of running) {
-      try {
-        process.kill(-p.child.pid!, "SIGINT");
-      } catch {
-        /* gone */
-      }
-    }
-    await atMost(Promise.all(running.map((p) => p.exited)), 8000);
-    for (const p of this.nodes) {
-      for (const pid of p.pids) {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }
-    }
-    await atMost(Promise.all(running.map((p) => p.exited)), 3000);
+    await stopGroups(this.nodes);
     this.provider.destroy();
     await this.anvil.stop();
     if (opts.keep !== true) await rm(this.dir, { recursive: true, force: true });

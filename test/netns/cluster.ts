@@ -4,6 +4,7 @@
  * namespace's own IP, bootstrapping by /ip4/<node 0's IP>/tcp/4001/p2p/…, status API on its IP), and an SDK
  * requester in the root namespace listening on the bridge's IP. Honest tasks are pool.ts's HonestTask.
  */
+import { stopGroups } from "../lib/processes.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -70,14 +71,6 @@ async function startAnvil(host: string, log: string): Promise<AnvilProc> {
   return { url: `http://${host}:${port}`, child, exited };
 }
 
-async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface ClusterInit {
   provers: number;
@@ -338,23 +331,7 @@ export class Cluster {
     if (this.stopped) return;
     this.stopped = true;
     await this.client?.close().catch(() => undefined);
-    const running = this.nodes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
-    for (const p of running) {
-      try {
-        process.kill(-p.child.pid!, "SIGINT");
-      } catch {
-        /* gone */
-      }
-    }
-    await atMost(Promise.all(running.map((p) => p.exited)), 8000);
-    for (const p of this.nodes) {
-      try {
-        process.kill(-p.child.pid!, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-    }
-    await atMost(Promise.all(running.map((p) => p.exited)), 3000);
+    await stopGroups(this.nodes);
     this.provider?.destroy();
     if (this.anvil !== undefined && this.anvil.child.exitCode === null && this.anvil.child.signalCode === null) {
       this.anvil.child.kill("SIGTERM");
