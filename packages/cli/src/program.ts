@@ -151,7 +151,8 @@ export function buildProgram(io: CliIo): Command {
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const { wallet: operator } = await unlock(c, opts);
-      const running = await runNode(c, operator);
+      // a person at a terminal reads pretty log lines; --json or a pipe gets JSON lines
+      const running = await runNode(c, operator, { prettyLogs: !json() && process.stdout.isTTY === true });
       print(`node ${running.node.peerId.toString()} operator ${running.operator}; API ${running.api.url}; Ctrl-C stops`,
         { event: "started", peerId: running.node.peerId.toString(), operator: running.operator, api: running.api.url, addrs: running.node.multiaddrs.map((a) => a.toString()) });
       const sig = await io.stopSignal();

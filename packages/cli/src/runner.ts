@@ -94,9 +94,15 @@ export async function countTasks(repos: MessageRepositories, auction: TaskViewer
   return n;
 }
 
-export async function runNode(c: NodeConfig, operator: Wallet): Promise<RunningNode> {
+export interface RunNodeOptions {
+  /** Human-readable logs (pino-pretty) instead of JSON lines. @default false */
+  prettyLogs?: boolean;
+}
+
+export async function runNode(c: NodeConfig, operator: Wallet, o: RunNodeOptions = {}): Promise<RunningNode> {
   await mkdir(c.dataDir, { recursive: true });
-  const log = createLogger({ level: c.logLevel, name: "zkpool" });
+  // pretty lines for a person at a terminal; JSON lines for everything else (files, pipes, log shippers)
+  const log = createLogger({ level: c.logLevel, name: "zkpool", pretty: o.prettyLogs === true });
   const metrics = new PrometheusMetrics({ collectDefault: true });
   const started = Date.now();
   const cleanup: Array<() => Promise<void>> = [];

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { PinoPretty } from "pino-pretty";
 
 /**
  * Structured logger used across the node: `log.info("message", {context})`.
@@ -22,6 +23,8 @@ export interface LoggerOptions {
   name?: string;
   /** Destination file descriptor or path; @default stdout */
   destination?: number | string;
+  /** Human-readable, coloured lines (pino-pretty) instead of JSON: for a terminal. @default false */
+  pretty?: boolean;
 }
 
 function wrap(p: pino.Logger): Logger {
@@ -37,6 +40,10 @@ function wrap(p: pino.Logger): Logger {
 
 /** A pino-backed structured logger. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  if (opts.pretty === true) {
+    const stream = PinoPretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: opts.destination ?? 1, sync: false });
+    return wrap(pino({ level: opts.level ?? "info", name: opts.name, base: undefined }, stream));
+  }
   const dest = pino.destination({ dest: opts.destination ?? 1, sync: false });
   const base = pino({ level: opts.level ?? "info", name: opts.name, base: undefined }, dest);
   return wrap(base);
