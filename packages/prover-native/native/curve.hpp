@@ -99,7 +99,9 @@ struct Jac {
   // this * k for a plain 256-bit scalar (double-and-add; used for the few blinding terms only)
   Jac mul(const uint64_t* k) const {
     Jac r = inf();
-    for (int i = 255; i >= 0; i--) {
+    int top = 255;
+    while (top >= 0 && !((k[top / 64] >> (top % 64)) & 1)) top--;
+    for (int i = top; i >= 0; i--) {
       r = r.dbl();
       if ((k[i / 64] >> (i % 64)) & 1) r = r.add(*this);
     }

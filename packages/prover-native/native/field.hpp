@@ -2,6 +2,7 @@
 // and 256-bit integer helpers. Written from the field definitions; the byte layout of an element
 // (4 little-endian u64 limbs, Montgomery form) is the one snarkjs uses for zkey points.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -296,6 +297,13 @@ constexpr uint64_t mont_inv(uint64_t p0) {
   return (uint64_t)0 - x;
 }
 
+#ifdef ZKP_COUNT_MULS
+inline std::atomic<uint64_t>& mul_count() {
+  static std::atomic<uint64_t> c{0};
+  return c;
+}
+#endif
+
 template <class PP>
 struct Fp {
   uint64_t v[4];
@@ -350,6 +358,9 @@ struct Fp {
   // Montgomery multiplication: a * b * 2^-256 mod p. CIOS with the "no-carry" shortcut, valid because the
   // top limb of both BN254 moduli is below 2^63 - 1 (intermediate values stay below 2p < 2^256).
   __attribute__((always_inline)) friend inline Fp operator*(const Fp& a, const Fp& b) {
+#ifdef ZKP_COUNT_MULS
+    mul_count()++;  // measurement builds only (g++ -DZKP_COUNT_MULS): field multiplications per proof
+#endif
 #ifdef ZKP_HAVE_ASM_MUL
     Fp r;
     mont_mul_asm(r.v, a.v, b.v, PP::P, INV);  // fully reduced

@@ -1,9 +1,11 @@
 // zkprover: the native Groth16 prover sidecar.
 //
 //   zkprover sidecar            framed protocol on stdin/stdout (see ../PROTOCOL.md)
-//   zkprover prove ZKEY WTNS PROOF_JSON PUBLIC_JSON [--threads N]
+//   zkprover prove ZKEY WTNS PROOF_JSON PUBLIC_JSON [--threads N] [--timings] [--table-budget X] [--max-copies N]
+//   zkprover sidecar [--table-budget X] [--max-copies N]   (default budget: $ZKPROVER_TABLE_BUDGET or 2)
 //   zkprover test               debug/test commands, one per line on stdin (see run_test_command)
 //   zkprover info               one JSON line: version, device, threads, memory
+#include <malloc.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -144,6 +146,8 @@ struct Sidecar {
   std::atomic<bool> timedOut{false};
   std::thread worker;
   unsigned threads = default_threads();
+  double tableBudget = 2.0;   // multiple of a key's G1 point bytes for its MSM plans (GLV copies + tables)
+  unsigned maxCopies = 16;    // fixed-base shifted copies per MSM at most
 
   void send(const std::string& json) {
     std::lock_guard<std::mutex> g(outMu);
@@ -167,6 +171,23 @@ struct Sidecar {
       n -= (size_t)r;
     }
     return true;
+  }
+
+  std::string tables_json() {
+    std::lock_guard<std::mutex> g(keysMu);
+    std::string s = "[";
+    bool first = true;
+    for (auto& kv : keys) {
+      if (!kv.second->plans) continue;
+      if (!first) s += ",";
+      first = false;
+      const KeyPlans& kp = *kv.second->plans;
+      s += "{\"sha256\":" + jstr(kv.first) + ",\"tableBudget\":" + std::to_string(kp.budget) +
+           ",\"tableBytes\":" + std::to_string(kp.tableBytes) + ",\"budgetBytes\":" + std::to_string(kp.budgetBytes) +
+           ",\"keyG1Bytes\":" + std::to_string(kp.keyG1Bytes) + ",\"tableBuildMs\":" +
+           std::to_string((long long)kp.buildMs) + ",\"msms\":" + kp.json() + "}";
+    }
+    return s + "]";
   }
 
   std::string keys_json() {
@@ -195,7 +216,7 @@ struct Sidecar {
         b = busy;
       }
       send("{\"id\":" + jstr(id) + ",\"ok\":true," + device_json() + ",\"busy\":" + (b ? "true" : "false") +
-           ",\"keys\":" + keys_json() + "}");
+           ",\"keys\":" + keys_json() + ",\"tables\":" + tables_json() + "}");
     } else if (op == "load") {
       std::string sha = get("sha256"), path = get("path");
       if (sha.empty() || path.empty()) return reply_err(id, "BAD_REQUEST", "load needs sha256 and path");
@@ -206,6 +227,16 @@ struct Sidecar {
           return;
         }
       }
+      double budget = tableBudget;
+      std::string tb = get("tableBudget");
+      if (!tb.empty()) {
+        try {
+          budget = std::stod(tb);
+        } catch (...) {
+          return reply_err(id, "BAD_REQUEST", "bad tableBudget");
+        }
+        if (!(budget >= 0 && budget <= 64)) return reply_err(id, "BAD_REQUEST", "tableBudget must be in [0, 64]");
+      }
       try {
         auto zk = std::make_shared<ZKey>();
         double t0 = now_ms();
@@ -213,13 +244,20 @@ struct Sidecar {
         GpuBackend* gb = gpu_backend();
         if (gb) zk->gpu = gb->upload(*zk);
         double t1 = now_ms();
+        Ctx lctx;
+        lctx.threads = threads;
+        zk->plans = build_key_plans(*zk, budget, maxCopies, lctx);
         {
           std::lock_guard<std::mutex> g(keysMu);
           keys[sha] = zk;
         }
         send("{\"id\":" + jstr(id) + ",\"ok\":true,\"cached\":false,\"nVars\":" + std::to_string(zk->nVars) +
              ",\"nPublic\":" + std::to_string(zk->nPublic) + ",\"domainSize\":" + std::to_string(zk->domainSize) +
-             ",\"loadMs\":" + std::to_string((long long)(t1 - t0)) + "}");
+             ",\"loadMs\":" + std::to_string((long long)(t1 - t0)) +
+             ",\"tableBudget\":" + std::to_string(budget) + ",\"tableBytes\":" + std::to_string(zk->plans->tableBytes) +
+             ",\"keyG1Bytes\":" + std::to_string(zk->plans->keyG1Bytes) + ",\"tableBuildMs\":" +
+             std::to_string((long long)zk->plans->buildMs) + ",\"tables\":" + jstr(zk->plans->summary()) +
+             ",\"msms\":" + zk->plans->json() + "}");
       } catch (const std::exception& e) {
         reply_err(id, "BAD_KEY", e.what());
       }
@@ -299,7 +337,9 @@ struct Sidecar {
       reply = "{\"id\":" + jstr(id) + ",\"ok\":true,\"proof\":" + proof_json(pr) +
               ",\"publicSignals\":" + signals_json(pr) + ",\"ms\":" + std::to_string((long long)tm.total) +
               ",\"msm\":" + std::to_string((long long)tm.msm) + ",\"ntt\":" + std::to_string((long long)tm.ntt) +
-              ",\"cpuMs\":" + std::to_string((long long)cpuMs) + "}";
+              ",\"cpuMs\":" + std::to_string((long long)cpuMs) + ",\"msmCpuMs\":" + std::to_string((long long)tm.msmCpu) +
+              ",\"scalars\":{\"zero\":" + std::to_string(tm.zero) + ",\"one\":" + std::to_string(tm.one) +
+              ",\"small\":" + std::to_string(tm.small) + ",\"large\":" + std::to_string(tm.large) + "}}";
     } catch (const Cancelled&) {
       reply = timedOut ? "{\"id\":" + jstr(id) + ",\"ok\":false,\"code\":\"TIMEOUT\",\"message\":\"proof exceeded " +
                              std::to_string(timeoutMs) + " ms\"}"
@@ -443,6 +483,58 @@ static std::string run_test_command(const std::string& line, unsigned threads) {
     U256 k = rd_scalar(in);
     return w_g2(G2J::from_affine(a).mul(k.v));
   }
+  if (cmd == "glv_check") {
+    // beta^3 = 1 in Fq, lambda^3 = 1 in Fr, both nontrivial; the basis vectors lie in the lattice
+    Fq b = glv::beta();
+    Fr l = Fr::from_plain(glv::LAMBDA);
+    bool ok1 = b * b * b == Fq::one() && b != Fq::one();
+    bool ok2 = l * l * l == Fr::one() && l != Fr::one();
+    Fr a1 = Fr::from_plain(glv::A1), nb1 = Fr::from_plain(glv::NB1), a2 = Fr::from_plain(glv::A2),
+       b2 = Fr::from_plain(glv::B2);
+    bool ok3 = (a1 - nb1 * l).is_zero() && (a2 + b2 * l).is_zero();
+    return std::string(ok1 ? "1" : "0") + " " + (ok2 ? "1" : "0") + " " + (ok3 ? "1" : "0") + " " + b.to_dec() +
+           " " + l.to_dec();
+  }
+  if (cmd == "glv_split") {
+    // k -> k1 k2 (signed decimal), k = k1 + k2 lambda mod r
+    U256 k = rd_scalar(in);
+    glv::Split sp = glv::split(k.v);
+    uint64_t a[4] = {sp.m1[0], sp.m1[1], 0, 0}, b[4] = {sp.m2[0], sp.m2[1], 0, 0};
+    return std::string(sp.neg1 ? "-" : "") + u256_to_dec(a) + " " + (sp.neg2 ? "-" : "") + u256_to_dec(b);
+  }
+  if (cmd == "g1_phi") return w_g1(G1J::from_affine(glv::phi(rd_g1(in))));
+  if (cmd == "g2_phi") return w_g2(G2J::from_affine(glv::phi(rd_g2(in))));
+  if (cmd == "g1_msm_plan" || cmd == "g2_msm_plan") {
+    // g1_msm_plan C M n x1 y1 k1 ...: the GLV / table / witness-structure path with window C (0 = auto)
+    // and M fixed-base copies
+    unsigned c, m;
+    size_t n;
+    in >> c >> m >> n;
+    std::vector<U256> sc(n);
+    auto run = [&](auto& pts) {
+      typedef typename std::decay<decltype(pts[0])>::type A;
+      std::vector<uint32_t> idx = nonzero_points(pts.data(), n);
+      unsigned cc = c ? c : plan_best_c(idx.size(), m);
+      MsmPlan<decltype(A::x)> P;
+      build_plan(P, pts.data(), n, std::move(idx), cc, m, ctx);
+      GlvScalars g = glv_split_all(sc.data(), n, ctx);
+      return msm_plan(P, make_glv_digits(g, P.c, ctx), sc.data(), g.cls.data(), 0, ctx);
+    };
+    if (cmd == "g1_msm_plan") {
+      std::vector<G1A> pts(n);
+      for (size_t i = 0; i < n; i++) {
+        pts[i] = rd_g1(in);
+        sc[i] = rd_scalar(in);
+      }
+      return w_g1(run(pts));
+    }
+    std::vector<G2A> pts(n);
+    for (size_t i = 0; i < n; i++) {
+      pts[i] = rd_g2(in);
+      sc[i] = rd_scalar(in);
+    }
+    return w_g2(run(pts));
+  }
   if (cmd == "g1_msm" || cmd == "g2_msm") {
     size_t n;
     in >> n;
@@ -481,35 +573,49 @@ static int cmd_test() {
 
 static int cmd_prove(int argc, char** argv) {
   if (argc < 6) {
-    fprintf(stderr, "usage: zkprover prove ZKEY WTNS PROOF_JSON PUBLIC_JSON [--threads N] [--timings]\n");
+    fprintf(stderr, "usage: zkprover prove ZKEY WTNS PROOF_JSON PUBLIC_JSON [--threads N] [--timings] [--table-budget X] [--max-copies N]\n");
     return 2;
   }
   unsigned threads = default_threads();
   bool timings = false;
+  // one-shot: GLV copies (cheap), no shifted tables unless asked for (they pay off over many proofs)
+  double budget = 2.0;
+  unsigned maxCopies = 1;
   for (int i = 6; i < argc; i++) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = (unsigned)std::stoul(argv[++i]);
     if (a == "--timings") timings = true;
+    if (a == "--table-budget" && i + 1 < argc) budget = atof(argv[++i]);
+    if (a == "--max-copies" && i + 1 < argc) maxCopies = (unsigned)std::max(1, atoi(argv[++i]));
   }
   try {
     ZKey zk;
     double t0 = now_ms();
-    zk.load(argv[2]);
+    zk.load(argv[2], true);
     GpuBackend* gb = gpu_backend();
     if (gb) zk.gpu = gb->upload(zk);
+    Ctx ctx;
+    ctx.threads = threads;
+    zk.plans = build_key_plans(zk, budget, maxCopies, ctx);
     double t1 = now_ms();
     BinFile wf;
     wf.data = read_file(argv[3]);
     Witness w = parse_wtns(wf);
-    Ctx ctx;
-    ctx.threads = threads;
     Timings tm;
+#ifdef ZKP_COUNT_MULS
+    mul_count() = 0;  // the proof only, not the key load / plans
+#endif
     Proof pr = prove(zk, w, ctx, &tm);
+#ifdef ZKP_COUNT_MULS
+    fprintf(stderr, "field multiplications: %llu\n", (unsigned long long)mul_count().load());
+#endif
     std::ofstream(argv[4]) << proof_json(pr) << "\n";
     std::ofstream(argv[5]) << signals_json(pr) << "\n";
     if (timings)
-      fprintf(stderr, "load %.1f ms, abc %.1f ms, ntt %.1f ms, msm %.1f ms, prove total %.1f ms\n", t1 - t0, tm.abc,
-              tm.ntt, tm.msm, tm.total);
+      fprintf(stderr,
+              "load %.1f ms (plans %.1f ms, %.1f MiB: %s), abc %.1f ms, ntt %.1f ms, msm %.1f ms (CPU %.1f ms), prove total %.1f ms\n",
+              t1 - t0, zk.plans->buildMs, (double)zk.plans->tableBytes / 1048576.0, zk.plans->summary().c_str(), tm.abc,
+              tm.ntt, tm.msm, tm.msmCpu, tm.total);
     return 0;
   } catch (const std::exception& e) {
     fprintf(stderr, "error: %s\n", e.what());
@@ -518,8 +624,22 @@ static int cmd_prove(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  // Keep freed blocks in the heap: a proof allocates the same large buffers (digits, buckets, polynomials)
+  // each time, and mmap'd blocks would be unmapped and faulted in (zeroed by the kernel) again per proof.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest value glibc accepts on 64-bit
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   std::string mode = argc > 1 ? argv[1] : "sidecar";
-  if (mode == "sidecar") return Sidecar().run();
+  if (mode == "sidecar") {
+    Sidecar sc;
+    if (const char* e = getenv("ZKPROVER_TABLE_BUDGET")) sc.tableBudget = atof(e);
+    for (int i = 2; i < argc; i++) {
+      std::string a = argv[i];
+      if (a == "--table-budget" && i + 1 < argc) sc.tableBudget = atof(argv[++i]);
+      if (a == "--max-copies" && i + 1 < argc) sc.maxCopies = (unsigned)std::max(1, atoi(argv[++i]));
+    }
+    if (!(sc.tableBudget >= 0 && sc.tableBudget <= 64)) sc.tableBudget = 2.0;
+    return sc.run();
+  }
   if (mode == "test") return cmd_test();
   if (mode == "prove") return cmd_prove(argc, argv);
   if (mode == "info") {

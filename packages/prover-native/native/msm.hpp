@@ -141,6 +141,40 @@ struct AffineBuckets {
     if (bi.size() == cap) flush();
   }
 
+  // Deferred adds: the bucket's cache lines are prefetched when the add is queued and the add runs a few
+  // queued adds later (the bucket arrays are MBs: without this the accumulation waits on L2/L3 misses).
+  static const unsigned RING = 8;
+  uint32_t rk[RING];
+  const Affine<F>* rp[RING];
+  uint8_t rneg[RING];
+  unsigned rn = 0, rh = 0;
+  void add_prefetched(uint32_t k, const Affine<F>* p, bool neg) {
+    __builtin_prefetch(&b[k]);
+    __builtin_prefetch(&stamp[k]);
+    if (rn == RING) {
+      run_one();
+    }
+    unsigned slot = (rh + rn) % RING;
+    rk[slot] = k;
+    rp[slot] = p;
+    rneg[slot] = neg;
+    rn++;
+  }
+  void run_one() {
+    uint32_t k = rk[rh];
+    const Affine<F>* p = rp[rh];
+    bool neg = rneg[rh];
+    rh = (rh + 1) % RING;
+    rn--;
+    if (neg) add(k, p->neg());
+    else add(k, *p);
+  }
+  // queued adds, then the last batch
+  void finish() {
+    while (rn) run_one();
+    flush();
+  }
+
   void flush() {
     size_t m = bi.size();
     if (m == 0) {
@@ -152,6 +186,7 @@ struct AffineBuckets {
     for (size_t i = 1; i < m; i++) pref[i] = pref[i - 1] * den[i];
     F inv = pref[m - 1].inv();
     for (size_t i = m - 1;; i--) {
+      if (i >= 8) __builtin_prefetch(&b[bi[i - 8]]);
       F di = i ? inv * pref[i - 1] : inv;
       if (i) inv = inv * den[i];
       // apply
@@ -178,7 +213,7 @@ struct AffineBuckets {
 
   // sum_k (k+1) * bucket_k
   // sum_{k < len} (k+1) * bucket_{base+k}; call flush() first
-  Jac<F> reduce_range(size_t base, size_t len) {
+  Jac<F> reduce_range(size_t base, size_t len, Jac<F>* total = nullptr) {
     Jac<F> running = Jac<F>::inf();
     Jac<F> sum = Jac<F>::inf();
     for (size_t j = len; j-- > 0;) {
@@ -187,6 +222,7 @@ struct AffineBuckets {
       running = running.add(side[k]);
       sum = sum.add(running);
     }
+    if (total) *total = running;  // sum_k bucket_{base+k}
     return sum;
   }
 };
@@ -326,13 +362,22 @@ inline void bit_reverse(Fr* a, size_t n, unsigned logn) {
 }
 
 // In-place forward NTT (natural order in and out): a[i] <- sum_j a[j] * w^(i*j).
-inline void ntt(Fr* a, unsigned logn, const Fr& w, const Ctx& ctx) {
+// twiddles w^i, i < n/2, for the largest stage, reused with strides for smaller stages
+inline std::vector<Fr> ntt_twiddles(unsigned logn, const Fr& w) {
   size_t n = (size_t)1 << logn;
-  bit_reverse(a, n, logn);
-  // twiddles w^(n/2 stride) for the largest stage, reused with strides for smaller stages
   std::vector<Fr> tw(n / 2 > 0 ? n / 2 : 1);
   tw[0] = Fr::one();
   for (size_t i = 1; i < n / 2; i++) tw[i] = tw[i - 1] * w;
+  return tw;
+}
+
+// tw: ntt_twiddles(logn, w) (e.g. kept with a resident key), or null to compute them here
+inline void ntt(Fr* a, unsigned logn, const Fr& w, const Ctx& ctx, const Fr* twPre = nullptr) {
+  size_t n = (size_t)1 << logn;
+  bit_reverse(a, n, logn);
+  std::vector<Fr> twOwn;
+  if (!twPre) twOwn = ntt_twiddles(logn, w);
+  const Fr* tw = twPre ? twPre : twOwn.data();
   for (unsigned s = 1; s <= logn; s++) {
     size_t m = (size_t)1 << s;
     size_t halfm = m >> 1;

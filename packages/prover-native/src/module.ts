@@ -39,6 +39,11 @@ export interface NativeProverModuleOptions {
   author?: { name: string; payoutAddress: string };
   /** Upper bound of memory for one proof, bytes (manifest resources). */
   memoryBytes?: number;
+  /**
+   * Memory for a resident key's MSM plans (GLV copies and fixed-base tables), as a multiple of the key's G1
+   * point bytes; default: the sidecar's ($ZKPROVER_TABLE_BUDGET or 2). 0 = nothing resident beyond the key.
+   */
+  tableBudget?: number;
 }
 
 type State = "new" | "starting" | "running" | "restarting" | "unavailable" | "stopped";
@@ -335,7 +340,9 @@ export class NativeProverModule implements ProverModule {
         detail: `expected ${sha}, got ${actual}`,
       });
     }
-    const reply = await client.request("load", { sha256: sha, path: circuit.zkey.path }, undefined, 120_000).reply;
+    const fields: Record<string, string> = { sha256: sha, path: circuit.zkey.path };
+    if (this.options.tableBudget !== undefined) fields.tableBudget = String(this.options.tableBudget);
+    const reply = await client.request("load", fields, undefined, 120_000).reply;
     if (!reply.ok) {
       throw this.err("INVALID_ARTIFACT", `the native prover cannot read the proving key: ${reply.message ?? reply.code}`, {
         taskId,

@@ -127,6 +127,80 @@ describe("native field and curve arithmetic vs ffjavascript (random inputs)", fu
     assert.deepEqual(await runTestCommands(cmds), expected);
   });
 
+  // GLV constants, written down from the math (see native/plan.hpp) and checked here independently
+  const BETA = 2203960485148121921418603742825762020974279258880205651966n;
+  const LAMBDA = 4407920970296243842393367215006156084916469457145843978461n;
+
+  it("GLV constants: beta^3 = 1 in Fq, lambda^3 = 1 in Fr, phi(P) = (beta x, y) = lambda P on G1 and (beta^2 x, y) on G2", async () => {
+    assert.equal(BETA ** 3n % curve.q, 1n);
+    assert.notEqual(BETA, 1n);
+    assert.equal(LAMBDA ** 3n % curve.r, 1n);
+    assert.notEqual(LAMBDA, 1n);
+    const cmds = ["glv_check"];
+    const expected = [`1 1 1 ${BETA} ${LAMBDA}`];
+    for (let i = 0; i < 6; i++) {
+      const P = curve.G1.timesScalar(curve.G1.g, rand(curve.r));
+      const o = curve.G1.toObject(curve.G1.toAffine(P)) as bigint[];
+      const lp = curve.G1.timesScalar(P, LAMBDA);
+      assert.equal(g1(curve, lp), `${(BETA * o[0]!) % curve.q} ${o[1]}`);
+      cmds.push(`g1_phi ${g1(curve, P)}`);
+      expected.push(g1(curve, lp));
+      const Q = curve.G2.timesScalar(curve.G2.g, rand(curve.r));
+      cmds.push(`g2_phi ${g2(curve, Q)}`);
+      expected.push(g2(curve, curve.G2.timesScalar(Q, LAMBDA)));
+    }
+    assert.deepEqual(await runTestCommands(cmds), expected);
+  });
+
+  it("GLV split: k = k1 + k2 lambda mod r with |k1|, |k2| < 2^127 (random and edge scalars)", async () => {
+    const ks = [0n, 1n, 2n, curve.r - 1n, curve.r - 2n, LAMBDA, curve.r - LAMBDA, 2n ** 127n, 2n ** 253n, ...Array.from({ length: 200 }, () => rand(curve.r))];
+    const out = await runTestCommands(ks.map((k) => `glv_split ${k}`));
+    ks.forEach((k, i) => {
+      const [k1, k2] = out[i]!.split(" ").map((x) => BigInt(x)) as [bigint, bigint];
+      const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+      assert.ok(abs(k1) < 2n ** 127n && abs(k2) < 2n ** 127n, `k=${k}: ${k1} ${k2}`);
+      assert.equal((((k1 + k2 * LAMBDA) % curve.r) + curve.r) % curve.r, k);
+    });
+  });
+
+  it("GLV / fixed-base table / witness-structure MSM equals ffjavascript and the plain Pippenger", async () => {
+    const cmds: string[] = [];
+    const expected: string[] = [];
+    for (const n of [1, 7, 60, 700, 5000]) {
+      const pts1: Uint8Array[] = [];
+      const pts2: Uint8Array[] = [];
+      const ks: bigint[] = [];
+      for (let i = 0; i < n; i++) {
+        const base = i % 7 === 3 && i > 0 ? pts1[i - 1]! : curve.G1.timesScalar(curve.G1.g, rand(curve.r));
+        pts1.push(i % 11 === 5 ? curve.G1.zero : base);
+        pts2.push(n <= 60 ? curve.G2.timesScalar(curve.G2.g, rand(curve.r)) : i % 3 === 0 ? curve.G2.zero : curve.G2.g);
+        // zeros, ones (incl. repeated points with scalar 1), small (< 2^16) and large scalars, r - 1
+        const sel = i % 9;
+        ks.push(sel === 1 ? 0n : sel === 2 || sel === 4 ? 1n : sel === 5 ? 2n + (rand(curve.r) % 65534n) : i % 13 === 4 ? curve.r - 1n : rand(curve.r));
+      }
+      let acc1 = curve.G1.zero;
+      let acc2 = curve.G2.zero;
+      for (let i = 0; i < n; i++) {
+        acc1 = curve.G1.add(acc1, curve.G1.timesScalar(pts1[i]!, ks[i]!));
+        acc2 = curve.G2.add(acc2, curve.G2.timesScalar(pts2[i]!, ks[i]!));
+      }
+      const body1 = `${n} ` + pts1.map((p, i) => `${g1(curve, p)} ${ks[i]}`).join(" ");
+      const body2 = `${n} ` + pts2.map((p, i) => `${g2(curve, p)} ${ks[i]}`).join(" ");
+      cmds.push(`g1_msm ${body1}`);
+      expected.push(g1(curve, acc1));
+      // auto window with the GLV copy only; fixed windows with 2, 3 and all-window tables
+      for (const [c, m] of [[0, 1], [8, 2], [5, 3], [11, 12], [16, 8]] as const) {
+        cmds.push(`g1_msm_plan ${c} ${m} ${body1}`);
+        expected.push(g1(curve, acc1));
+      }
+      for (const [c, m] of [[0, 1], [7, 3]] as const) {
+        cmds.push(`g2_msm_plan ${c} ${m} ${body2}`);
+        expected.push(g2(curve, acc2));
+      }
+    }
+    assert.deepEqual(await runTestCommands(cmds), expected);
+  });
+
   it("roots of unity match snarkjs' choice (w_28 = 5^((r-1)/2^28))", async () => {
     const [w1, w2] = await runTestCommands(["fr_root 1", "fr_root 2"]);
     assert.equal(w1, String(curve.r - 1n));

@@ -77,6 +77,42 @@ describe("native sidecar protocol", function () {
     assert.deepEqual(info.keys, [art.zkey.sha256]);
   });
 
+  it("builds GLV / fixed-base table plans at load within the budget, reports them in load and info, and the proofs verify", async () => {
+    const wtns = await witness({ a: "7", b: "11" });
+    type Msm = { msm: string; points: number; nonInfinity: number; resident: boolean; tables: boolean; copies: number; bytes: number };
+    const seen: Record<string, Msm[]> = {};
+    for (const budget of [0, 1, 2, 8]) {
+      const sha = `budget-${budget}`;
+      const load = await client.request("load", { sha256: sha, path: art.zkey.path, tableBudget: budget }).reply;
+      assert.equal(load.ok, true, String(load.message));
+      const msms = load.msms as Msm[];
+      seen[budget] = msms;
+      assert.deepEqual(msms.map((m) => m.msm), ["A", "B1", "B2", "C", "H"]);
+      const g1Bytes = msms.filter((m) => m.msm !== "B2").reduce((a, m) => a + m.bytes, 0);
+      assert.ok(g1Bytes <= budget * Number(load.keyG1Bytes), `budget ${budget}: ${g1Bytes} > ${budget} x ${String(load.keyG1Bytes)}`);
+      assert.equal(typeof load.tableBuildMs, "number");
+      for (const m of msms) assert.ok(m.nonInfinity <= m.points);
+      const res = await client.request("prove", { sha256: sha }, wtns).reply;
+      assert.equal(res.ok, true, String(res.message));
+      assert.equal(await snarkjs.groth16.verify(vkey, res.publicSignals as string[], res.proof), true, `budget ${budget}`);
+      const sc = res.scalars as Record<string, number>;
+      assert.equal(sc.zero! + sc.one! + sc.small! + sc.large!, msms[0]!.nonInfinity);
+    }
+    // budget 0: nothing resident (plans built per proof); 8: the largest MSM gets shifted tables
+    assert.ok(seen[0]!.filter((m) => m.msm !== "B2").every((m) => !m.resident && !m.tables));
+    assert.ok(seen[2]!.filter((m) => m.msm !== "B2").every((m) => m.resident));
+    const largest = [...seen[8]!].filter((m) => m.msm !== "B2").sort((a, b) => b.nonInfinity - a.nonInfinity)[0]!;
+    assert.equal(largest.tables, true);
+    assert.ok(largest.copies > 1);
+    const info = await client.request("info").reply;
+    const tables = info.tables as { sha256: string; tableBytes: number; tableBuildMs: number }[];
+    assert.deepEqual(tables.map((t) => t.sha256).sort(), ["budget-0", "budget-1", "budget-2", "budget-8"]);
+    assert.ok(tables.every((t) => typeof t.tableBytes === "number" && typeof t.tableBuildMs === "number"));
+    const bad = await client.request("load", { sha256: "bad", path: art.zkey.path, tableBudget: "lots" }).reply;
+    assert.equal(bad.ok, false);
+    assert.equal(bad.code, "BAD_REQUEST");
+  });
+
   it("answers typed errors: unknown key, bad key file, bad witness, unknown op", async () => {
     const noKey = await client.request("prove", { sha256: "00" }, new Uint8Array(8)).reply;
     assert.equal(noKey.ok, false);
