@@ -343,7 +343,9 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
     if (!this.evidence()) {
       this.fail(new SdkError({ code: SdkErrorCode.TASK_FAILED, taskId: this.taskId, reason: this.assignments.size === 0 ? "no assignment" : "no proof" },
         this.assignments.size === 0
-          ? `task ${this.taskId} got no assignment: no prover bid in time (raise maxReward, lengthen the bid window, or check that provers run); nothing was locked`
+          ? (this.reveals > 0
+            ? `task ${this.taskId} got no assignment: ${this.reveals} bid(s) were revealed but the attesters' assignment votes formed no certificate (they saw different bids; check the pool's connectivity); nothing was locked`
+            : `task ${this.taskId} got no assignment: no prover bid in time (raise maxReward, lengthen the bid window, or check that provers run); nothing was locked`)
           : `task ${this.taskId} got no proof by its final deadline and did not settle on chain; run \`zkpool task expire ${this.taskId}\` (Escrow.expire) to refund maxReward`));
       return true;
     }

@@ -25,6 +25,14 @@ export interface TopicHandler<T> {
   decode(data: Uint8Array): T;
   validate(msg: T, ctx: MessageContext): Promise<void>;
   onAccept(msg: T, ctx: MessageContext): Promise<void>;
+  /**
+   * The key (a task id) under which a message IGNOREd as not-yet-valid (`UNKNOWN_TASK`, `NO_COMMITMENT`) is
+   * parked, to be validated again once a message with that key is accepted (see gossip/parked.ts). Undefined:
+   * never parked.
+   */
+  parkKey?(msg: T): string | undefined;
+  /** The key whose parked messages an accepted message releases (a task's id, a commit's task id). */
+  releaseKey?(msg: T): string | undefined;
 }
 
 export interface ValidationResult {

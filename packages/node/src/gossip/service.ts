@@ -8,6 +8,7 @@ import { GossipAction, GossipActionError, GossipErrorCode } from "./errors.js";
 import type { AcceptedMessage, MessageContext, MessageSource, TopicHandler, ValidationResult } from "./interface.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_QUEUE_LENGTH, DEFAULT_QUEUE_PER_PEER, type GossipOptions } from "./options.js";
 import { PeerPenalties } from "./penalties.js";
+import { ParkedMessages } from "./parked.js";
 import { FairQueue } from "./queue.js";
 import { GOSSIP_TOPICS, parseTopic, topicString, type GossipTopicName } from "./topics.js";
 
@@ -40,8 +41,13 @@ export interface GossipServiceEvents {
  * sender (PeerPenalties): past a bounded number its messages are dropped unvalidated and gossipsub graylists it.
  * Sync responses and local publications go through the same pipeline (and are never penalised here).
  */
+/** IGNORE reasons that mean "what it depends on is not here yet" (the message is parked, not lost). */
+const WAITING_REASONS: ReadonlySet<string> = new Set(["UNKNOWN_TASK", "NO_COMMITMENT"]);
+
 export class GossipService extends EventEmitter<GossipServiceEvents> {
   private readonly handlers = new Map<GossipTopicName, TopicHandler<unknown>>();
+  /** Messages that arrived before their task or commit (bounded; see gossip/parked.ts). */
+  readonly parked = new ParkedMessages();
   private readonly queues = new Map<GossipTopicName, FairQueue<Pending>>();
   /** Sender penalties (shared with the host's gossipsub score function). */
   readonly penalties: PeerPenalties;
@@ -162,6 +168,15 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
     if (q === undefined || !q.push(from, p)) this.shed(topic, p);
   }
 
+  /** Validate again what was parked under `key` (it may park again if still early; bounded either way). */
+  private replayParked(key: string): void {
+    for (const m of this.parked.take(key)) {
+      void this.process(m.topic as GossipTopicName, m.data, m.from, "sync").then((r) => {
+        if (r.outcome === "accept") this.log.debug("parked message accepted", { topic: m.topic, key });
+      });
+    }
+  }
+
   /** Validate (and on success store) a message that did not come through gossipsub: sync or local. */
   process(topic: GossipTopicName, data: Uint8Array, from: string, source: Exclude<MessageSource, "gossip">): Promise<ValidationResult> {
     return new Promise((resolve) => this.enqueue(topic, data, messageId(data), from, source, resolve));
@@ -203,6 +218,10 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
     } catch (err) {
       if (err instanceof GossipActionError) {
         const reason = (err as GossipActionError).type.code;
+        if (err.action !== GossipAction.REJECT && WAITING_REASONS.has(reason) && p.source !== "local") {
+          const key = handler.parkKey?.(msg);
+          if (key !== undefined) this.parked.park(key, { topic, data: p.data, from: p.from });
+        }
         return { outcome: err.action === GossipAction.REJECT ? "reject" : "ignore", reason };
       }
       this.log.error("gossip validator failed", { topic }, err);
@@ -216,6 +235,8 @@ export class GossipService extends EventEmitter<GossipServiceEvents> {
       return { outcome: "ignore", reason: GossipErrorCode.INTERNAL };
     }
     this.emit("accepted", { topic, message: msg, ctx });
+    const released = handler.releaseKey?.(msg);
+    if (released !== undefined) this.replayParked(released);
     return { outcome: "accept" };
   }
 

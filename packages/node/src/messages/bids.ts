@@ -90,5 +90,8 @@ export function bidsHandler(deps: ValidationDeps): TopicHandler<BidMessage> {
     async onAccept(m, ctx) {
       await deps.repos.bids.put(bidKey(m), ctx.data);
     },
+    // a bid before its task, a reveal before its commit: parked under the task, released by the task or a commit
+    parkKey: (m) => lc(m.kind === "commit" ? m.commit.taskId : m.reveal.taskId),
+    releaseKey: (m) => (m.kind === "commit" ? lc(m.commit.taskId) : undefined),
   };
 }

@@ -17,6 +17,8 @@ export function tasksHandler(deps: ValidationDeps): TopicHandler<DecodedTask> {
   return {
     topic: "tasks",
     maxBytes: MAX_MESSAGE_BYTES.Task,
+    // bids that arrived before the task are validated again once it is accepted (gossip/parked.ts)
+    releaseKey: ({ id }) => id,
     decode: (data) => {
       const task = decodeTask(data);
       return { task, id: taskId(task, deps.domain).toLowerCase() as Hex };
