@@ -378,8 +378,10 @@ describe("adversarial: an attacker libp2p host against a pool of OS processes", 
       assert.ok(BigInt(block!.timestamp) <= finalDeadline(e.task.task) + pool.params.settleGrace, `"${e.label}" settled within its windows`);
     }
     const acc = await pool.accounting();
-    const paid = [...events.values()].flat().reduce((a, x) => a + x.proverAmount + x.royaltyAmount + x.treasuryAmount, 0n);
-    say(`chain: ${events.size} tasks settled, each once; earnings ${acc.earned} wei = sum of one payout per settled task ${paid}; spent ${acc.spent}, insurance fund ${acc.fund}, slashed ${acc.slashed}`);
+    // one payout per settled task: prover, royalty and treasury shares, plus the attesters' share (SPEC §9.13)
+    const toAttesters = await pool.sumOfEvent("AttestersPaid", "total");
+    const paid = [...events.values()].flat().reduce((a, x) => a + x.proverAmount + x.royaltyAmount + x.treasuryAmount, 0n) + toAttesters;
+    say(`chain: ${events.size} tasks settled, each once; earnings ${acc.earned} wei = sum of one payout per settled task ${paid} (attesters ${toAttesters}); spent ${acc.spent}, insurance fund ${acc.fund}, slashed ${acc.slashed}`);
     assert.equal(acc.earned, paid, "earnings = one payout per settled task");
     assert.equal(acc.earned + acc.fund, acc.spent + acc.slashed, "earnings + insurance = what the requester spent (+ slashed stake)");
     for (const n of pool.nodes) {
