@@ -23,7 +23,7 @@ export interface PricingStrategy {
   price(input: PricingInput): bigint | undefined;
 }
 
-/** Default cost of one second of proving: 10 gwei (a 2-core CPU box; set your own with `--cost-per-second`). */
+/** Default cost of one second of proving: 10 gwei, a chosen placeholder, not a measured cost: set your own with `--cost-per-second`. */
 export const DEFAULT_COST_PER_SECOND_WEI = 10_000_000_000n;
 
 export interface CostPlusPricingInit {
