@@ -542,6 +542,7 @@ export class ZkPoolClient {
       if (lc(publicSignalsHash(p.publicSignals)) !== lc(task.publicSignalsHash)) return undefined;
       const proof = decodeSnarkjsProof(task.proofSystem, p.proof);
       const publicSignals = p.publicSignals.map((s) => s.toString());
+      await sharedCurve();
       return (await snarkjs[SNARKJS_SYSTEM[task.proofSystem]].verify(vkey, publicSignals, proof)) ? { proof, publicSignals } : undefined;
     } catch {
       return undefined;
@@ -841,6 +842,30 @@ export function createClient(o: ClientOptions): Promise<ZkPoolClient> {
 
 /** Stops snarkjs' curve worker threads (call once at the very end of a process that verified proofs). */
 export async function terminateSnarkjs(): Promise<void> {
-  const g = globalThis as unknown as { curve_bn128?: { terminate(): Promise<void> } };
+  const building = bn128;
+  bn128 = undefined;
+  if (building !== undefined) await building.catch(() => undefined);
+  const g = globalThis as unknown as { curve_bn128?: { terminate(): Promise<void> } | null };
   if (g.curve_bn128) await g.curve_bn128.terminate();
+}
+
+interface Curve {
+  terminate(): Promise<void>;
+}
+let bn128: Promise<Curve> | undefined;
+
+/**
+ * snarkjs builds its BN254 curve (with worker threads) on first use and caches it only once it is built, so
+ * concurrent first verifications would each build one, and all but the cached one would outlive terminateSnarkjs()
+ * and keep the process alive. Every verification awaits this one build first.
+ */
+function sharedCurve(): Promise<Curve> {
+  if (bn128 === undefined) {
+    const building = snarkjs.curves.getCurveFromName("bn128");
+    bn128 = building;
+    building.catch(() => {
+      if (bn128 === building) bn128 = undefined; // a failed build is retried by the next verification
+    });
+  }
+  return bn128;
 }

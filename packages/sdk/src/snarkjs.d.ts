@@ -13,6 +13,9 @@ declare module "snarkjs" {
   export const fflonk: {
     verify(vkey: unknown, publicSignals: string[], proof: unknown): Promise<boolean>;
   };
+  export const curves: {
+    getCurveFromName(name: string, singleThread?: boolean): Promise<{ terminate(): Promise<void> }>;
+  };
   export const wtns: {
     calculate(input: Record<string, unknown>, wasm: string, out: { type: "mem" }): Promise<void>;
     exportJson(w: { type: "mem" }): Promise<bigint[]>;
