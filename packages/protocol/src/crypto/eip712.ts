@@ -8,6 +8,7 @@ import { concatBytes, fromHex, isHex, toHex, utf8, word, wordOfBytes, type Hex }
 import { EIP712_NAME, MAX_UINT64, PROTOCOL_VERSION } from "../constants.js";
 import { SigningError } from "../errors.js";
 import { unsignedEncoding } from "../codec/index.js";
+import { nativeSecp256k1 } from "./secp256k1.js";
 import type {
   OperatorRecord,
   ProtocolDomain,
@@ -325,13 +326,89 @@ function computeAddressLower(sk: SigningKey): Hex {
   return toHex(k(pub).subarray(12));
 }
 
-/** Sign a digest: 65 bytes r || s || v, low-s, v in {27, 28}. */
-export function signDigest(digest: Hex, key: Eip712Key): Hex {
-  return signingKeyOf(key).sign(digest).serialized.toLowerCase() as Hex;
+const secp = nativeSecp256k1;
+/** What ethers' getBytes takes as hex: "0x" in either case (!), then an even number of hex digits in either case. */
+const ETHERS_HEX = /^0x(?:[0-9a-f]{2})*$/i;
+const N_HEX = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
+const N = BigInt(`0x${N_HEX}`);
+const isDigestHex = (d: unknown): d is string => typeof d === "string" && d.length === 66 && ETHERS_HEX.test(d);
+/** Private-key bytes per SigningKey, so native signing does not re-parse hex on every call. */
+const secretCache = new WeakMap<SigningKey, Uint8Array>();
+
+function secretOf(sk: SigningKey): Uint8Array {
+  let b = secretCache.get(sk);
+  if (b === undefined) {
+    b = fromHex(sk.privateKey);
+    secretCache.set(sk, b);
+  }
+  return b;
 }
 
-/** Recover the signer (lowercase address) of a 65-byte signature over a digest; undefined if invalid. */
+/**
+ * Sign a digest: 65 bytes r || s || v, low-s, v in {27, 28}. RFC 6979 deterministic nonces, so the bytes are
+ * identical to ethers' `SigningKey.sign(digest).serialized` (lowercased), which is what ran here before; native
+ * libsecp256k1 `ecdsaSign` does the work when its bindings load. Anything but a 32-byte hex digest goes to
+ * ethers unchanged, so it throws (or accepts) exactly as before.
+ */
+export function signDigest(digest: Hex, key: Eip712Key): Hex {
+  const sk = signingKeyOf(key);
+  if (secp === undefined || !isDigestHex(digest)) return sk.sign(digest).serialized.toLowerCase() as Hex;
+  let d = digest.slice(2).toLowerCase();
+  // RFC 6979 (and ethers/noble) derive the nonce from the digest reduced mod n; this libsecp256k1 feeds the raw
+  // 32 bytes to its nonce function. Reducing first gives the same nonce and the same s (which uses h mod n).
+  if (d >= N_HEX) d = (BigInt(`0x${d}`) - N).toString(16).padStart(64, "0");
+  const { signature, recid } = secp.ecdsaSign(Buffer.from(d, "hex"), secretOf(sk));
+  return `${toHex(signature)}${recid === 1 ? "1c" : "1b"}`;
+}
+
+/**
+ * Recover the signer (lowercase address) of a signature over a digest; undefined if invalid.
+ *
+ * Native libsecp256k1 `ecdsaRecover` does the work (ethers' pure-JS `recoverAddress` where the bindings do not
+ * load). It accepts and rejects exactly what ethers v6 `recoverAddress` did before it (a property test holds
+ * the two equal), namely:
+ * - digest: hex of exactly 32 bytes, "0x"- or "0X"-prefixed, digits in either case; any value (taken mod n).
+ * - signature: "0x"- or "0X"-prefixed even-length hex (digits in either case) of
+ *   - 65 bytes r || s || v, with v = 27 or 0 (y parity 0), v = 28 or 1 (parity 1), or v >= 35 (EIP-155 style:
+ *     odd v is parity 0, even v parity 1); v in 2..26 and 29..34 is rejected; or
+ *   - 64 bytes r || yParityAndS (EIP-2098 compact): the top bit of byte 32 is the parity, the rest is s.
+ * - 0 < r < n, and r must be the x-coordinate of a curve point;
+ * - 0 < s < n and s < 2^255 (ethers refuses s with its top bit set). High s in (n/2, 2^255) is ACCEPTED: the
+ *   signature is malleable (so are v and the 64/65-byte forms), so never key anything on signature bytes.
+ * - the recovered key is not the point at infinity.
+ * Everything else returns undefined. Inputs that are not strings (outside the Hex type) go to ethers unchanged.
+ */
 export function recoverSigner(digest: Hex, signature: Hex): Hex | undefined {
+  if (secp === undefined || typeof digest !== "string" || typeof signature !== "string") {
+    return recoverSignerEthers(digest, signature);
+  }
+  if (!isDigestHex(digest) || !ETHERS_HEX.test(signature)) return undefined;
+  const sig = Buffer.from(signature.slice(2), "hex");
+  let recid: number;
+  if (sig.length === 65) {
+    const v = sig[64]!;
+    if (v === 0 || v === 27) recid = 0;
+    else if (v === 1 || v === 28) recid = 1;
+    else if (v >= 35) recid = (v & 1) ^ 1;
+    else return undefined;
+    if (sig[32]! >= 0x80) return undefined;
+  } else if (sig.length === 64) {
+    recid = sig[32]! >> 7;
+    sig[32] = sig[32]! & 0x7f;
+  } else {
+    return undefined;
+  }
+  let pub: Uint8Array;
+  try {
+    // Rejects r or s zero or >= n, r not an x-coordinate, and a recovered point at infinity.
+    pub = secp.ecdsaRecover(sig.subarray(0, 64), recid, Buffer.from(digest.slice(2), "hex"), false);
+  } catch {
+    return undefined;
+  }
+  return `0x${keccak256(pub.subarray(1)).slice(26)}`;
+}
+
+function recoverSignerEthers(digest: Hex, signature: Hex): Hex | undefined {
   try {
     return recoverAddress(digest, signature).toLowerCase() as Hex;
   } catch {
