@@ -19,3 +19,4 @@ export * from "./validation.js";
 export * from "./topics.js";
 export * from "./lottery/index.js";
 export * from "./market/index.js";
+export * from "./committee/index.js";
