@@ -15,6 +15,9 @@ import {
   DEFAULT_COST_PER_SECOND_WEI,
   drawOrder,
   emptyRating,
+  nextWake,
+  SAFETY_POLL_MS,
+  wakePoints,
   FixedSharePricing,
   StaticBalanceSource,
   successPerMille,
@@ -32,13 +35,37 @@ describe("auction: pure rules, pricing, ratings and persisted state", function (
       [addr(2), 10n],
       [addr(3), 10n],
     ]);
-    const reveals: BidReveal[] = [1, 2, 3, 4].map((i) => ({ taskId: TASK_ID, prover: addr(i), peerId: "0x", price: 100n * BigInt(i), salt: randomSalt(), signature: "0x" }));
+    const reveals: BidReveal[] = [1, 2, 3, 4].map((i) => ({ taskId: TASK_ID, prover: addr(i), peerId: "0x", price: 100n + 2n * BigInt(i), salt: randomSalt(), signature: "0x" }));
     const order = drawOrder(TASK_ID, task, reveals, stakes);
-    assert.equal(order.length, 3); // prover 4 has no stake
+    assert.equal(order.length, 3); // prover 4 has no stake; 102..106 are all within 5 % of the lowest
+    for (const p of order) assert.ok(p.bid <= p.price && p.price <= task.maxReward, "each member is paid at least its bid, at most the reserve");
+    // outside the band (more than 5 % above the lowest) a bid is never drawn
+    const wide = drawOrder(TASK_ID, task, reveals.map((r, i) => ({ ...r, price: 100n * BigInt(i + 1) })), stakes);
+    assert.deepEqual(wide.map((p) => p.prover), [addr(1)]);
+    // alone in the band, the lowest bid is paid its threshold (SPEC §10.2): 100 + 90 (it stays alone up to 190)
+    // + 10 (shared by stake with the 200 bid from 191 to 210) = 200, the second-lowest bid
+    assert.equal(wide[0]!.price, 200n);
     assert.deepEqual(drawOrder(TASK_ID, task, [...reveals].reverse(), stakes), order); // order of arrival is irrelevant
     assert.equal(assigneeFor(order, new Set())?.prover, order[0]!.prover);
     assert.equal(assigneeFor(order, new Set([order[0]!.prover]))?.prover, order[1]!.prover);
     assert.equal(assigneeFor(order, new Set(order.map((p) => p.prover))), undefined);
+  });
+
+  it("a task wakes at its deadline edges or after the safety poll, never later (no per-task polling)", function () {
+    const t = { bidDeadline: 1000n, revealDeadline: 1010n, proofWindow: 30, maxRounds: 2 } as Task;
+    const points = wakePoints(t);
+    assert.deepEqual(points, [...points].sort((a, b) => a - b), "ascending");
+    assert.equal(new Set(points).size, points.length, "distinct");
+    // the edges the rules compare: bid deadline - skew .. final deadline + skew + 1 (s), in ms
+    assert.ok(points.includes(1000_000) && points.includes(1010_000) && points.includes(1041_000) && points.includes(1071_000));
+    assert.equal(nextWake(points, 1000_000), 1001_000, "the next edge after now");
+    assert.equal(nextWake(points, 900_000), 900_000 + SAFETY_POLL_MS, "far from any edge: the safety poll");
+    assert.equal(nextWake(points, 2_000_000), 2_000_000 + SAFETY_POLL_MS, "past every deadline: the safety poll");
+    for (let now = 990_000; now < 1_080_000; now += 250) {
+      const w = nextWake(points, now);
+      assert.ok(w > now && w <= now + SAFETY_POLL_MS);
+      assert.ok(!points.some((p) => p > now && p < w), "no edge is skipped");
+    }
   });
 
   it("a certificate built from validated votes equals the protocol's assembly and verifies", function () {

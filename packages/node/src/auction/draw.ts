@@ -1,25 +1,41 @@
 /**
- * Pure agreement rules of the auction (SPEC §5.2, §5.5): the ordered draw from the reveals a node holds,
- * and who is assigned a round.
+ * Pure agreement rules of the auction (SPEC §5.2, §5.5, §10.1–10.2): the ordered draw from the reveals a node
+ * holds, what each drawn prover is paid, and who is assigned a round.
  */
-import { canonicalProver, collateral, drawLottery, fromHex, type BidReveal, type ChainParams, type Hex, type LotteryPick, type Task } from "@zkpool/protocol";
+import { DEFAULT_BAND_BPS, canonicalProver, collateral, fromHex, runMarket, type BidReveal, type ChainParams, type Hex, type Task } from "@zkpool/protocol";
 
-/** The ordered draw (winner first) over the valid reveals held, at the task's stake table. */
+/** One position of the draw: the prover, its revealed bid, and the price it is assigned at (its payment). */
+export interface DrawPick {
+  /** Canonical (lowercase) prover address. */
+  prover: string;
+  /** The prover's revealed bid. */
+  bid: bigint;
+  /** The assignment's price: the prover's threshold payment, `bid <= price <= maxReward` (SPEC §10.2). */
+  price: bigint;
+  /** The prover's stake at the task's stake epoch (its weight in the draw inside the band). */
+  stake: bigint;
+}
+
+/**
+ * The ordered draw (winner first) over the valid reveals held, at the task's stake table: the band of the lowest
+ * bids, a stake-weighted draw inside it, each member priced at its threshold payment (SPEC §10).
+ */
 export function drawOrder(
   taskId: Hex,
   task: Task,
   reveals: readonly BidReveal[],
   stakes: ReadonlyMap<string, bigint>,
   params?: Pick<ChainParams, "minStake">,
-): LotteryPick[] {
-  return drawLottery({
+): DrawPick[] {
+  return runMarket({
     taskId: fromHex(taskId),
-    maxReward: task.maxReward,
+    reserve: task.maxReward,
     bids: reveals.map((r) => ({ prover: r.prover, price: r.price, salt: fromHex(r.salt) })),
     stakes,
+    bandBps: DEFAULT_BAND_BPS,
     // v1 (SPEC §9.3): only provers whose stake at the epoch covers the task's collateral are drawn.
     ...(params !== undefined ? { collateral: collateral(task, params) } : {}),
-  }).order;
+  }).order.map((p) => ({ prover: p.prover, bid: p.price, price: p.payment, stake: p.stake }));
 }
 
 /**
@@ -27,6 +43,6 @@ export function drawOrder(
  * round. With no void round this is `order[r]`; after a void round (votes split, no certificate) the next
  * round re-draws from the reveal set as synced by then and gives the same prover another chance.
  */
-export function assigneeFor(order: readonly LotteryPick[], defaulted: ReadonlySet<string>): LotteryPick | undefined {
+export function assigneeFor(order: readonly DrawPick[], defaulted: ReadonlySet<string>): DrawPick | undefined {
   return order.find((p) => !defaulted.has(canonicalProver(p.prover)));
 }

@@ -205,7 +205,7 @@ async function renderTask() {
         return h("tr", { "data-prover": c.prover, "data-revealed": r ? "yes" : "no" }, h("td", { class: "mono" }, short(c.prover)), h("td", { class: "mono" }, short(c.commitment)), h("td", {}, r ? eth(r.price) : "sealed"));
       }))),
     section("Draw", "draw", t.draw.pending ? h("p", { class: "muted" }, t.draw.detail) : t.draw.error ? h("p", { class: "phase-failed" }, t.draw.error) :
-      table(["rank", "prover", "price", "weight"], t.draw.order.map((p, i) => h("tr", { "data-rank": i }, h("td", {}, i + 1), h("td", { class: "mono" }, short(p.prover)), h("td", {}, eth(p.price)), h("td", { class: "mono" }, p.weight))))),
+      table(["rank", "prover", "bid", "paid if it proves", "stake"], t.draw.order.map((p, i) => h("tr", { "data-rank": i }, h("td", {}, i + 1), h("td", { class: "mono" }, short(p.prover)), h("td", {}, eth(p.bid)), h("td", {}, eth(p.price)), h("td", {}, eth(p.stake)))))),
     section(`Certificates (${t.certificates.length})`, "certificates",
       table(["kind", "round", "prover", "price", "signers"], t.certificates.map((c) =>
         h("tr", { "data-kind": c.kind }, h("td", {}, c.kind), h("td", {}, c.round ?? 0), h("td", { class: "mono" }, short(c.prover)), h("td", {}, c.price !== undefined ? eth(c.price) : "–"), h("td", {}, c.signers))))),
