@@ -62,6 +62,15 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
       const g = globalThis as unknown as { curve_bn128?: { terminate(): Promise<void> } };
       await g.curve_bn128?.terminate();
 
+      // the prover priced the circuit when it bid: its operator record now carries a standing ask (SPEC §10.6)
+      const quote = await devnet.cli(["--json", "task", "quote", "--circuit", "range-check-32", "--wait", "30", ...chainFlags, "--bootstrap", devnet.bootstrap.join(","), "--devnet"]);
+      assert.equal(quote.code, 0, quote.stderr);
+      const q = JSON.parse(quote.stdout) as { asks: { prover: string; price: string }[]; suggestedMaxReward?: string; expectedPrice?: string; willing: number };
+      assert.equal(q.asks.length, 1, `the one prover's standing ask: ${quote.stdout}`);
+      assert.ok(BigInt(q.asks[0]!.price) > 0n);
+      assert.equal(q.suggestedMaxReward, q.asks[0]!.price, "one ask: the suggestion is that ask");
+      assert.equal(q.expectedPrice, q.asks[0]!.price, "a sole prover is paid the reserve");
+
       const st = await devnet.cli(["--json", "task", "status", result.taskId, ...chainFlags]);
       assert.equal(st.code, 0, st.stderr);
       assert.equal((JSON.parse(st.stdout) as { chain: { statusName: string } }).chain.statusName, "settled");

@@ -90,6 +90,14 @@ write("keys.json", {
 
 /* ---------- messages ---------- */
 const record = devOperatorRecord(1);
+// a prover's record with standing asks (SPEC §10.6): ascending by (circuitId, proofSystem)
+const recordWithAsks = devOperatorRecord(1, {
+  seq: 2n,
+  asks: [
+    { circuitId: hashOf("circuit/a"), proofSystem: 1 as const, price: 2_000_000_000_000_000n },
+    { circuitId: hashOf("circuit/a"), proofSystem: 2 as const, price: 3_500_000_000_000_000n },
+  ],
+});
 const commit = devBidCommit(1, task, 123_456n);
 const reveal = devBidReveal(1, task, 123_456n);
 const assignment = devAssignmentVote(2, task, 1, 123_456n);
@@ -136,6 +144,7 @@ write("messages.json", {
   domain,
   cases: [
     eip712("OperatorRecord", record, encodeOperatorRecord(record), operatorRecordDigest(record, DOMAIN), record.operator),
+    eip712("OperatorRecord/asks", recordWithAsks, encodeOperatorRecord(recordWithAsks), operatorRecordDigest(recordWithAsks, DOMAIN), recordWithAsks.operator),
     { ...eip712("Task", task, encodeTask(task), id, task.requester), taskId: id },
     ed("BidCommit", "BidCommit", commit, encodeBidCommit(commit), unsignedEncoding.BidCommit(commit)),
     ed("BidReveal", "BidReveal", reveal, encodeBidReveal(reveal), unsignedEncoding.BidReveal(reveal)),

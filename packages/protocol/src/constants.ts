@@ -14,6 +14,8 @@ export const MAX_CLOCK_SKEW = 2n;
 export const MAX_TASK_HORIZON = 86_400n;
 /** Votes are accepted until the final deadline plus this grace (seconds), so late certificates can form. */
 export const VOTE_GRACE = 3_600n;
+/** A standing ask (SPEC §10.6) counts for a quote while its record's issuedAt is at most this old (seconds). */
+export const ASK_MAX_AGE = 1800n;
 /** An operator record's issuedAt may be at most this old when first seen (seconds). */
 export const MAX_RECORD_AGE = 30n * 86_400n;
 
@@ -37,6 +39,7 @@ export const LIMITS = {
   maxModuleIdLength: 64,
   maxSoftwareVersionLength: 64,
   maxCapacity: 4096,
+  maxAsks: 16,
   /** Task */
   maxInputSize: 1n << 30n, // 1 GiB
   maxProofWindow: 7 * 86_400,

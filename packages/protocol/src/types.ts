@@ -22,7 +22,19 @@ export interface OperatorRecord {
   softwareVersion: string;
   seq: bigint;
   issuedAt: bigint;
+  /**
+   * Standing asks (SPEC §10.6): at most 16, strictly ascending by (circuitId, proofSystem). Absent when there are
+   * none (a decoded record never holds an empty list).
+   */
+  asks?: StandingAsk[];
   signature: Hex;
+}
+
+/** A prover's standing price for proving one circuit in one proof system (at penalty 0), signed in its record. */
+export interface StandingAsk {
+  circuitId: Hex;
+  proofSystem: ProofSystem;
+  price: bigint;
 }
 
 export interface Task {

@@ -54,6 +54,7 @@ const edSig = bytesN(64);
 const round = fc.integer({ min: 0, max: LIMITS.maxRounds - 1 });
 const proofSystem = fc.constantFrom<ProofSystem>(1, 2, 3);
 
+const askKey = (a: { circuitId: string; proofSystem: number }): string => `${a.circuitId.toLowerCase()}/${a.proofSystem}`;
 const operatorRecord = fc.record({
   operator: address,
   peerId,
@@ -64,7 +65,15 @@ const operatorRecord = fc.record({
   seq: u64,
   issuedAt: fc.bigInt({ min: 1n, max: MAX_TIMESTAMP }),
   signature: eip712Sig,
-});
+  // standing asks (SPEC §10.6): absent (the key left out), or 1..16 strictly ascending by (circuitId, proofSystem)
+  asks: fc
+    .uniqueArray(fc.record({ circuitId: b32, proofSystem, price: fc.bigInt({ min: 1n, max: (1n << 256n) - 1n }) }, { noNullPrototype: true }), {
+      minLength: 1,
+      maxLength: LIMITS.maxAsks,
+      selector: (a) => askKey(a),
+    })
+    .map((a) => a.sort((x, y) => (askKey(x) < askKey(y) ? -1 : 1))),
+}, { requiredKeys: ["operator", "peerId", "proofSystems", "moduleIds", "capacity", "softwareVersion", "seq", "issuedAt", "signature"] });
 
 const task = fc
   .record({

@@ -14,8 +14,11 @@ import { ChainStakeSource, CircuitRegistryClient, EscrowClient, TaskStatus, chai
 import { compareInputFields, inputNamesForWasm, listCircuits, loadCircuit } from "@zkpool/circuits";
 import { NodeChainStakeSource, PoolNode, silentLogger, type AcceptedMessage, type Logger } from "@zkpool/node";
 import {
+  ASK_MAX_AGE,
   MAX_CLOCK_SKEW,
   addressOf,
+  decodeOperatorRecord,
+  quoteFromAsks,
   chooseStakeEpoch,
   cost,
   type ChainParams,
@@ -34,6 +37,7 @@ import {
   type Certificate,
   type CertificateOfKind,
   type Hex,
+  type OperatorRecord,
   type ProofSubmission,
   type ProtocolDomain,
   type Task,
@@ -41,7 +45,7 @@ import {
 import { readCircuit, type ReadCircuit } from "./circuit.js";
 import { SdkError, SdkErrorCode } from "./errors.js";
 import type {
-  BalanceReturnType, CircuitParameters, DepositParameters, RegisterCircuitReturnType, DepositReturnType, FetchProofOptions, ProofSource, SubmitTaskParameters,
+  BalanceReturnType, CircuitParameters, DepositParameters, QuoteParameters, QuoteReturnType, RegisterCircuitReturnType, DepositReturnType, FetchProofOptions, ProofSource, SubmitTaskParameters,
   TaskEvents, TaskResult, WithdrawParameters, WithdrawReturnType,
 } from "./types.js";
 
@@ -635,6 +639,57 @@ export class ZkPoolClient {
     const c = await this.readCircuit(p);
     const r = await this.tx(() => this.circuits.register(c.proofSystem, c.wasmSha256, c.zkeySha256, c.vkeyBytes));
     return { circuitId: lc(r.circuitId), proofSystem: SNARKJS_SYSTEM[c.proofSystem], registered: r.registered, txHash: r.receipt.hash };
+  }
+
+  /**
+   * A price quote for a circuit from the standing asks that provers announce in their operator records (SPEC §10.6):
+   * the asks of staked provers issued within ASK_MAX_AGE, the maximum reward that at least three of them would bid
+   * at, and the expected payment under the market rule (§10.2) if they bid their asks. Nothing is published.
+   */
+  async quote(p: QuoteParameters): Promise<QuoteReturnType> {
+    const c = await this.readCircuit(p);
+    const circuit = lc(c.circuitId);
+    if (p.maxReward !== undefined && (typeof p.maxReward !== "bigint" || p.maxReward <= 0n)) {
+      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS }, "maxReward must be a positive bigint (wei)");
+    }
+    const waitUntil = Date.now() + Math.max(0, p.waitMs ?? 0);
+    for (;;) {
+      const now = nowS();
+      // an operator's newest record (it may run several nodes, one record each) holds its current asks
+      const newest = new Map<Hex, OperatorRecord>();
+      for (const bytes of await this.node.repos.operators.values([])) {
+        let rec: OperatorRecord;
+        try {
+          rec = decodeOperatorRecord(bytes);
+        } catch {
+          continue;
+        }
+        const prev = newest.get(lc(rec.operator));
+        if (prev === undefined || rec.issuedAt > prev.issuedAt) newest.set(lc(rec.operator), rec);
+      }
+      const asks: QuoteReturnType["asks"] = [];
+      for (const [prover, rec] of newest) {
+        if (rec.issuedAt + ASK_MAX_AGE < now) continue;
+        const a = rec.asks?.find((x) => lc(x.circuitId) === circuit && x.proofSystem === c.proofSystem);
+        if (a === undefined) continue;
+        const stake = await this.node.opts.stake.stakeOf(prover, 0n).catch(() => 0n);
+        if (stake > 0n) asks.push({ prover, price: a.price, stake, issuedAt: rec.issuedAt });
+      }
+      if (asks.length > 0 || Date.now() >= waitUntil) {
+        const q = quoteFromAsks({ asks, ...(p.maxReward === undefined ? {} : { maxReward: p.maxReward }) });
+        const byProver = new Map(asks.map((a) => [a.prover, a]));
+        return {
+          circuitId: circuit,
+          proofSystem: SNARKJS_SYSTEM[c.proofSystem],
+          asks: q.asks.map((e) => byProver.get(e.prover as Hex)!),
+          willing: q.willing,
+          ...(q.suggestedMaxReward === undefined ? {} : { suggestedMaxReward: q.suggestedMaxReward }),
+          ...(q.expectedPrice === undefined ? {} : { expectedPrice: q.expectedPrice }),
+          ...(q.priceRange === undefined ? {} : { priceRange: q.priceRange }),
+        };
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** Whether the chain has the circuit (catalog name or artifacts) under its proof system. */

@@ -31,6 +31,29 @@ export interface CircuitParameters {
   proofSystem?: "groth16" | "plonk" | "fflonk";
 }
 
+export interface QuoteParameters extends CircuitParameters {
+  /** Compute the expected price at this maximum reward (wei) instead of the suggested one. */
+  maxReward?: bigint;
+  /** Wait up to this long (ms) for a standing ask when none is held yet. @default 0 */
+  waitMs?: number;
+}
+
+/** A quote from the provers' standing asks (SPEC §10.6). Amounts in wei. */
+export interface QuoteReturnType {
+  circuitId: Hex;
+  proofSystem: "groth16" | "plonk" | "fflonk";
+  /** Fresh asks of staked provers for this circuit and system, ascending by price. */
+  asks: { prover: Hex; price: bigint; stake: bigint; issuedAt: bigint }[];
+  /** A maximum reward that at least three provers (or all that ask, if fewer) would bid at; undefined with no ask. */
+  suggestedMaxReward?: bigint;
+  /** Provers whose ask is at most the maximum the expectation is computed at. */
+  willing: number;
+  /** Expected payment if those provers bid their asks (SPEC §10.2); undefined when nobody would bid. */
+  expectedPrice?: bigint;
+  /** Lowest and highest price the task could be assigned at, on those asks. */
+  priceRange?: { low: bigint; high: bigint };
+}
+
 export interface RegisterCircuitReturnType {
   circuitId: Hex;
   proofSystem: "groth16" | "plonk" | "fflonk";

@@ -4,7 +4,7 @@
  *
  * Real parts: anvil with the deployed Escrow and StakeRegistry, the range-check-32 Groth16 verifier registered
  * on it, a real Groth16 proof (snarkjs), the SDK client with its embedded light node, and one real PoolNode
- * (TCP) the client connects to and syncs from.
+ * (TCP) the client connects to and syncs from. The same pool answers the requester's quote (standing asks).
  *
  * TEST DOUBLES, each for something external to the SDK:
  * - PoolDouble: the pool's auction, prover and settlement service. This test signs the Assignment (and
@@ -38,6 +38,7 @@ import {
 import { loadCircuit, type CatalogCircuit } from "@zkpool/circuits";
 import { NodeChainStakeSource, PoolNode, type AcceptedMessage } from "@zkpool/node";
 import {
+  ASK_MAX_AGE,
   MAX_CLOCK_SKEW,
   assembleCertificate,
   attesterSet,
@@ -298,5 +299,38 @@ describe("sdk: a task settled on chain never fails; its proof can always be fetc
     assert.equal(paid.h.status, "settled");
     assert.equal((await paid.h.result()).source, "gossip");
     assert.deepEqual(paid.failures, []);
+  });
+
+  it("quote: the standing asks of staked provers' newest records, a suggested maximum, and the expected price (SPEC §10.6)", async () => {
+    const { circuitId: id } = await client!.isCircuitRegistered({ circuit: "range-check-32" });
+    assert.deepEqual(await client!.quote({ circuit: "range-check-32" }), { circuitId: lc(id), proofSystem: "groth16", asks: [], willing: 0 }, "no ask held yet");
+    const other: Hex = `0x${"77".repeat(32)}`;
+    const ask = (price: bigint) => [{ circuitId: lc(id), proofSystem: 1 as const, price }, { circuitId: other, proofSystem: 1 as const, price: 1n }].sort((a, b) => (a.circuitId < b.circuitId ? -1 : 1));
+    const second = dev(2, provider);
+    await new StakeRegistryClient(deployment.stakeRegistry, second).stake(STAKE);
+    // membership counts the stake of the newest final epoch
+    await waitFor(async () => (await client!.node.opts.stake.stakeOf(lc(second.address), 0n)) > 0n, "the second operator's stake in a final epoch");
+    const offer = async (wallet: Wallet, operator: Hex, price: bigint, issuedAt: bigint): Promise<string> => {
+      const rec = signOperatorRecord({ operator, peerId: generateNodeKey().peerId, proofSystems: [1], moduleIds: ["snarkjs-wasm"], capacity: 1,
+        softwareVersion: "test/0", seq: 1n, issuedAt, asks: ask(price) }, wallet, domain);
+      return (await client!.node.gossip.process("operators", encodeOperatorRecord(rec), peer!.peerId.toString(), "sync")).outcome;
+    };
+    const [a1, a2, a3] = [3n * 10n ** 15n, 2n * 10n ** 15n, 10n ** 15n];
+    assert.equal(await offer(pool.attester, pool.address, 10n ** 14n, nowS() - ASK_MAX_AGE - 60n), "accept", "a record older than the ask age is still a valid record");
+    assert.equal(await offer(pool.attester, pool.address, a1, nowS()), "accept");
+    assert.equal(await offer(second, lc(second.address), a2, nowS()), "accept");
+    assert.equal(await offer(dev(3), lc(dev(3).address), a3, nowS()), "ignore", "an unstaked operator's record (and its ask) is not taken");
+
+    const q = await client!.quote({ circuit: "range-check-32" });
+    assert.deepEqual(q.asks.map((a) => [a.prover, a.price]), [[lc(second.address), a2], [pool.address, a1]], "fresh asks of staked provers, cheapest first; the old record's ask is superseded");
+    assert.equal(q.suggestedMaxReward, a1, "with fewer than three asks, the highest");
+    assert.equal(q.willing, 2);
+    // the cheaper prover is alone in the band (3e15 > 1.05 x 2e15) and is paid its threshold, under the other ask
+    assert.ok(q.expectedPrice! > a2 && q.expectedPrice! <= a1, `expected price ${q.expectedPrice} in (${a2}, ${a1}]`);
+    const capped = await client!.quote({ circuit: "range-check-32", maxReward: (a1 + a2) / 2n });
+    assert.equal(capped.willing, 1);
+    assert.equal(capped.expectedPrice, (a1 + a2) / 2n, "a sole willing prover is paid the reserve");
+    await assert.rejects(client!.quote({ circuit: "range-check-32", maxReward: 0n }), (e: unknown) => isZkPoolError(e, SdkErrorCode.BAD_OPTIONS));
+    assert.equal((await client!.quote({ circuit: "range-check-32", proofSystem: "plonk" })).asks.length, 0, "asks are per proof system");
   });
 });

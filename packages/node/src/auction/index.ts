@@ -3,6 +3,7 @@ export * from "./interface.js";
 export * from "./balance.js";
 export * from "./store.js";
 export * from "./draw.js";
+export * from "./wake.js";
 export * from "./service.js";
 export * from "./requester.js";
 export * from "../pricing/index.js";

@@ -40,6 +40,9 @@ import {
   attesterSet,
   hasQuorum,
   collateral,
+  LIMITS,
+  MAX_UINT256,
+  type StandingAsk,
   type Certificate,
   type CertificateOfKind,
   type Hex,
@@ -66,6 +69,7 @@ import { CostPlusPricing, type PricingStrategy } from "../pricing/strategy.js";
 import { applyOutcome, type ProverRating, type RatingOutcome } from "../ratings/book.js";
 import type { ProvabilityChecker } from "./provability.js";
 import { assigneeFor, drawOrder } from "./draw.js";
+import { nextWake, wakePoints } from "./wake.js";
 import { AuctionError, AuctionErrorCode } from "./errors.js";
 import type { AuctionEvents, AuctionProver, AuctionServiceInit, EquivocationEvidence, NonRevealEvidence, ProofChecker, TaskView } from "./interface.js";
 import { AuctionStore, type StoredTaskState } from "./store.js";
@@ -82,6 +86,19 @@ interface RoundCerts {
 
 /** Least time between two announcements of this node's operator record, ms. */
 const REANNOUNCE_MIN_MS = 5000;
+/** A changed standing ask is announced at most this often (SPEC §10.6). */
+const ASK_ANNOUNCE_MIN_MS = 10_000;
+/** Standing asks are re-announced this often even when unchanged, well inside ASK_MAX_AGE. */
+const ASK_REFRESH_MS = 10 * 60_000;
+/** An ask that moved by less than this (basis points) is not re-announced before the refresh. */
+const ASK_MOVE_BPS = 1000n;
+
+const absDiff = (a: bigint, b: bigint): bigint => (a > b ? a - b : b - a);
+
+function sortedAsks(asks: Iterable<StandingAsk>): StandingAsk[] {
+  const key = (a: StandingAsk): string => `${a.circuitId.toLowerCase()}/${a.proofSystem}`;
+  return [...asks].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+}
 
 /** Circuit artifacts of a task, addressed in the node's content store. */
 export function taskCircuit(task: Task, pathOf: (sha256: string) => string, constraints: number): CircuitArtifacts {
@@ -116,6 +133,11 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   /** Operators-topic followers when the record was last announced, and when (wall clock, ms). */
   private announcedTo = 0;
   private lastAnnounceAt = 0;
+  /** Open tasks' clock edges (wakePoints) and when each is looked at next without a message (nextWake). */
+  private readonly wakes = new Map<Hex, { points: number[]; at: number }>();
+  /** Standing asks (SPEC §10.6) by `circuitId/proofSystem`, most recently priced last; at most LIMITS.maxAsks. */
+  private readonly standingAsks = new Map<string, StandingAsk>();
+  private asksChangedAt = 0;
   private announcing = false;
   private readonly busy = new Map<Hex, Promise<void>>();
   private readonly again = new Set<Hex>();
@@ -215,6 +237,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         softwareVersion: "0.1.0",
         seq,
         issuedAt: this.now(),
+        ...(this.standingAsks.size > 0 ? { asks: sortedAsks(this.standingAsks.values()) } : {}),
       },
       this.operator,
       this.node.opts.domain,
@@ -261,10 +284,15 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     );
   }
 
+  /** Every tickMs: the tasks whose next wake-up (a deadline edge, or the safety poll) has come; no database reads. */
   private tick(): void {
     if (!this.running) return;
     this.reannounce();
-    for (const id of this.active) this.schedule(id);
+    const now = Date.now();
+    for (const id of this.active) {
+      const w = this.wakes.get(id);
+      if (w === undefined || w.at <= now) this.schedule(id);
+    }
   }
 
   /**
@@ -275,8 +303,11 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private reannounce(): void {
     if (!(this.init.announce ?? true) || this.announcing) return;
     const followers = this.node.gossip.subscribers("operators").length;
-    if (followers <= this.announcedTo || Date.now() - this.lastAnnounceAt < REANNOUNCE_MIN_MS) return;
-    this.announcedTo = followers;
+    const sinceAnnounce = Date.now() - this.lastAnnounceAt;
+    // standing asks: announced once they changed (a new circuit, or a price moved), and refreshed before they age
+    const asksDue = this.standingAsks.size > 0 && ((this.asksChangedAt > this.lastAnnounceAt && sinceAnnounce >= ASK_ANNOUNCE_MIN_MS) || sinceAnnounce >= ASK_REFRESH_MS);
+    if (!asksDue && (followers <= this.announcedTo || sinceAnnounce < REANNOUNCE_MIN_MS)) return;
+    this.announcedTo = Math.max(this.announcedTo, followers);
     this.announcing = true;
     this.announce()
       .catch((err: unknown) => this.log.debug("operator record re-announce failed", { reason: String(err) }))
@@ -294,6 +325,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       .catch((err: unknown) => this.log.warn("auction step failed", { taskId: id, err: String(err) }))
       .finally(() => {
         this.busy.delete(id);
+        const w = this.wakes.get(id);
+        if (w !== undefined) w.at = this.active.has(id) ? nextWake(w.points, Date.now()) : Number.POSITIVE_INFINITY;
         if (this.again.delete(id)) this.schedule(id);
       });
     this.busy.set(id, p);
@@ -371,6 +404,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   private async step(id: Hex): Promise<void> {
     const task = await this.loadTask(id);
     if (task === undefined) return;
+    if (!this.wakes.has(id)) this.wakes.set(id, { points: wakePoints(task), at: 0 });
     let state = await this.store.taskState(id);
     if (state === undefined) {
       // Funding was checked when the task was accepted (tasks topic, SPEC §9.4); it is re-checked at round 0's vote.
@@ -379,6 +413,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     }
     if (state.status !== "open") {
       this.active.delete(id);
+      this.wakes.delete(id);
       this.releaseReservation(id);
       this.refused.delete(id);
       return;
@@ -444,6 +479,30 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     }
   }
 
+  /**
+   * Record this prover's standing ask for the task's circuit (SPEC §10.6): what its pricing asks for that circuit
+   * now, at penalty 0 and no reward cap. A changed ask is announced in the operator record (reannounce).
+   */
+  private noteAsk(task: Task, estimatedMs: number, load: number): void {
+    const at = (maxReward: bigint): bigint | undefined => this.pricing.price({ task: { ...task, penalty: 0n, maxReward }, estimatedMs, load, slots: 1 });
+    const price = at(MAX_UINT256);
+    // a strategy that prices relative to the reward (e.g. a fixed share of it) has no standing ask
+    if (price === undefined || price <= 0n || price > MAX_UINT256 || at(MAX_UINT256 >> 1n) !== price) return;
+    const circuit = lc(circuitId(task.proofSystem, task.wasmSha256, task.zkeySha256, task.vkeySha256)) as Hex;
+    const key = `${circuit}/${task.proofSystem}`;
+    const before = this.standingAsks.get(key);
+    this.standingAsks.delete(key);
+    this.standingAsks.set(key, { circuitId: circuit, proofSystem: task.proofSystem, price });
+    if (this.standingAsks.size > LIMITS.maxAsks) this.standingAsks.delete(this.standingAsks.keys().next().value!);
+    // a move under ASK_MOVE_BPS does not re-announce (the ask is a guide; the sealed bid is what counts)
+    if (before === undefined || absDiff(before.price, price) * 10_000n > before.price * ASK_MOVE_BPS) this.asksChangedAt = Date.now();
+  }
+
+  /** The standing asks this node announces (SPEC §10.6), ascending by (circuitId, proofSystem). */
+  asks(): StandingAsk[] {
+    return sortedAsks(this.standingAsks.values());
+  }
+
   /** Prover role: commit before the bid deadline (salt persisted first), reveal inside the reveal window. */
   private async bidStep(id: Hex, task: Task, now: bigint): Promise<void> {
     const ump = this.ump as AuctionProver;
@@ -476,6 +535,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         slots: 1,
         ownRating: await this.store.rating(this.address),
       });
+      this.noteAsk(task, reservation.estimatedMs, load.queued + load.running + load.reserved - 1);
       if (price === undefined || price <= 0n || price > task.maxReward) {
         reservation.release();
         this.refuseOnce(id, "NO_PRICE");
@@ -743,6 +803,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     await this.store.finishTask(id, s, [...book.values()]);
     this.node.funding?.end(id, task.requester);
     this.active.delete(id);
+    this.wakes.delete(id);
     this.releaseReservation(id);
     this.refused.delete(id);
     if (s.status !== "open") this.metrics.taskEnded(s.status);

@@ -10,6 +10,7 @@ import {
   LIMITS,
   MAX_MESSAGE_BYTES,
   MAX_TIMESTAMP,
+  MAX_UINT256,
   MAX_UINT64,
   SECP256K1_N,
   type MessageName,
@@ -194,6 +195,19 @@ function checkOperatorRecord(r: Omit<OperatorRecord, "operator" | "peerId" | "si
   }
   bigintIn(N, "seq", r.seq, 0n, MAX_UINT64);
   bigintIn(N, "issuedAt", r.issuedAt, 1n, MAX_TIMESTAMP);
+  if (r.asks !== undefined) {
+    if (!Array.isArray(r.asks) || r.asks.length === 0 || r.asks.length > LIMITS.maxAsks) {
+      throw fieldError(N, "asks", `must be omitted or hold 1..${LIMITS.maxAsks} asks`);
+    }
+    let prev: string | undefined;
+    r.asks.forEach((a, i) => {
+      proofSystemOut(N, `asks[${i}].proofSystem`, a.proofSystem);
+      bigintIn(N, `asks[${i}].price`, a.price, 1n, MAX_UINT256);
+      const key = `${String(a.circuitId).toLowerCase()}/${a.proofSystem}`;
+      if (prev !== undefined && key <= prev) throw fieldError(N, "asks", "must be strictly ascending by (circuitId, proofSystem)");
+      prev = key;
+    });
+  }
 }
 
 function operatorRecordToWire(r: OperatorRecord | Unsigned<OperatorRecord>, signed: boolean): zkpool.OperatorRecord {
@@ -209,6 +223,11 @@ function operatorRecordToWire(r: OperatorRecord | Unsigned<OperatorRecord>, sign
     seq: r.seq,
     issuedAt: r.issuedAt,
     signature: signed ? eip712SigIn(N, "signature", (r as OperatorRecord).signature) : new Uint8Array(0),
+    asks: (r.asks ?? []).map((a, i) => ({
+      circuitId: fixedIn(N, `asks[${i}].circuitId`, a.circuitId, B32),
+      proofSystem: a.proofSystem,
+      price: uint256In(N, `asks[${i}].price`, a.price),
+    })),
   };
 }
 
@@ -221,6 +240,7 @@ export function decodeOperatorRecord(bytes: Uint8Array): OperatorRecord {
   const w = decodeCanonical(N, zkpool.OperatorRecord, bytes, {
     proofSystems: LIMITS.maxProofSystems,
     moduleIds: LIMITS.maxModuleIds,
+    asks: LIMITS.maxAsks,
   }, ["seq", "issuedAt"]);
   const out: OperatorRecord = {
     operator: fixedOut(N, "operator", w.operator, ADDRESS),
@@ -233,6 +253,13 @@ export function decodeOperatorRecord(bytes: Uint8Array): OperatorRecord {
     issuedAt: (w.issuedAt),
     signature: eip712SigOut(N, "signature", w.signature),
   };
+  if (w.asks.length > 0) {
+    out.asks = w.asks.map((a, i) => ({
+      circuitId: fixedOut(N, `asks[${i}].circuitId`, a.circuitId, B32),
+      proofSystem: proofSystemOut(N, `asks[${i}].proofSystem`, a.proofSystem),
+      price: uint256Out(N, `asks[${i}].price`, a.price),
+    }));
+  }
   checkOperatorRecord(out);
   return out;
 }

@@ -30,7 +30,7 @@ export const INVALID_TYPE = "Invalid(bytes32 taskId)";
 /** v1 (SPEC §9.8). */
 export const NON_REVEAL_TYPE = "NonReveal(bytes32 taskId,address prover,bytes32 commitment)";
 export const OPERATOR_RECORD_TYPE =
-  "OperatorRecord(address operator,bytes peerId,uint8[] proofSystems,string[] moduleIds,uint32 capacity,string softwareVersion,uint64 seq,uint64 issuedAt)";
+  "OperatorRecord(address operator,bytes peerId,uint8[] proofSystems,string[] moduleIds,uint32 capacity,string softwareVersion,uint64 seq,uint64 issuedAt,Ask[] asks)Ask(bytes32 circuitId,uint8 proofSystem,uint256 price)";
 
 const k = (b: Uint8Array): Uint8Array => getBytes(keccak256(b));
 const typeHash = (t: string): Uint8Array => k(utf8(t));
@@ -104,6 +104,12 @@ export const EIP712_TYPES: Record<string, Record<string, TypedDataField[]>> = {
       { name: "softwareVersion", type: "string" },
       { name: "seq", type: "uint64" },
       { name: "issuedAt", type: "uint64" },
+      { name: "asks", type: "Ask[]" },
+    ],
+    Ask: [
+      { name: "circuitId", type: "bytes32" },
+      { name: "proofSystem", type: "uint8" },
+      { name: "price", type: "uint256" },
     ],
   },
 };
@@ -236,6 +242,7 @@ function operatorRecordValue(r: Unsigned<OperatorRecord>): Record<string, unknow
     softwareVersion: r.softwareVersion,
     seq: r.seq,
     issuedAt: r.issuedAt,
+    asks: (r.asks ?? []).map((a) => ({ circuitId: a.circuitId, proofSystem: a.proofSystem, price: a.price })),
   };
 }
 

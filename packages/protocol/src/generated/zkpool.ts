@@ -18,6 +18,7 @@ export namespace zkpool {
     seq: bigint
     issuedAt: bigint
     signature: Uint8Array<ArrayBuffer>
+    asks: zkpool.StandingAsk[]
   }
 
   export namespace OperatorRecord {
@@ -79,6 +80,13 @@ export namespace zkpool {
             w.bytes(obj.signature)
           }
 
+          if (obj.asks != null && obj.asks.length > 0) {
+            for (const value of obj.asks) {
+              w.uint32(82)
+              zkpool.StandingAsk.codec().encode(value, w)
+            }
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -92,7 +100,8 @@ export namespace zkpool {
             softwareVersion: '',
             seq: 0n,
             issuedAt: 0n,
-            signature: uint8ArrayAlloc(0)
+            signature: uint8ArrayAlloc(0),
+            asks: []
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -145,6 +154,16 @@ export namespace zkpool {
                 obj.signature = reader.bytes()
                 break
               }
+              case 10: {
+                if (opts.limits?.asks != null && obj.asks.length === opts.limits.asks) {
+                  throw new MaxLengthError('Decode error - repeated field "asks" had too many elements')
+                }
+
+                obj.asks.push(zkpool.StandingAsk.codec().decode(reader, reader.uint32(), {
+                  limits: opts.limits?.asks$
+                }))
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -156,7 +175,8 @@ export namespace zkpool {
         }, function * (reader, length, prefix, opts = {}) {
           const obj = {
             proofSystems: 0,
-            moduleIds: 0
+            moduleIds: 0,
+            asks: 0
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -244,6 +264,24 @@ export namespace zkpool {
                 }
                 break
               }
+              case 10: {
+                if (opts.limits?.asks != null && obj.asks === opts.limits.asks) {
+                  throw new MaxLengthError('Streaming decode error - repeated field "asks" had too many elements')
+                }
+
+                for (const evt of zkpool.StandingAsk.codec().stream(reader, reader.uint32(), `${prefix}.asks[]`, {
+                  limits: opts.limits?.asks$
+                })) {
+                  yield {
+                    ...evt,
+                    index: obj.asks
+                  }
+                }
+
+                obj.asks++
+
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -303,6 +341,24 @@ export namespace zkpool {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface OperatorRecordAsksCircuitIdFieldEvent {
+      field: '$.asks[].circuitId'
+      value: Uint8Array<ArrayBuffer>
+      index: number
+    }
+
+    export interface OperatorRecordAsksProofSystemFieldEvent {
+      field: '$.asks[].proofSystem'
+      value: number
+      index: number
+    }
+
+    export interface OperatorRecordAsksPriceFieldEvent {
+      field: '$.asks[].price'
+      value: Uint8Array<ArrayBuffer>
+      index: number
+    }
+
     export function encode (obj: Partial<OperatorRecord>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, OperatorRecord.codec())
     }
@@ -311,8 +367,143 @@ export namespace zkpool {
       return decodeMessage(buf, OperatorRecord.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OperatorRecord>): Generator<OperatorRecordOperatorFieldEvent | OperatorRecordPeerIdFieldEvent | OperatorRecordProofSystemsFieldEvent | OperatorRecordModuleIdsFieldEvent | OperatorRecordCapacityFieldEvent | OperatorRecordSoftwareVersionFieldEvent | OperatorRecordSeqFieldEvent | OperatorRecordIssuedAtFieldEvent | OperatorRecordSignatureFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OperatorRecord>): Generator<OperatorRecordOperatorFieldEvent | OperatorRecordPeerIdFieldEvent | OperatorRecordProofSystemsFieldEvent | OperatorRecordModuleIdsFieldEvent | OperatorRecordCapacityFieldEvent | OperatorRecordSoftwareVersionFieldEvent | OperatorRecordSeqFieldEvent | OperatorRecordIssuedAtFieldEvent | OperatorRecordSignatureFieldEvent | OperatorRecordAsksCircuitIdFieldEvent | OperatorRecordAsksProofSystemFieldEvent | OperatorRecordAsksPriceFieldEvent> {
       return streamMessage(buf, OperatorRecord.codec(), opts)
+    }
+  }
+
+  export interface StandingAsk {
+    circuitId: Uint8Array<ArrayBuffer>
+    proofSystem: number
+    price: Uint8Array<ArrayBuffer>
+  }
+
+  export namespace StandingAsk {
+    let _codec: Codec<StandingAsk>
+
+    export const codec = (): Codec<StandingAsk> => {
+      if (_codec == null) {
+        _codec = message<StandingAsk>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.circuitId != null && obj.circuitId.byteLength > 0)) {
+            w.uint32(10)
+            w.bytes(obj.circuitId)
+          }
+
+          if ((obj.proofSystem != null && obj.proofSystem !== 0)) {
+            w.uint32(16)
+            w.uint32(obj.proofSystem)
+          }
+
+          if ((obj.price != null && obj.price.byteLength > 0)) {
+            w.uint32(26)
+            w.bytes(obj.price)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            circuitId: uint8ArrayAlloc(0),
+            proofSystem: 0,
+            price: uint8ArrayAlloc(0)
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.circuitId = reader.bytes()
+                break
+              }
+              case 2: {
+                obj.proofSystem = reader.uint32()
+                break
+              }
+              case 3: {
+                obj.price = reader.bytes()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.circuitId`,
+                  value: reader.bytes()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.proofSystem`,
+                  value: reader.uint32()
+                }
+                break
+              }
+              case 3: {
+                yield {
+                  field: `${prefix}.price`,
+                  value: reader.bytes()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface StandingAskCircuitIdFieldEvent {
+      field: '$.circuitId'
+      value: Uint8Array<ArrayBuffer>
+    }
+
+    export interface StandingAskProofSystemFieldEvent {
+      field: '$.proofSystem'
+      value: number
+    }
+
+    export interface StandingAskPriceFieldEvent {
+      field: '$.price'
+      value: Uint8Array<ArrayBuffer>
+    }
+
+    export function encode (obj: Partial<StandingAsk>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, StandingAsk.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StandingAsk>): StandingAsk {
+      return decodeMessage(buf, StandingAsk.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StandingAsk>): Generator<StandingAskCircuitIdFieldEvent | StandingAskProofSystemFieldEvent | StandingAskPriceFieldEvent> {
+      return streamMessage(buf, StandingAsk.codec(), opts)
     }
   }
 

@@ -1,4 +1,4 @@
-// The v1 part 2 market rule and price schedules (protocol/SPEC.md §10, proposed).
+// The v1 part 2 market rule, price schedules and quotes (protocol/SPEC.md §10).
 export { MarketError, type MarketErrorCode, type MarketErrorType } from "./errors.js";
 export {
   MAX_AUCTION_ROUNDS,
@@ -28,3 +28,4 @@ export {
   type MarketResult,
   type RunMarketParams,
 } from "./rule.js";
+export { DEFAULT_QUOTE_DEPTH, quoteFromAsks, type Quote, type QuoteParams } from "./quote.js";
