@@ -2,13 +2,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { JsonRpcProvider, formatEther, getAddress, type Wallet } from "ethers";
-import { EscrowClient, StakeRegistryClient, TaskStatus, type Deployment } from "@zkpool/chain";
-import { createClient, terminateSnarkjs } from "@zkpool/sdk";
+import { JsonRpcProvider, Wallet, formatEther, getAddress } from "ethers";
+import { EscrowClient, StakeRegistryClient, TaskStatus, escrowInterface, type Deployment } from "@zkpool/chain";
+import { createClient, terminateSnarkjs, type QuoteReturnType, type TaskHandle, type TaskResult, type ZkPoolClient } from "@zkpool/sdk";
 import { isZkPoolError } from "@zkpool/protocol";
 import { toJson } from "./api.js";
 import { keystorePath, type NodeConfig } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
+import type { Progress, Step } from "./progress.js";
 import { freePort, savedTaskPath } from "./roles.js";
 
 export { formatEth, parseEth } from "./amounts.js";
@@ -181,11 +182,155 @@ export interface TaskSubmitOptions {
   revealWindow?: number;
   proofWindow?: number;
   maxRounds?: number;
-  progress(line: string): void;
+  /** Where the task's phases are shown (live on a terminal, lines otherwise). */
+  progress: Progress;
+}
+
+/** Seconds `task submit` waits for the settlement once the proof is verified. */
+const SETTLE_WAIT_MS = 60_000;
+const short = (h: string): string => `${h.slice(0, 10)}…`;
+
+/** The hash of the transaction that settled `taskId` (its TaskSettled log), if the chain has one. */
+async function settleTxOf(client: ZkPoolClient, h: TaskHandle): Promise<string | undefined> {
+  try {
+    const event = escrowInterface.getEvent("TaskSettled")!;
+    const logs = await client.provider.getLogs({ address: client.escrow.address, topics: [event.topicHash, h.taskId], fromBlock: h.fromBlock, toBlock: "latest" });
+    return logs.at(-1)?.transactionHash;
+  } catch {
+    return undefined; // only shown
+  }
+}
+
+interface Followed {
+  result: TaskResult;
+  /** The settlement, unless none came within SETTLE_WAIT_MS. */
+  settled?: { price: bigint; tx?: string };
+}
+
+/**
+ * The phases of one published task, from its handle's events, as progress steps: bidding → proving →
+ * verifying → settling. An event of a later phase ends the running step (the SDK may get a proof before it
+ * saw the assignment); events of an earlier phase are ignored.
+ */
+async function followTask(p: Progress, client: ZkPoolClient, h: TaskHandle, o: TaskSubmitOptions, taskFile: string): Promise<Followed> {
+  const PHASES = ["bidding", "proving", "verifying", "settling"] as const;
+  let phase: (typeof PHASES)[number] = "bidding";
+  let step: Step = p.start(`bidding: waiting for sealed bids on ${short(h.taskId)}`);
+  /** Ends the running step with `text`/`data` and starts the step `title` of phase `next`. */
+  const next = (to: (typeof PHASES)[number], text: string, data: Record<string, unknown>, title: string): void => {
+    step.done(text, data);
+    phase = to;
+    step = p.start(title);
+  };
+  const later = (than: (typeof PHASES)[number]): boolean => PHASES.indexOf(than) > PHASES.indexOf(phase);
+  // listened to from the start: the chain may settle before the proof is verified here
+  const settlement = new Promise<{ price: bigint }>((resolve) => h.once("settled", resolve));
+  let bids = { commits: 0, reveals: 0 };
+  h.on("bids", (b) => {
+    bids = b;
+    if (phase === "bidding") step.update(`bidding: ${b.commits} sealed, ${b.reveals} revealed`, { event: "bids", taskId: h.taskId, ...b });
+  });
+  h.on("assigned", (e) => {
+    if (!later("proving")) return;
+    // the bids the requester's node saw (gossip may not bring it every bid)
+    const seen = bids.commits + bids.reveals > 0;
+    next("proving", `assigned to ${e.prover} at ${formatEther(e.price)} ETH (max ${formatEther(o.maxReward)})${seen ? ` after ${bids.commits} sealed, ${bids.reveals} revealed bids` : ""}`,
+      { event: "assigned", taskId: h.taskId, ...e, maxReward: o.maxReward, ...(seen ? bids : {}) }, `proving: ${short(e.prover)} (round ${e.round})`);
+  });
+  h.on("defaulted", (e) => {
+    if (phase === "proving") step.update(`prover ${e.prover} defaulted in round ${e.round}; waiting for the next round`, { event: "defaulted", taskId: h.taskId, ...e });
+  });
+  h.on("reassigned", (e) => {
+    if (phase !== "proving" && !later("proving")) return;
+    next("proving", `round ${e.round}: reassigned to ${e.prover} at ${formatEther(e.price)} ETH`, { event: "reassigned", taskId: h.taskId, ...e },
+      `proving: ${short(e.prover)} (round ${e.round})`);
+  });
+  h.on("proved", (e) => {
+    if (!later("verifying")) return;
+    next("verifying", `proof submitted by ${e.prover} (round ${e.round})`, { event: "proved", taskId: h.taskId, ...e }, "verifying the proof locally");
+  });
+  let result: TaskResult;
+  try {
+    result = await h.result();
+  } catch (err) {
+    step.fail(`task failed: ${(err as Error).message}`, { event: "failed", taskId: h.taskId, reason: (err as Error).message });
+    throw pointToTaskExpire(err, h.taskId, taskFile);
+  }
+  await writeFile(o.out, JSON.stringify({ taskId: result.taskId, proof: result.proof, publicSignals: result.publicSignals }, null, 2) + "\n");
+  next("settling", `proof by ${result.prover} verified locally, written to ${o.out}`, { event: "verified", taskId: h.taskId, prover: result.prover, round: result.round, out: o.out },
+    "settling on chain");
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([settlement, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SETTLE_WAIT_MS)))]);
+  clearTimeout(timer);
+  if (settled === undefined) {
+    step.done(`not settled within ${SETTLE_WAIT_MS / 1000} s; see \`zkpool task status ${h.taskId}\``, { event: "unsettled", taskId: h.taskId });
+    return { result };
+  }
+  const tx = await settleTxOf(client, h);
+  const refunded = o.maxReward - settled.price;
+  step.done(`settled on chain: ${formatEther(settled.price)} ETH paid of ${formatEther(o.maxReward)} max, ${formatEther(refunded)} ETH back${tx !== undefined ? ` (tx ${tx})` : ""}`,
+    { event: "settled", taskId: h.taskId, price: settled.price, maxReward: o.maxReward, refunded, ...(tx !== undefined ? { tx } : {}) });
+  return { result, settled: { price: settled.price, ...(tx !== undefined ? { tx } : {}) } };
 }
 
 /** Submit a task through the SDK, wait for the verified proof, write it to `out`, wait for settlement. */
+export interface TaskQuoteOptions {
+  circuit?: string;
+  proofSystem?: ProofSystemName;
+  wasm?: string;
+  zkey?: string;
+  vkey?: string;
+  /** Price the expectation at this maximum reward (wei). */
+  maxReward?: bigint;
+  /** Wait up to this long (ms) for a first ask. */
+  waitMs: number;
+}
+
+/** `zkpool task quote`: the provers' standing asks for a circuit and what a task would pay (SPEC §10.6). */
+export async function taskQuote(c: NodeConfig, o: TaskQuoteOptions): Promise<QuoteReturnType> {
+  if (c.deployment === undefined) throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "pass --deployment <chainId>.json");
+  if (c.bootstrap.length === 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "bootstrap" }, "pass --bootstrap <multiaddr of a pool node> (see `curl <node api>/status`)");
+  const artifacts = o.wasm !== undefined || o.zkey !== undefined || o.vkey !== undefined;
+  if (artifacts && (o.wasm === undefined || o.zkey === undefined || o.vkey === undefined)) {
+    throw new CliError({ code: CliErrorCode.BAD_USAGE }, "own artifacts need all three of --wasm, --zkey and --vkey");
+  }
+  if (artifacts === (o.circuit !== undefined)) throw new CliError({ code: CliErrorCode.BAD_USAGE }, "pass either --circuit <catalog name> or --wasm/--zkey/--vkey");
+  // a quote reads what the pool announces and signs nothing: a throwaway key, no keystore password
+  const client = await createClient({ signer: new Wallet(Wallet.createRandom().privateKey), bootstrap: c.bootstrap, rpcUrl: c.rpcUrl, deployment: c.deployment, devnet: c.devnet });
+  try {
+    return await client.quote({
+      ...(o.circuit !== undefined ? { circuit: o.circuit } : { artifacts: { wasm: o.wasm!, zkey: o.zkey!, vkey: o.vkey! } }),
+      ...(o.proofSystem !== undefined ? { proofSystem: o.proofSystem } : {}),
+      ...(o.maxReward !== undefined ? { maxReward: o.maxReward } : {}),
+      waitMs: o.waitMs,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+/** The quote as text: one line per ask, then the suggestion and the expectation. */
+export function formatQuote(q: QuoteReturnType): string {
+  if (q.asks.length === 0) {
+    return `no standing ask for circuit ${q.circuitId} (${q.proofSystem}) yet: provers announce one once they have priced the circuit (after their first bid on it); submit with a --max-reward you choose`;
+  }
+  const lines = [`circuit ${q.circuitId} (${q.proofSystem}): ${q.asks.length} standing ask${q.asks.length === 1 ? "" : "s"}`];
+  for (const a of q.asks) lines.push(`  ${a.prover}  ${formatEther(a.price)} ETH  (stake ${formatEther(a.stake)} ETH)`);
+  if (q.suggestedMaxReward !== undefined) lines.push(`suggested --max-reward ${formatEther(q.suggestedMaxReward)} (${q.willing} prover${q.willing === 1 ? "" : "s"} would bid)`);
+  if (q.expectedPrice !== undefined) lines.push(`expected price ${formatEther(q.expectedPrice)} ETH${q.priceRange !== undefined ? ` (between ${formatEther(q.priceRange.low)} and ${formatEther(q.priceRange.high)})` : ""}`);
+  else lines.push("nobody would bid at that maximum reward");
+  return lines.join("\n");
+}
+
 export async function taskSubmit(c: NodeConfig, requester: Wallet, o: TaskSubmitOptions): Promise<Record<string, unknown>> {
+  try {
+    return await submitAndFollow(c, requester, o);
+  } finally {
+    await o.progress.close();
+  }
+}
+
+async function submitAndFollow(c: NodeConfig, requester: Wallet, o: TaskSubmitOptions): Promise<Record<string, unknown>> {
   if (c.deployment === undefined) throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "pass --deployment <chainId>.json");
   if (c.bootstrap.length === 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "bootstrap" }, "pass --bootstrap <multiaddr of a pool node> (see `curl <node api>/status`)");
   let input: Record<string, unknown>;
@@ -199,11 +344,15 @@ export async function taskSubmit(c: NodeConfig, requester: Wallet, o: TaskSubmit
     throw new CliError({ code: CliErrorCode.BAD_USAGE }, "own artifacts need all three of --wasm, --zkey and --vkey");
   }
   if (artifacts === (o.circuit !== undefined)) throw new CliError({ code: CliErrorCode.BAD_USAGE }, "pass either --circuit <catalog name> or --wasm/--zkey/--vkey");
-  const client = await createClient({ signer: requester, bootstrap: c.bootstrap, rpcUrl: c.rpcUrl, deployment: c.deployment, devnet: c.devnet });
+  const p = o.progress;
+  const deployment = c.deployment;
+  const client = await p.run(`connecting to the pool (${c.bootstrap.length} bootstrap node${c.bootstrap.length === 1 ? "" : "s"})`,
+    () => createClient({ signer: requester, bootstrap: c.bootstrap, rpcUrl: c.rpcUrl, deployment, devnet: c.devnet }),
+    () => [`connected to the pool and the chain (${c.rpcUrl})`, { event: "connected", requester: requester.address, rpcUrl: c.rpcUrl }]);
   try {
     if (o.deposit !== undefined && o.deposit > 0n) {
-      await client.deposit({ amount: o.deposit });
-      o.progress(`deposited ${formatEther(o.deposit)} ETH`);
+      const amount = o.deposit;
+      await p.run(`depositing ${formatEther(amount)} ETH`, () => client.deposit({ amount }), () => [`deposited ${formatEther(amount)} ETH`, { event: "deposited", amount }]);
     }
     const windows = {
       ...(o.bidWindow !== undefined ? { bidWindow: o.bidWindow } : {}),
@@ -211,33 +360,21 @@ export async function taskSubmit(c: NodeConfig, requester: Wallet, o: TaskSubmit
       ...(o.proofWindow !== undefined ? { proofWindow: o.proofWindow } : {}),
       ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
     };
-    const h = await client.submitTask({
-      ...(o.circuit !== undefined ? { circuit: o.circuit } : { artifacts: { wasm: o.wasm!, zkey: o.zkey!, vkey: o.vkey! } }),
-      ...(o.proofSystem !== undefined ? { proofSystem: o.proofSystem } : {}),
-      input, maxReward: o.maxReward, ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), windows,
-    });
-    const taskFile = resolve(o.taskOut ?? savedTaskPath(c.dataDir, h.taskId));
-    await mkdir(dirname(taskFile), { recursive: true });
-    await writeFile(taskFile, toJson({ taskId: h.taskId, task: h.task }, 2) + "\n");
-    o.progress(`task ${h.taskId} published (saved to ${taskFile})`);
-    h.on("bids", (b) => o.progress(`bids: ${b.commits} sealed, ${b.reveals} revealed`));
-    h.on("assigned", (e) => o.progress(`assigned to ${e.prover} at ${formatEther(e.price)} ETH; proving…`));
-    h.on("defaulted", (e) => o.progress(`prover ${e.prover} defaulted in round ${e.round}`));
-    h.on("reassigned", (e) => o.progress(`reassigned to ${e.prover}`));
-    let r: Awaited<ReturnType<typeof h.result>>;
-    try {
-      r = await h.result();
-    } catch (err) {
-      throw pointToTaskExpire(err, h.taskId, taskFile);
-    }
-    await writeFile(o.out, JSON.stringify({ taskId: r.taskId, proof: r.proof, publicSignals: r.publicSignals }, null, 2) + "\n");
-    o.progress(`proof verified locally, written to ${o.out}; waiting for settlement…`);
-    const settled = await new Promise<{ price: bigint } | undefined>((resolve) => {
-      if (h.status === "settled") resolve(undefined);
-      h.once("settled", (e) => resolve(e));
-      setTimeout(() => resolve(undefined), 60_000).unref();
-    });
-    return { taskId: r.taskId, prover: r.prover, out: o.out, task: taskFile, publicSignals: r.publicSignals, settled: settled !== undefined, price: settled?.price };
+    // the SDK's preflight (circuit registered, balance, the proof system's keys) runs before it publishes
+    const { h, taskFile } = await p.run("checking and publishing the task", async () => {
+      const handle = await client.submitTask({
+        ...(o.circuit !== undefined ? { circuit: o.circuit } : { artifacts: { wasm: o.wasm!, zkey: o.zkey!, vkey: o.vkey! } }),
+        ...(o.proofSystem !== undefined ? { proofSystem: o.proofSystem } : {}),
+        input, maxReward: o.maxReward, ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), windows,
+      });
+      const file = resolve(o.taskOut ?? savedTaskPath(c.dataDir, handle.taskId));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, toJson({ taskId: handle.taskId, task: handle.task }, 2) + "\n");
+      return { h: handle, taskFile: file };
+    }, (r) => [`task ${r.h.taskId} published (saved to ${r.taskFile})`,
+      { event: "published", taskId: r.h.taskId, task: r.taskFile, maxReward: o.maxReward, bidDeadline: r.h.task.bidDeadline, revealDeadline: r.h.task.revealDeadline }]);
+    const { result: r, settled } = await followTask(p, client, h, o, taskFile);
+    return { taskId: r.taskId, prover: r.prover, out: o.out, task: taskFile, publicSignals: r.publicSignals, settled: settled !== undefined, price: settled?.price, settleTx: settled?.tx };
   } finally {
     await client.close();
     await terminateSnarkjs();

@@ -13,8 +13,8 @@ import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, formatEther } from "et
 import { ANVIL_DEV_MNEMONIC, EscrowClient, StakeRegistryClient, deployContracts, startAnvil, writeDeployment, type Anvil } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
 import { createClient, terminateSnarkjs, type TaskHandle, type ZkPoolClient } from "@zkpool/sdk";
-import { toJson } from "./api.js";
 import { writeKeystore } from "./keystore.js";
+import { createProgress, progressMode, type Progress } from "./progress.js";
 
 export interface DevnetOptions {
   /** Prover nodes (prove and attest). @default 2 */
@@ -29,6 +29,8 @@ export interface DevnetOptions {
   circuit?: string;
   /** JSON lines instead of text. */
   json?: boolean;
+  /** Where `out` writes: start-up steps are drawn live on it when it is a terminal (and json is off). */
+  terminal?: NodeJS.WriteStream;
   /** Keep the devnet directory (configs, logs) after exit. */
   keep?: boolean;
   out(line: string): void;
@@ -47,6 +49,8 @@ export interface DevnetSummary {
   requesterSpentWei: string;
   earningsWei: Record<string, string>;
   insuranceFundWei: string;
+  /** Each settled task: what it paid against its maximum (wei, decimal strings), in settlement order. */
+  paid: { taskId: string; priceWei: string; maxRewardWei: string }[];
   /** Process ids of the node processes it started (all stopped when runDevnet returns). */
   pids: number[];
   dir: string;
@@ -74,8 +78,8 @@ function killGroup(p: Proc, signal: NodeJS.Signals): void {
 
 export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
   const t0 = Date.now();
-  const el = (): string => ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
-  const say = (text: string, data: Record<string, unknown>): void => o.out(o.json === true ? toJson({ t: (Date.now() - t0) / 1000, ...data }) : `[${el()}s] ${text}`);
+  const progress: Progress = createProgress({ mode: progressMode(o.json === true, o.terminal), line: (l) => o.out(l), terminal: o.terminal, since: t0 });
+  const say = (text: string, data: Record<string, unknown>): void => progress.event(text, data);
   const provers = o.provers ?? 2;
   const attesters = o.attesters ?? 2;
   const n = provers + attesters;
@@ -91,42 +95,56 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
   });
   try {
     // blocks every second, like a real chain: stake epochs become final and simulations see the current time
-    anvil = await startAnvil({ hardfork: "cancun", blockTime: 1 });
+    anvil = await progress.run("starting anvil", () => startAnvil({ hardfork: "cancun", blockTime: 1 }),
+      (a) => [`anvil ${a.url} (pid ${a.pid})`, { event: "anvil", rpcUrl: a.url, anvilPid: a.pid }]);
+    const rpcUrl = anvil.url;
+    const anvilPid = anvil.pid;
     // receipts are polled every 250 ms (ethers polls every 4 s by default: each setup transaction would wait that long)
-    provider = new JsonRpcProvider(anvil.url, undefined, { batchMaxCount: 1, cacheTimeout: -1, staticNetwork: true, pollingInterval: 250 });
+    provider = new JsonRpcProvider(rpcUrl, undefined, { batchMaxCount: 1, cacheTimeout: -1, staticNetwork: true, pollingInterval: 250 });
     const deployer = devWallet(0, provider);
-    const deployed = await deployContracts(deployer);
-    const deploymentPath = await writeDeployment(join(dir, "deployments"), deployed.deployment);
-    say(`anvil ${anvil.url}; contracts deployed (escrow ${deployed.deployment.escrow})`, { event: "deployed", rpcUrl: anvil.url, anvilPid: anvil.pid, ...deployed.deployment });
+    const { deployed, deploymentPath } = await progress.run("deploying the contracts", async () => {
+      const d = await deployContracts(deployer);
+      return { deployed: d, deploymentPath: await writeDeployment(join(dir, "deployments"), d.deployment) };
+    }, (r) => [`contracts deployed (escrow ${r.deployed.deployment.escrow})`, { event: "deployed", rpcUrl, anvilPid, ...r.deployed.deployment }]);
     const circuitName = o.circuit ?? "range-check-32";
-    const circuit = await loadCircuit(circuitName, "groth16");
     // any account may register a circuit (SPEC §9.12); the devnet registers its demo circuit, in every proof
     // system it has keys for, so PLONK and FFLONK tasks settle too
-    const registered: string[] = [];
-    for (const [system, code] of [["groth16", 1], ["plonk", 2], ["fflonk", 3]] as const) {
-      const c = system === "groth16" ? circuit : await loadCircuit(circuitName, system).catch(() => undefined);
-      if (c === undefined) continue;
-      await deployed.circuitRegistry.register(code, `0x${c.wasm.sha256}`, `0x${c.zkey.sha256}`, readFileSync(c.vkey.path));
-      registered.push(system);
-    }
-    const operators: Wallet[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = devWallet(1 + i, provider);
-      operators.push(w);
-      await new StakeRegistryClient(deployed.stakeRegistry.address, w).stake(10n * ETH);
-    }
-    say(`${circuitName} registered (${registered.join(", ")}); ${n} operators staked 10 ETH each`, { event: "staked", operators: operators.map((w) => w.address), registered });
+    const { circuit, registered } = await progress.run(`registering ${circuitName}`, async (step) => {
+      const groth16 = await loadCircuit(circuitName, "groth16");
+      const systems: string[] = [];
+      for (const [system, code] of [["groth16", 1], ["plonk", 2], ["fflonk", 3]] as const) {
+        const c = system === "groth16" ? groth16 : await loadCircuit(circuitName, system).catch(() => undefined);
+        if (c === undefined) continue;
+        step.update(`registering ${circuitName} (${system})`);
+        await deployed.circuitRegistry.register(code, `0x${c.wasm.sha256}`, `0x${c.zkey.sha256}`, readFileSync(c.vkey.path));
+        systems.push(system);
+      }
+      return { circuit: groth16, registered: systems };
+    }, (r) => [`${circuitName} registered (${r.registered.join(", ")})`, { event: "registered", circuit: circuitName, registered: r.registered }]);
+    const operators = await progress.run(`staking ${n} operators`, async (step) => {
+      const ws: Wallet[] = [];
+      for (let i = 0; i < n; i++) {
+        step.update(`staking ${n} operators (${i + 1}/${n})`);
+        const w = devWallet(1 + i, provider!);
+        ws.push(w);
+        await new StakeRegistryClient(deployed.stakeRegistry.address, w).stake(10n * ETH);
+      }
+      return ws;
+    }, (ws) => [`${n} operators staked 10 ETH each`, { event: "staked", operators: ws.map((w) => w.address), registered }]);
 
     let bootstrap: string[] = [];
     for (let i = 0; i < n && !stopped; i++) {
       const prover = i < provers;
       const name = `${prover ? "prover" : "pool"}-${i}`;
+      const step = progress.start(`starting ${name} (${prover ? "prover" : "attester"})`);
       const dataDir = join(dir, name);
       await mkdir(dataDir, { recursive: true });
       await writeKeystore(join(dataDir, "keystore.json"), operators[i]!.privateKey, PASSWORD, { scryptN: 1024 });
-      const args = [BIN, "node", "start", "--data-dir", dataDir, "--deployment", deploymentPath, "--rpc-url", anvil.url,
+      const args = [BIN, "node", "start", "--data-dir", dataDir, "--deployment", deploymentPath, "--rpc-url", rpcUrl,
         "--listen", "/ip4/127.0.0.1/tcp/0", "--api-port", "0", "--devnet", "--log-level", "info", "--grace-seconds", "5"];
-      if (prover) args.push("--prover", "--price-share", String(40 + 10 * i));
+      // cost-plus pricing (SPEC §10: bidding one's cost is dominant), a different cost per prover so the market shows:
+      // 0.01, 0.015, 0.02 … ETH per second of proving
+      if (prover) args.push("--prover", "--cost-per-second", formatEther((10n + 5n * BigInt(i)) * 10n ** 15n));
       if (bootstrap.length > 0) args.push("--bootstrap", bootstrap.join(","));
       const log = openSync(join(dataDir, "node.log"), "a");
       const child = spawn(process.execPath, args, { env: { ...process.env, ZKPOOL_PASSWORD: PASSWORD }, stdio: ["ignore", log, log], detached: true });
@@ -137,31 +155,42 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
       const end = Date.now() + 60_000;
       while (!existsSync(apiFile) && child.exitCode === null && Date.now() < end && !stopped) await new Promise((r) => setTimeout(r, 100));
       if (!existsSync(apiFile)) {
-        if (stopped) break;
+        if (stopped) {
+          step.fail(`${name} not started (stopping)`);
+          break;
+        }
         const tail = readFileSync(join(dataDir, "node.log"), "utf8").trim().split("\n").slice(-5).join("\n  ");
+        step.fail(`${name} did not start`);
         throw new Error(`${name} did not start (exit code ${child.exitCode ?? "none"}); last lines of its log:\n  ${tail}`);
       }
       const api = JSON.parse(readFileSync(apiFile, "utf8")) as { url: string; addrs: string[]; peerId: string };
       if (i === 0) bootstrap = api.addrs.filter((a) => a.includes("127.0.0.1"));
-      say(`${name} up (pid ${child.pid}, ${prover ? "prover" : "attester"}, API ${api.url}); dashboard ${api.url}/dashboard/`,
+      step.done(`${name} up (pid ${child.pid}, ${prover ? "prover" : "attester"}, API ${api.url}); dashboard ${api.url}/dashboard/`,
         { event: "node", name, pid: child.pid, api: api.url, dashboard: `${api.url}/dashboard/`, role: prover ? "prover" : "attester" });
     }
     if (stopped) return summary();
 
     const requester = devWallet(9, provider);
-    client = await createClient({ signer: requester, bootstrap, rpcUrl: anvil.url, deployment: deploymentPath, devnet: true });
-    await client.deposit({ amount: 100n * ETH });
-    say(`requester ${requester.address} deposited 100 ETH; pool: --rpc-url ${anvil.url} --deployment ${deploymentPath} --bootstrap ${bootstrap.join(",")}`,
-      { event: "requester", address: requester.address, rpcUrl: anvil.url, deployment: deploymentPath, bootstrap });
+    client = await progress.run("connecting the demo requester", async () => {
+      const cl = await createClient({ signer: requester, bootstrap, rpcUrl, deployment: deploymentPath, devnet: true });
+      client = cl; // closed in finally even if the deposit fails
+      await cl.deposit({ amount: 100n * ETH });
+      return cl;
+    }, () => [`requester ${requester.address} deposited 100 ETH; pool: --rpc-url ${rpcUrl} --deployment ${deploymentPath} --bootstrap ${bootstrap.join(",")}`,
+      { event: "requester", address: requester.address, rpcUrl, deployment: deploymentPath, bootstrap }]);
     if ((o.tasks ?? 6) === 0) say("no demo tasks (--tasks 0): the pool runs until Ctrl-C", { event: "idle" });
     // operator records and meshes: a few heartbeats
+    const meshing = progress.start(`waiting for the mesh (${n} nodes)`);
     await Promise.race([new Promise((r) => setTimeout(r, 4000)), stopPromise]);
+    if (stopped) meshing.fail("stopping");
+    else meshing.done(`pool ready: ${n} nodes, ${provers} of them provers`, { event: "ready", nodes: n, provers });
 
     const handles: TaskHandle[] = [];
     let firstVerifiedAt: number | undefined;
     let lastVerifiedAt: number | undefined;
     let firstPublishedAt: number | undefined;
     let verified = 0, settled = 0, failed = 0;
+    const paid: DevnetSummary["paid"] = [];
     const total = o.tasks ?? 6;
     const settledAll = new Promise<void>((resolve) => {
       const check = (): void => { if (settled + failed >= total) resolve(); };
@@ -194,7 +223,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
           });
           h.on("settled", (e) => {
             settled++;
-            say(`task ${k + 1} ${id} settled on chain: ${formatEther(e.price)} ETH paid, ${formatEther(e.refunded)} ETH back`, { event: "settled", taskId: h.taskId, ...e });
+            paid.push({ taskId: h.taskId, priceWei: e.price.toString(), maxRewardWei: h.task.maxReward.toString() });
+            say(`task ${k + 1} ${id} settled on chain: ${formatEther(e.price)} ETH paid of ${formatEther(h.task.maxReward)} max, ${formatEther(e.refunded)} ETH back`, { event: "settled", taskId: h.taskId, ...e, maxReward: h.task.maxReward });
             check();
           });
           h.on("failed", (e) => {
@@ -221,6 +251,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
         requesterSpentWei: spent.toString(),
         earningsWei: earnings,
         insuranceFundWei: (await esc.insuranceFund()).toString(),
+        paid,
         pids: procs.map((p) => p.child.pid ?? 0),
         dir,
       };
@@ -228,17 +259,24 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
     return await summaryInner();
 
     function summary(): DevnetSummary {
-      return { tasks: 0, verified: 0, settled: 0, failed: 0, secondsToFirstProof: null, tasksPerMinute: null, totalSeconds: (Date.now() - t0) / 1000, requesterSpentWei: "0", earningsWei: {}, insuranceFundWei: "0", pids: procs.map((p) => p.child.pid ?? 0), dir };
+      return { tasks: 0, verified: 0, settled: 0, failed: 0, secondsToFirstProof: null, tasksPerMinute: null, totalSeconds: (Date.now() - t0) / 1000, requesterSpentWei: "0", earningsWei: {}, insuranceFundWei: "0", paid: [], pids: procs.map((p) => p.child.pid ?? 0), dir };
     }
   } finally {
-    await client?.close().catch(() => undefined);
-    for (const p of procs) killGroup(p, "SIGINT");
-    await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 8000).unref())]);
-    for (const p of procs) killGroup(p, "SIGKILL");
-    provider?.destroy();
-    await anvil?.stop();
-    await terminateSnarkjs();
-    if (o.keep !== true) await rm(dir, { recursive: true, force: true });
+    try {
+      const stopping = progress.start(`stopping ${procs.length} nodes and anvil`);
+      await client?.close().catch(() => undefined);
+      for (const p of procs) killGroup(p, "SIGINT");
+      await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 8000).unref())]);
+      for (const p of procs) killGroup(p, "SIGKILL");
+      provider?.destroy();
+      await anvil?.stop();
+      await terminateSnarkjs();
+      if (o.keep !== true) await rm(dir, { recursive: true, force: true });
+      stopping.done(`stopped ${procs.length} nodes and anvil${o.keep === true ? `; kept ${dir}` : ""}`,
+        { event: "shutdown", pids: procs.map((p) => p.child.pid ?? 0), dir, kept: o.keep === true });
+    } finally {
+      await progress.close();
+    }
   }
 }
 
@@ -250,8 +288,20 @@ export function formatSummary(s: DevnetSummary): string {
     `  time from command to first verified proof: ${s.secondsToFirstProof === null ? "-" : `${s.secondsToFirstProof.toFixed(1)} s`}`,
     `  tasks completed per minute: ${s.tasksPerMinute === null ? "-" : s.tasksPerMinute.toFixed(1)}`,
     `  requester spent ${formatEther(BigInt(s.requesterSpentWei))} ETH; insurance fund ${formatEther(BigInt(s.insuranceFundWei))} ETH`,
+    ...paidLines(s.paid),
     ...Object.entries(s.earningsWei).map(([a, v]) => `  earnings ${a}: ${formatEther(BigInt(v))} ETH`),
     `  total ${s.totalSeconds.toFixed(1)} s`,
   ];
   return lines.join("\n");
+}
+
+/** What the settled tasks paid against their maximum: each task, and the mean ratio (in basis points, integers). */
+function paidLines(paid: DevnetSummary["paid"]): string[] {
+  if (paid.length === 0) return [];
+  const bps = paid.map((p) => (BigInt(p.priceWei) * 10_000n) / BigInt(p.maxRewardWei));
+  const mean = bps.reduce((a, b) => a + b, 0n) / BigInt(bps.length);
+  return [
+    `  paid against the maximum: mean ${Number(mean) / 100} % over ${paid.length} settled task${paid.length === 1 ? "" : "s"}`,
+    ...paid.map((p, i) => `    ${p.taskId.slice(0, 10)}: ${formatEther(BigInt(p.priceWei))} of ${formatEther(BigInt(p.maxRewardWei))} ETH (${Number(bps[i]!) / 100} %)`),
+  ];
 }

@@ -8,8 +8,9 @@ import { CliError, CliErrorCode, exitCodeOf } from "./errors.js";
 import { keystoreAddress, resolvePassword, unlockKeystore, writeKeystore } from "./keystore.js";
 import { runNode } from "./runner.js";
 import { formatSummary, runDevnet } from "./devnet.js";
-import { PROOF_SYSTEMS, formatProverStatus, parseProofSystem, proverJoin, proverStatus, taskStatus, taskSubmit } from "./commands.js";
+import { PROOF_SYSTEMS, formatProverStatus, formatQuote, parseProofSystem, proverJoin, proverStatus, taskQuote, taskStatus, taskSubmit } from "./commands.js";
 import { formatEth, parseEth } from "./amounts.js";
+import { createProgress, progressMode, type Progress } from "./progress.js";
 import { addCircuitCommands, circuitCommandGroup } from "./circuit.js";
 import { circuitList, circuitOfFlags, circuitRegister, circuitShow, type CircuitFlags } from "./circuit-registry.js";
 import {
@@ -24,6 +25,8 @@ export interface CliIo {
   stopSignal(): Promise<string>;
   /** Asks for the keystore password (last resort). @default a hidden prompt, only when stdin is a terminal */
   prompt?(question: string): Promise<string>;
+  /** The stream behind `out` or `err`: live progress is drawn on it when it is a terminal. @default none (lines) */
+  terminal?(which: "out" | "err"): NodeJS.WriteStream | undefined;
 }
 
 /** Where the keystore password comes from, as --help and the README say (highest first). */
@@ -33,6 +36,7 @@ export const processIo: CliIo = {
   out: (l) => process.stdout.write(l + "\n"),
   err: (l) => process.stderr.write(l + "\n"),
   env: process.env,
+  terminal: (which) => (which === "out" ? process.stdout : process.stderr),
   stopSignal: () => new Promise((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -76,6 +80,11 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)");
   const json = (): boolean => program.opts<{ json?: boolean }>().json === true;
   const print = (human: string, data: unknown): void => io.out(json() ? toJson(data) : human);
+  /** Progress on stderr (stdout keeps the command's result): live on a terminal, else lines (JSON with --json). */
+  const progressOnErr = (): Progress => {
+    const terminal = io.terminal?.("err");
+    return createProgress({ mode: progressMode(json(), terminal), line: (l) => io.err(l), ...(terminal !== undefined ? { terminal } : {}) });
+  };
 
   // ---------------------------------------------------------------- config
   const config = program.command("config").description("inspect the resolved configuration");
@@ -333,10 +342,39 @@ export function buildProgram(io: CliIo): Command {
         ...(num("revealWindow") !== undefined ? { revealWindow: num("revealWindow")! } : {}),
         ...(num("proofWindow") !== undefined ? { proofWindow: num("proofWindow")! } : {}),
         ...(num("maxRounds") !== undefined ? { maxRounds: num("maxRounds")! } : {}),
-        progress: (l) => io.err(l),
+        progress: progressOnErr(),
       });
       const price = r["price"] as bigint | undefined;
       print(`proof for ${String(r["taskId"])} written to ${String(r["out"])}${r["settled"] === true ? ` (settled on chain${price !== undefined ? ` at ${formatEth(price)}` : ""})` : ""}`, r);
+    });
+  addConfigFlags(task.command("quote").description("the provers' standing asks for a circuit: a suggested --max-reward and the expected price (nothing is published)"))
+    .option("--circuit <name>", "catalog circuit (in the proof system of --proof-system)")
+    .addOption(new Option("--proof-system <system>", `proof system: ${PROOF_SYSTEMS.join(" | ")} (default groth16; with own artifacts it must match the vkey)`).argParser(parseProofSystem))
+    .option("--wasm <file>", "your circuit's wasm")
+    .option("--zkey <file>", "your circuit's proving key")
+    .option("--vkey <file>", "your circuit's verification key (snarkjs JSON or canonical)")
+    .option("--dir <folder>", "a circuit set up with `zkpool circuit setup` (its circuit.json)")
+    .option("--max-reward <eth>", "price the expectation at this maximum reward instead of the suggested one")
+    .option("--wait <s>", "wait up to this many seconds for a first ask", optInt("wait"), 5)
+    .addHelpText("after", "\nExample: zkpool task quote --circuit range-check-32 --bootstrap <multiaddr>" + chainHelp)
+    .action(async (opts: Record<string, unknown>) => {
+      const c = configOf(opts, io);
+      const str = (k: string): string | undefined => opts[k] as string | undefined;
+      if (str("dir") !== undefined) {
+        const a = (await circuitOfFlags({ dir: str("dir")!, ...(opts["proofSystem"] !== undefined ? { proofSystem: opts["proofSystem"] as (typeof PROOF_SYSTEMS)[number] } : {}) })).artifacts!;
+        Object.assign(opts, { wasm: a.wasm, zkey: a.zkey, vkey: a.vkey });
+      }
+      const maxReward = eth(opts, "maxReward", "--max-reward", false);
+      const q = await taskQuote(c, {
+        ...(str("circuit") !== undefined ? { circuit: str("circuit")! } : {}),
+        ...(opts["proofSystem"] !== undefined ? { proofSystem: opts["proofSystem"] as (typeof PROOF_SYSTEMS)[number] } : {}),
+        ...(str("wasm") !== undefined ? { wasm: str("wasm")! } : {}),
+        ...(str("zkey") !== undefined ? { zkey: str("zkey")! } : {}),
+        ...(str("vkey") !== undefined ? { vkey: str("vkey")! } : {}),
+        ...(maxReward !== undefined ? { maxReward } : {}),
+        waitMs: (opts["wait"] as number) * 1000,
+      });
+      print(formatQuote(q), q);
     });
   addConfigFlags(task.command("status").description("a task's on-chain state").argument("<taskId>")).action(async (id: string, opts: Record<string, unknown>) => {
     const c = configOf(opts, io);
@@ -410,7 +448,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--keep", "keep the devnet directory (configs, node logs)")
     .action(async (o: { provers: number; attesters: number; tasks: number; interval: number; circuit: string; keep?: boolean }) => {
       if (o.provers < 1) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "provers" }, "--provers must be at least 1");
-      const s = await runDevnet({ ...o, json: json(), out: (l: string) => io.out(l), stopSignal: io.stopSignal() });
+      const terminal = io.terminal?.("out");
+      const s = await runDevnet({ ...o, json: json(), out: (l: string) => io.out(l), ...(terminal !== undefined ? { terminal } : {}), stopSignal: io.stopSignal() });
       print(formatSummary(s), { event: "summary", ...s });
     });
 
