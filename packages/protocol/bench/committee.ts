@@ -1,5 +1,5 @@
 /**
- * Per-task committees (issue 15, draft SPEC §11 in protocol/committee-section.md): the exact safety table, a
+ * Per-task committees (issue 15, protocol/SPEC.md §11, proposed): the exact safety table, a
  * naive reference of the draw, and the vector generator.
  *
  *   npm run sim:committee -w @zkpool/protocol                        # the safety and liveness tables
@@ -438,7 +438,7 @@ export function buildCommitteeVectors(): CommitteeVectorFile {
   return {
     description:
       "ZKPool per-task committees: stake table + task id + beacon + size -> committee (members, weights, seats), quorum checks, malformed inputs, and the exact safety bound",
-    rule: "protocol/committee-section.md (proposed SPEC §11, v1 part 3)",
+    rule: "protocol/SPEC.md §11 (proposed, v1 part 3)",
     generator:
       "packages/protocol/bench/committee.ts (node packages/protocol/dist/bench/committee.js --write-vectors)",
     encoding:

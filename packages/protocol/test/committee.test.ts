@@ -1,5 +1,5 @@
 /**
- * Per-task committees (issue 15, draft SPEC §11 in protocol/committee-section.md): vectors, the exact safety
+ * Per-task committees (issue 15, protocol/SPEC.md §11, proposed): vectors, the exact safety
  * bound against an independent recurrence, certificates checked against a committee, fast-check properties and
  * stake-proportional seat frequencies (chi-square, alpha = 0.001, fixed seed sequence: never flaky).
  * Runs: ZKPOOL_FC_RUNS (default 45).

@@ -1,5 +1,5 @@
 /**
- * Per-task committees (issue 15; draft SPEC §11 in protocol/committee-section.md).
+ * Per-task committees (issue 15; protocol/SPEC.md §11, proposed).
  *
  * A task's votes and certificates are carried by a committee of at most `C` seats drawn from the stake table at
  * the task's `stakeEpoch` with a seed that mixes the task id with a beacon value fixed only after the task's bid

@@ -1,8 +1,8 @@
 import { ZkPoolError } from "../errors.js";
 
 /**
- * Why a committee input or a committee certificate's signer list is refused (draft SPEC §11,
- * protocol/committee-section.md). The signer checks run in the order of SPEC §5.3.
+ * Why a committee input or a committee certificate's signer list is refused (protocol/SPEC.md §11, proposed).
+ * The signer checks run in the order of SPEC §5.3.
  */
 export type CommitteeErrorCode =
   | "INVALID_INPUT" // a malformed input: a caller bug (bad address, byte length, size, stake)

@@ -1,4 +1,4 @@
-// Per-task committees (issue 15; draft SPEC §11, protocol/committee-section.md).
+// Per-task committees (issue 15; SPEC §11, proposed).
 export type {
   Committee,
   CommitteeCheck,

@@ -1,5 +1,5 @@
 /**
- * Types of the per-task committee rule (draft SPEC §11, protocol/committee-section.md).
+ * Types of the per-task committee rule (protocol/SPEC.md §11, proposed).
  */
 import type { StakeTable } from "../lottery/interface.js";
 
