@@ -360,6 +360,19 @@ async function submitAndFollow(c: NodeConfig, requester: Wallet, o: TaskSubmitOp
       ...(o.proofWindow !== undefined ? { proofWindow: o.proofWindow } : {}),
       ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
     };
+    // what the market asks for this circuit (standing asks, SPEC §10.6) against the maximum given, before publishing
+    const circuitParams = {
+      ...(o.circuit !== undefined ? { circuit: o.circuit } : { artifacts: { wasm: o.wasm!, zkey: o.zkey!, vkey: o.vkey! } }),
+      ...(o.proofSystem !== undefined ? { proofSystem: o.proofSystem } : {}),
+    };
+    const q = await client.quote({ ...circuitParams, maxReward: o.maxReward }).catch(() => undefined);
+    if (q !== undefined) {
+      p.event(q.asks.length === 0
+        ? "quote: no standing ask for this circuit yet"
+        : `quote: ${q.asks.length} standing ask${q.asks.length === 1 ? "" : "s"} from ${formatEther(q.asks[0]!.price)} ETH; ${q.willing} would bid at ${formatEther(o.maxReward)} max` +
+          (q.expectedPrice !== undefined ? `, expected price ${formatEther(q.expectedPrice)} ETH` : " (raise --max-reward: see `zkpool task quote`)"),
+      { event: "quote", asks: q.asks.length, willing: q.willing, maxReward: o.maxReward, ...(q.expectedPrice !== undefined ? { expectedPrice: q.expectedPrice } : {}), ...(q.suggestedMaxReward !== undefined ? { suggestedMaxReward: q.suggestedMaxReward } : {}) });
+    }
     // the SDK's preflight (circuit registered, balance, the proof system's keys) runs before it publishes
     const { h, taskFile } = await p.run("checking and publishing the task", async () => {
       const handle = await client.submitTask({
