@@ -57,6 +57,18 @@ export interface SnarkjsModuleInit {
   maxProvabilityInputBytes?: number;
   /** Provability results kept (LRU by proof system and cache key). @default 1024 */
   provabilityCacheEntries?: number;
+  /**
+   * A worker thread without a job for this long is terminated, and with it its curve threads and WASM memory
+   * (tens of MiB each); the next job starts a fresh one, which first builds the curve again (about a second).
+   * 0 keeps workers until stop(). @default 30_000
+   */
+  idleMs?: number;
+  /**
+   * Start the proving workers (curve built, threads up) in start() instead of on the first proof. A node that
+   * only verifies never needs them. start() always starts the single-threaded verification worker once, so a
+   * worker that cannot start fails start() with CRASHED. @default false
+   */
+  warm?: boolean;
 }
 
 export class SnarkjsModule implements ProverModule, ProvabilityChecker {
@@ -65,6 +77,8 @@ export class SnarkjsModule implements ProverModule, ProvabilityChecker {
   private readonly workers: number;
   private readonly timeoutMs: number;
   private readonly verifyProofs: boolean;
+  private readonly idleMs: number;
+  private readonly warm: boolean;
   private readonly maxConstraints: number;
   private readonly profiles = new Map<ProofSystem, ModuleProfile>();
   private readonly provabilityTimeoutMs: number;
@@ -84,6 +98,8 @@ export class SnarkjsModule implements ProverModule, ProvabilityChecker {
     this.workers = Math.max(1, Math.floor(init.workers ?? 1));
     this.timeoutMs = init.timeoutMs ?? 600_000;
     this.verifyProofs = init.verifyProofs ?? true;
+    this.idleMs = Math.max(0, init.idleMs ?? 30_000);
+    this.warm = init.warm ?? false;
     this.maxConstraints = init.maxConstraints ?? 2 ** 22;
     this.provabilityTimeoutMs = init.provabilityTimeoutMs ?? 60_000;
     this.maxProvabilityInputBytes = init.maxProvabilityInputBytes ?? 16 * 1024 ** 2;
@@ -109,6 +125,7 @@ export class SnarkjsModule implements ProverModule, ProvabilityChecker {
       size: this.workers,
       script,
       workerInit: { threads: this.manifest.resources.threads, cacheDir: this.cacheDir },
+      idleMs: this.idleMs,
     });
     // Verification is short: one single-threaded worker, so it never waits behind a long proof.
     this.verifyPool = new WorkerPool({
@@ -116,10 +133,11 @@ export class SnarkjsModule implements ProverModule, ProvabilityChecker {
       size: 1,
       script,
       workerInit: { threads: 1, cacheDir: this.cacheDir },
+      idleMs: this.idleMs,
     });
     this.started = true;
     try {
-      await Promise.all([this.provePool.warm(), this.verifyPool.warm()]);
+      await Promise.all([this.warm ? this.provePool.warm() : undefined, this.verifyPool.warm()]);
     } catch (cause) {
       await this.stop();
       throw new UmpError(
@@ -331,6 +349,7 @@ export class SnarkjsModule implements ProverModule, ProvabilityChecker {
         size: 1,
         script: new URL("./worker.js", import.meta.url),
         workerInit: { threads: 1, cacheDir: this.cacheDir },
+        idleMs: this.idleMs,
       });
     }
     const pool = this.checkPool;

@@ -1,7 +1,9 @@
 /**
  * A small pool of proving worker threads. One job per worker at a time; jobs wait in FIFO order.
  * Cancelling a running job terminates its worker (and with it the ffjavascript threads it started) and a
- * fresh one takes its place on the next job, so abort and timeout stop work promptly.
+ * fresh one takes its place on the next job, so abort and timeout stop work promptly. With `idleMs`, a worker
+ * that has had no job for that long is terminated too (its curve threads and WASM memory are given back) and
+ * the next job starts a fresh one.
  */
 import { Worker } from "node:worker_threads";
 import { UmpError } from "@zkpool/ump";
@@ -26,6 +28,7 @@ interface Slot {
   worker: Worker;
   ready: Promise<void>;
   job?: Job;
+  idleTimer?: NodeJS.Timeout;
 }
 
 export interface WorkerPoolInit {
@@ -34,6 +37,8 @@ export interface WorkerPoolInit {
   workerInit: WorkerInit;
   /** Worker script URL. */
   script: URL;
+  /** Terminate a worker after this long without a job (ms); 0 or undefined: keep it. */
+  idleMs?: number;
 }
 
 export class WorkerPool {
@@ -97,6 +102,7 @@ export class WorkerPool {
     const job = slot.job;
     slot.job = undefined;
     this.slots[index] = undefined;
+    clearTimeout(slot.idleTimer);
     job.reject(this.error(code, message));
     void slot.worker.terminate();
     this.pump();
@@ -111,6 +117,7 @@ export class WorkerPool {
       const slot = this.slots[i];
       if (slot === undefined) continue;
       this.slots[i] = undefined;
+      clearTimeout(slot.idleTimer);
       slot.job?.reject(this.error("ABORTED", "the snarkjs module was stopped"));
       workers.push(slot.worker);
     }
@@ -134,9 +141,12 @@ export class WorkerPool {
       onReady = resolve;
       onFail = reject;
     });
-    ready.catch(() => undefined);
     const slot: Slot = { worker, ready };
     this.slots[index] = slot;
+    ready.then(
+      () => this.idleLater(index, slot),
+      () => undefined,
+    );
     worker.on("message", (msg: WorkerResponse) => {
       if (msg.type === "ready") {
         this.threadsStarted = msg.threads;
@@ -152,10 +162,12 @@ export class WorkerPool {
       if (msg.type === "error") job.reject(this.error(msg.error.code, msg.error.message, msg.error.detail));
       else job.resolve(msg);
       this.pump();
+      this.idleLater(index, slot);
     });
     const died = (why: string): void => {
-      if (this.slots[index] !== slot) return; // already replaced (cancelled or closed)
+      if (this.slots[index] !== slot) return; // already replaced (cancelled, idle or closed)
       this.slots[index] = undefined;
+      clearTimeout(slot.idleTimer);
       this.crashes++;
       this.lastError = why;
       onFail(new Error(why));
@@ -169,6 +181,19 @@ export class WorkerPool {
     return slot;
   }
 
+  /** Terminate `slot`'s worker once it has been without a job for idleMs. */
+  private idleLater(index: number, slot: Slot): void {
+    const ms = this.init.idleMs ?? 0;
+    if (ms <= 0 || this.closed || slot.job !== undefined || this.slots[index] !== slot) return;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (this.closed || slot.job !== undefined || this.slots[index] !== slot) return;
+      this.slots[index] = undefined;
+      void slot.worker.terminate();
+    }, ms);
+    slot.idleTimer.unref();
+  }
+
   private pump(): void {
     if (this.closed) return;
     for (let i = 0; i < this.slots.length && this.queue.length > 0; i++) {
@@ -176,6 +201,7 @@ export class WorkerPool {
       const slot = this.slotAt(i);
       const job = this.queue.shift();
       if (job === undefined) break;
+      clearTimeout(slot.idleTimer);
       slot.job = job;
       job.slot = slot;
       const msg: WorkerRequest = { ...job.request, id: job.id };

@@ -10,9 +10,9 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import workerThreads, { parentPort, workerData } from "node:worker_threads";
-import { canonicalVerificationKey, parseVerificationKey, type SnarkjsVerificationKey } from "@zkpool/protocol";
-import { ArtifactCache } from "@zkpool/ump";
-import type { UmpErrorCode } from "@zkpool/ump";
+// Narrow entry points: the package roots would load ethers and the UMP runtime into every worker (~25 MiB).
+import { canonicalVerificationKey, parseVerificationKey, type SnarkjsVerificationKey } from "@zkpool/protocol/vkey";
+import { ArtifactCache, type UmpErrorCode } from "@zkpool/ump/worker";
 import type { ProvableResult, WorkerInit, WorkerRequest, WorkerResponse } from "./messages.js";
 import {
   BN254_R,
@@ -40,8 +40,12 @@ Object.defineProperty(workerThreads, "isMainThread", { value: true });
 
 const snarkjs = await import("snarkjs");
 const { buildBn128 } = await import("ffjavascript");
-// Build the curve (and its threads) now, so the first proof does not pay for it.
-const curve = (await buildBn128()) as unknown as { tm?: { concurrency?: number } };
+// Build the curve (and its threads) now, so the first proof does not pay for it. With one thread, the curve
+// runs in this worker itself (ffjavascript's single-thread mode): the same work, without a second isolate
+// (about 45 MiB) that would only wait for this one. snarkjs takes the curve it uses from globalThis.curve_bn128
+// (and builds a threaded one when that is empty), so the single-thread curve is put there.
+const curve = (await buildBn128(threads === 1)) as unknown as { tm?: { concurrency?: number } };
+if (threads === 1) (globalThis as { curve_bn128?: unknown }).curve_bn128 = curve;
 /** Threads ffjavascript actually started (reported so the cap can be checked). */
 const started = curve.tm?.concurrency ?? threads;
 

@@ -224,13 +224,32 @@ describe("prover-snarkjs: SnarkjsModule", function () {
   });
 
   it("honours resources.threads: ffjavascript starts exactly that many threads", async () => {
-    const one = new SnarkjsModule({ cacheDir: join(dir, "cache"), threads: 1 });
+    const one = new SnarkjsModule({ cacheDir: join(dir, "cache"), threads: 1, warm: true });
     await one.start();
     try {
       assert.equal((await one.health()).details?.threadsStarted, 1);
       assert.equal((await mod.health()).details?.threadsStarted, 2);
     } finally {
       await one.stop();
+    }
+  });
+
+  it("starts proving workers on the first proof and terminates them when idle (idleMs); the next proof starts a fresh one", async () => {
+    const m = new SnarkjsModule({ cacheDir: join(dir, "cache"), threads: 1, idleMs: 300 });
+    await m.start();
+    try {
+      assert.equal((await m.health()).details?.liveWorkers, 0, "no proving worker before the first proof");
+      const circuit = await loadCircuit("range-check-32", "groth16");
+      const first = await m.prove({ taskId: TASK, circuit, input: circuit.sampleInput });
+      assert.equal((await m.health()).details?.liveWorkers, 1);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await m.health()).details?.liveWorkers, 0, "the idle worker was terminated");
+      assert.equal(await m.verify(circuit, first.proof, first.publicSignals), true);
+      const again = await m.prove({ taskId: TASK, circuit, input: circuit.sampleInput });
+      assert.deepEqual(again.publicSignals, circuit.expectedPublicSignals);
+      assert.equal((await m.health()).details?.crashes, 0, "idle terminations are not crashes");
+    } finally {
+      await m.stop();
     }
   });
 

@@ -1,4 +1,5 @@
-import { ZkPoolError } from "@zkpool/protocol";
+// the errors entry only: worker threads load this without the whole protocol package (and ethers)
+import { ZkPoolError } from "@zkpool/protocol/errors";
 
 /** Every failure a prover module or the UMP runtime reports. */
 export type UmpErrorCode =

@@ -3,11 +3,11 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import * as snarkjs from "snarkjs";
 import type { CircuitDefinition } from "../definitions.js";
 import { mainSource } from "../definitions.js";
 import { CircuitsError } from "../errors.js";
 import { CIRCOM_DIR, packageDir, packageVersion } from "../paths.js";
+import { loadSnarkjs } from "./lazy.js";
 import type { Progress } from "./progress.js";
 
 export interface CompiledCircuit {
@@ -98,7 +98,7 @@ export async function compileCircuit(
       );
     }
   });
-  const info = await snarkjs.r1cs.info(r1csPath);
+  const info = await (await loadSnarkjs()).r1cs.info(r1csPath);
   const compiled: CompiledCircuit = {
     r1csPath,
     wasmPath,

@@ -6,8 +6,6 @@
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { buildBn128 } from "ffjavascript";
-import * as snarkjs from "snarkjs";
 import { encodeVerificationKey, parseVerificationKey, type SnarkjsVerificationKey } from "@zkpool/protocol";
 import { sha256File } from "@zkpool/ump";
 import type { ProofSystem } from "@zkpool/ump";
@@ -20,6 +18,7 @@ import type { CircuitMeta, SystemMeta } from "../meta.js";
 import { defaultCacheDir, DEV_PTAU, packageDir, packageVersion } from "../paths.js";
 import { compileCircuit } from "./compile.js";
 import type { CompiledCircuit } from "./compile.js";
+import { buildBn128, loadSnarkjs } from "./lazy.js";
 import { makeLocalPtau, warnInsecurePtau } from "./ptau.js";
 import { Progress } from "./progress.js";
 
@@ -87,6 +86,7 @@ async function makeZkey(
   progress: Progress,
 ): Promise<void> {
   const tmp = `${zkeyPath}.tmp`;
+  const snarkjs = await loadSnarkjs();
   let ret: unknown;
   try {
     if (system === "groth16") {
@@ -138,6 +138,7 @@ export async function runSetup(options: SetupOptions = {}): Promise<SetupResult[
 }
 
 async function setup(options: SetupOptions): Promise<SetupResult[]> {
+  const snarkjs = await loadSnarkjs();
   const progress = options.progress ?? new Progress();
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const outRoot = options.outDir ?? join(cacheDir, "artifacts");

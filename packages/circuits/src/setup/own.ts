@@ -7,7 +7,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import * as snarkjs from "snarkjs";
 import type { SnarkjsLogger } from "snarkjs";
 import type { ProofSystem } from "@zkpool/ump";
 import { sha256File } from "@zkpool/ump";
@@ -20,6 +19,7 @@ import { entryIntact, fileEntry } from "../meta.js";
 import { defaultCacheDir, packageDir, packageVersion } from "../paths.js";
 import { formatDiagnostic, parseCircomDiagnostics, runCircom, stripAnsi } from "./circom.js";
 import type { CircomDiagnostic } from "./circom.js";
+import { loadSnarkjs } from "./lazy.js";
 import { Progress } from "./progress.js";
 import { makeLocalPtau } from "./ptau.js";
 import { countPlonkGates, fflonkG1Needed, readMainSignals, readPtauInfo, readR1csHeader, requiredPower } from "./r1cs.js";
@@ -245,6 +245,7 @@ export async function setupCircuit(options: SetupCircuitOptions): Promise<SetupC
 
 async function setupOwn(o: SetupCircuitOptions): Promise<SetupCircuitResult> {
   const t0 = Date.now();
+  const snarkjs = await loadSnarkjs();
   const warn = o.warn ?? defaultWarn;
   // ------------------------------------------------------------ options
   if (typeof o.circuit !== "string" || o.circuit === "") {

@@ -2,8 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { buildBn128 } from "ffjavascript";
-import * as snarkjs from "snarkjs";
+import { buildBn128, loadSnarkjs } from "./lazy.js";
 import type { Progress } from "./progress.js";
 
 /** Warn loudly: a locally made powers of tau knows its own toxic waste. */
@@ -34,6 +33,7 @@ export async function makeLocalPtau(power: number, dir: string, progress: Progre
   warnInsecurePtau(progress, `making a LOCAL powers of tau of 2^${power} (this takes a while)`);
   await mkdir(dir, { recursive: true });
   const tmp = (i: number): string => join(dir, `pot${power}_local_dev.${i}.tmp`);
+  const snarkjs = await loadSnarkjs();
   const curve = await buildBn128();
   await progress.step(`ptau 2^${power}: new accumulator`, (l) =>
     snarkjs.powersOfTau.newAccumulator(curve, power, tmp(0), l),

@@ -5,7 +5,7 @@
 import os from "node:os";
 import workerThreads from "node:worker_threads";
 import { readFile } from "node:fs/promises";
-import { parseVerificationKey } from "@zkpool/protocol";
+import { parseVerificationKey } from "@zkpool/protocol/vkey";
 import { serveWorkerJobs } from "../worker/serve.js";
 import type { ProofSystem } from "../interface.js";
 
