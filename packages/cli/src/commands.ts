@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { JsonRpcProvider, Wallet, formatEther, getAddress } from "ethers";
 import { EscrowClient, StakeRegistryClient, TaskStatus, escrowInterface, type Deployment } from "@zkpool/chain";
-import { createClient, terminateSnarkjs, type QuoteReturnType, type TaskHandle, type TaskResult, type ZkPoolClient } from "@zkpool/sdk";
+import { createClient, terminateSnarkjs, type CircuitParameters, type QuoteReturnType, type TaskHandle, type TaskResult, type ZkPoolClient } from "@zkpool/sdk";
 import { isZkPoolError } from "@zkpool/protocol";
 import { toJson } from "./api.js";
 import { keystorePath, type NodeConfig } from "./config.js";
@@ -275,11 +275,8 @@ async function followTask(p: Progress, client: ZkPoolClient, h: TaskHandle, o: T
 
 /** Submit a task through the SDK, wait for the verified proof, write it to `out`, wait for settlement. */
 export interface TaskQuoteOptions {
-  circuit?: string;
-  proofSystem?: ProofSystemName;
-  wasm?: string;
-  zkey?: string;
-  vkey?: string;
+  /** The circuit (catalog name, or own artifacts) and proof system. */
+  circuit: CircuitParameters;
   /** Price the expectation at this maximum reward (wei). */
   maxReward?: bigint;
   /** Wait up to this long (ms) for a first ask. */
@@ -290,20 +287,10 @@ export interface TaskQuoteOptions {
 export async function taskQuote(c: NodeConfig, o: TaskQuoteOptions): Promise<QuoteReturnType> {
   if (c.deployment === undefined) throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "pass --deployment <chainId>.json");
   if (c.bootstrap.length === 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "bootstrap" }, "pass --bootstrap <multiaddr of a pool node> (see `curl <node api>/status`)");
-  const artifacts = o.wasm !== undefined || o.zkey !== undefined || o.vkey !== undefined;
-  if (artifacts && (o.wasm === undefined || o.zkey === undefined || o.vkey === undefined)) {
-    throw new CliError({ code: CliErrorCode.BAD_USAGE }, "own artifacts need all three of --wasm, --zkey and --vkey");
-  }
-  if (artifacts === (o.circuit !== undefined)) throw new CliError({ code: CliErrorCode.BAD_USAGE }, "pass either --circuit <catalog name> or --wasm/--zkey/--vkey");
   // a quote reads what the pool announces and signs nothing: a throwaway key, no keystore password
   const client = await createClient({ signer: new Wallet(Wallet.createRandom().privateKey), bootstrap: c.bootstrap, rpcUrl: c.rpcUrl, deployment: c.deployment, devnet: c.devnet });
   try {
-    return await client.quote({
-      ...(o.circuit !== undefined ? { circuit: o.circuit } : { artifacts: { wasm: o.wasm!, zkey: o.zkey!, vkey: o.vkey! } }),
-      ...(o.proofSystem !== undefined ? { proofSystem: o.proofSystem } : {}),
-      ...(o.maxReward !== undefined ? { maxReward: o.maxReward } : {}),
-      waitMs: o.waitMs,
-    });
+    return await client.quote({ ...o.circuit, ...(o.maxReward !== undefined ? { maxReward: o.maxReward } : {}), waitMs: o.waitMs });
   } finally {
     await client.close();
   }

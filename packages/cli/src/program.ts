@@ -347,33 +347,14 @@ export function buildProgram(io: CliIo): Command {
       const price = r["price"] as bigint | undefined;
       print(`proof for ${String(r["taskId"])} written to ${String(r["out"])}${r["settled"] === true ? ` (settled on chain${price !== undefined ? ` at ${formatEth(price)}` : ""})` : ""}`, r);
     });
-  addConfigFlags(task.command("quote").description("the provers' standing asks for a circuit: a suggested --max-reward and the expected price (nothing is published)"))
-    .option("--circuit <name>", "catalog circuit (in the proof system of --proof-system)")
-    .addOption(new Option("--proof-system <system>", `proof system: ${PROOF_SYSTEMS.join(" | ")} (default groth16; with own artifacts it must match the vkey)`).argParser(parseProofSystem))
-    .option("--wasm <file>", "your circuit's wasm")
-    .option("--zkey <file>", "your circuit's proving key")
-    .option("--vkey <file>", "your circuit's verification key (snarkjs JSON or canonical)")
-    .option("--dir <folder>", "a circuit set up with `zkpool circuit setup` (its circuit.json)")
+  circuitFlags(addConfigFlags(task.command("quote").description("the provers' standing asks for a circuit: a suggested --max-reward and the expected price (nothing is published)")))
     .option("--max-reward <eth>", "price the expectation at this maximum reward instead of the suggested one")
     .option("--wait <s>", "wait up to this many seconds for a first ask", optInt("wait"), 5)
     .addHelpText("after", "\nExample: zkpool task quote --circuit range-check-32 --bootstrap <multiaddr>" + chainHelp)
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
-      const str = (k: string): string | undefined => opts[k] as string | undefined;
-      if (str("dir") !== undefined) {
-        const a = (await circuitOfFlags({ dir: str("dir")!, ...(opts["proofSystem"] !== undefined ? { proofSystem: opts["proofSystem"] as (typeof PROOF_SYSTEMS)[number] } : {}) })).artifacts!;
-        Object.assign(opts, { wasm: a.wasm, zkey: a.zkey, vkey: a.vkey });
-      }
       const maxReward = eth(opts, "maxReward", "--max-reward", false);
-      const q = await taskQuote(c, {
-        ...(str("circuit") !== undefined ? { circuit: str("circuit")! } : {}),
-        ...(opts["proofSystem"] !== undefined ? { proofSystem: opts["proofSystem"] as (typeof PROOF_SYSTEMS)[number] } : {}),
-        ...(str("wasm") !== undefined ? { wasm: str("wasm")! } : {}),
-        ...(str("zkey") !== undefined ? { zkey: str("zkey")! } : {}),
-        ...(str("vkey") !== undefined ? { vkey: str("vkey")! } : {}),
-        ...(maxReward !== undefined ? { maxReward } : {}),
-        waitMs: (opts["wait"] as number) * 1000,
-      });
+      const q = await taskQuote(c, { circuit: await circuitOfFlags(flagsOfCircuit(opts)), ...(maxReward !== undefined ? { maxReward } : {}), waitMs: (opts["wait"] as number) * 1000 });
       print(formatQuote(q), q);
     });
   addConfigFlags(task.command("status").description("a task's on-chain state").argument("<taskId>")).action(async (id: string, opts: Record<string, unknown>) => {

@@ -10,7 +10,7 @@
  * timing line.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getBytes, hexlify, keccak256, toUtf8Bytes } from "ethers";
 import {
@@ -28,6 +28,7 @@ import {
   type DrawCommitteeParams,
   type Fraction,
 } from "../src/committee/index.js";
+import { repoRoot } from "./repo-root.js";
 
 export const COMMITTEE_VECTORS_PATH = "protocol/vectors/committee.json";
 export const SAFETY_SEATS = [32, 64, 128, 256] as const;
@@ -454,15 +455,7 @@ export function renderCommitteeVectors(): string {
   return JSON.stringify(buildCommitteeVectors(), null, 2) + "\n";
 }
 
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "lerna.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("repository root (lerna.json) not found");
-    dir = parent;
-  }
-  return dir;
-}
+export { repoRoot };
 
 /* ------------------------------------------------------------------ tables */
 

@@ -8,12 +8,13 @@
  * refuses to write if drawLottery disagrees with it.
  */
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getAddress, getBytes, hexlify, keccak256, toUtf8Bytes } from "ethers";
 import { isZkPoolError } from "../src/errors.js";
 import { drawLottery, type DrawLotteryParams } from "../src/lottery/index.js";
 import { referenceDraw, type RefBid } from "./lottery-reference.js";
+import { repoRoot } from "./repo-root.js";
 
 export interface VectorBid {
   prover: string;
@@ -425,16 +426,7 @@ export function buildLotteryVectors(): LotteryVectorFile {
   };
 }
 
-/** The repository root (the directory holding lerna.json), found upward from this file. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "lerna.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("repository root (lerna.json) not found");
-    dir = parent;
-  }
-  return dir;
-}
+export { repoRoot };
 
 export const VECTORS_PATH = "protocol/vectors/lottery.json";
 

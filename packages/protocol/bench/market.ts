@@ -11,7 +11,7 @@
  * Environment: MARKET_SIM_TASKS (tasks per scenario, default 1500), MARKET_SIM_SEED (default 14).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getBytes, hexlify, keccak256, toUtf8Bytes } from "ethers";
 import { drawLottery, type LotteryBid } from "../src/lottery/index.js";
@@ -27,6 +27,7 @@ import {
   type PriceSchedule,
   type RunMarketParams,
 } from "../src/market/index.js";
+import { repoRoot } from "./repo-root.js";
 
 /* ------------------------------------------------------------------ vectors */
 
@@ -231,15 +232,7 @@ export function renderMarketVectors(): string {
   return JSON.stringify(buildMarketVectors(), null, 2) + "\n";
 }
 
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "lerna.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("repository root (lerna.json) not found");
-    dir = parent;
-  }
-  return dir;
-}
+export { repoRoot };
 
 /* ------------------------------------------------------------------ simulation */
 
