@@ -55,6 +55,7 @@ import {
   devWallet,
   hashOf,
 } from "../test/fixtures.js";
+import { Rng } from "./rng.js";
 
 /* ---------------- the decoders under test ---------------- */
 
@@ -148,50 +149,7 @@ function encoderSeeds(): Array<[SeedKind, Uint8Array]> {
   return out;
 }
 
-/* ---------------- randomness (deterministic per seed) ---------------- */
-
-class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  constructor(seed: number) {
-    // splitmix32 to spread the seed, then sfc32
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-  }
-  u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) >>> 0;
-    return t;
-  }
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return n <= 0 ? 0 : this.u32() % n;
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
-    return out;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-}
+/* ---------------- randomness (deterministic per seed): bench/rng.ts ---------------- */
 
 /* ---------------- protobuf-aware mutation ---------------- */
 

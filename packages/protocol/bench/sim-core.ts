@@ -96,6 +96,7 @@ import {
   type Task,
   type Vote,
 } from "../src/index.js";
+import { Rng } from "./rng.js";
 
 /* ------------------------------------------------------------------ options and results */
 
@@ -254,29 +255,10 @@ const BASE_TIME = 1_800_000_000n;
 const MAX_REWARD = 10n ** 18n;
 const sha = (s: string): Uint8Array => new Uint8Array(createHash("sha256").update(s).digest());
 
-/** sfc32, seeded through splitmix32: floats in [0, 1). Used for the network and the byzantine choice only. */
+/** Floats in [0, 1) from sfc32 (bench/rng.ts). Used for the network and the byzantine choice only. */
 function makeRng(seed: number): () => number {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = next();
-  let b = next();
-  let c = next();
-  let d = next();
-  return () => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) >>> 0;
-    return t / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.float();
 }
 
 function shuffle(n: number, rng: () => number): number[] {
