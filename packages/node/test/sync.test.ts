@@ -9,10 +9,14 @@ describe("storage across restarts and sync of open tasks: 5 nodes + a late joine
   const N = 5;
   let nodes: TestNode[] = [];
   const extra: TestNode[] = [];
-  const t1 = taskBytes(11n);
-  const id1 = taskId(decodeTask(t1), DOMAIN).toLowerCase();
+  // made when the suite starts, not when the file loads: mocha loads every file first, and in `npm test` this
+  // suite starts more than 10 minutes later, past the task's bid deadline (the tasks topic would say LATE)
+  let t1: Uint8Array;
+  let id1: string;
 
   before(async () => {
+    t1 = taskBytes(11n);
+    id1 = taskId(decodeTask(t1), DOMAIN).toLowerCase();
     nodes = await startCluster(N);
     for (const t of nodes) await t.node.membership.publish(operatorRecordBytes(t));
     for (const t of nodes) await waitFor(async () => (await t.node.membership.list()).length === N, "records everywhere");
