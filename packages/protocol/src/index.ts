@@ -20,3 +20,4 @@ export * from "./topics.js";
 export * from "./lottery/index.js";
 export * from "./market/index.js";
 export * from "./committee/index.js";
+export * from "./bls/index.js";
