@@ -143,8 +143,9 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
       const args = [BIN, "node", "start", "--data-dir", dataDir, "--deployment", deploymentPath, "--rpc-url", rpcUrl,
         "--listen", "/ip4/127.0.0.1/tcp/0", "--api-port", "0", "--devnet", "--log-level", "info", "--grace-seconds", "5"];
       // cost-plus pricing (SPEC §10: bidding one's cost is dominant), a different cost per prover so the market shows:
-      // 0.01, 0.015, 0.02 … ETH per second of proving
-      if (prover) args.push("--prover", "--cost-per-second", formatEther((10n + 5n * BigInt(i)) * 10n ** 15n));
+      // 0.0001, 0.00015, 0.0002 … ETH per second of proving (a minute-long proof still bids under the 0.1 ETH the
+      // demo and the tests offer)
+      if (prover) args.push("--prover", "--cost-per-second", formatEther((10n + 5n * BigInt(i)) * 10n ** 13n));
       if (bootstrap.length > 0) args.push("--bootstrap", bootstrap.join(","));
       const log = openSync(join(dataDir, "node.log"), "a");
       const child = spawn(process.execPath, args, { env: { ...process.env, ZKPOOL_PASSWORD: PASSWORD }, stdio: ["ignore", log, log], detached: true });
