@@ -42,6 +42,7 @@ import {
   collateral,
   LIMITS,
   MAX_UINT256,
+  sortStandingAsks,
   type StandingAsk,
   type Certificate,
   type CertificateOfKind,
@@ -95,10 +96,6 @@ const ASK_MOVE_BPS = 1000n;
 
 const absDiff = (a: bigint, b: bigint): bigint => (a > b ? a - b : b - a);
 
-function sortedAsks(asks: Iterable<StandingAsk>): StandingAsk[] {
-  const key = (a: StandingAsk): string => `${a.circuitId.toLowerCase()}/${a.proofSystem}`;
-  return [...asks].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
-}
 
 /** Circuit artifacts of a task, addressed in the node's content store. */
 export function taskCircuit(task: Task, pathOf: (sha256: string) => string, constraints: number): CircuitArtifacts {
@@ -237,7 +234,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         softwareVersion: "0.1.0",
         seq,
         issuedAt: this.now(),
-        ...(this.standingAsks.size > 0 ? { asks: sortedAsks(this.standingAsks.values()) } : {}),
+        ...(this.standingAsks.size > 0 ? { asks: sortStandingAsks(this.standingAsks.values()) } : {}),
       },
       this.operator,
       this.node.opts.domain,
@@ -500,7 +497,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
 
   /** The standing asks this node announces (SPEC §10.6), ascending by (circuitId, proofSystem). */
   asks(): StandingAsk[] {
-    return sortedAsks(this.standingAsks.values());
+    return sortStandingAsks(this.standingAsks.values());
   }
 
   /** Prover role: commit before the bid deadline (salt persisted first), reveal inside the reveal window. */

@@ -24,6 +24,7 @@ import type {
   OperatorRecord,
   ProofSubmission,
   Task,
+  StandingAsk,
   Unsigned,
   UnsignedVote,
   Vote,
@@ -173,6 +174,16 @@ function checkProofBytes(name: MessageName, proof: Uint8Array): void {
 
 /* ---------------- OperatorRecord ---------------- */
 
+/** The order of an operator record's standing asks (SPEC §1.3 field 10): by (circuitId as lowercase hex, proofSystem). */
+export function standingAskKey(a: StandingAsk): string {
+  return `${String(a.circuitId).toLowerCase()}/${a.proofSystem}`;
+}
+
+/** Standing asks in record order (SPEC §1.3): what an operator record must hold, strictly ascending. */
+export function sortStandingAsks(asks: Iterable<StandingAsk>): StandingAsk[] {
+  return [...asks].sort((x, y) => (standingAskKey(x) < standingAskKey(y) ? -1 : standingAskKey(x) > standingAskKey(y) ? 1 : 0));
+}
+
 function checkOperatorRecord(r: Omit<OperatorRecord, "operator" | "peerId" | "signature">): void {
   const N: MessageName = "OperatorRecord";
   if (!Array.isArray(r.proofSystems) || r.proofSystems.length < 1 || r.proofSystems.length > LIMITS.maxProofSystems) {
@@ -203,7 +214,7 @@ function checkOperatorRecord(r: Omit<OperatorRecord, "operator" | "peerId" | "si
     r.asks.forEach((a, i) => {
       proofSystemOut(N, `asks[${i}].proofSystem`, a.proofSystem);
       bigintIn(N, `asks[${i}].price`, a.price, 1n, MAX_UINT256);
-      const key = `${String(a.circuitId).toLowerCase()}/${a.proofSystem}`;
+      const key = standingAskKey(a);
       if (prev !== undefined && key <= prev) throw fieldError(N, "asks", "must be strictly ascending by (circuitId, proofSystem)");
       prev = key;
     });
