@@ -283,12 +283,18 @@ export interface TaskQuoteOptions {
   waitMs: number;
 }
 
-/** `zkpool task quote`: the provers' standing asks for a circuit and what a task would pay (SPEC §10.6). */
-export async function taskQuote(c: NodeConfig, o: TaskQuoteOptions): Promise<QuoteReturnType> {
+/** What a requester command needs to reach the pool: the deployment and a bootstrap node (a clear error otherwise). */
+function requesterChain(c: NodeConfig): string {
   if (c.deployment === undefined) throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "pass --deployment <chainId>.json");
   if (c.bootstrap.length === 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "bootstrap" }, "pass --bootstrap <multiaddr of a pool node> (see `curl <node api>/status`)");
+  return c.deployment;
+}
+
+/** `zkpool task quote`: the provers' standing asks for a circuit and what a task would pay (SPEC §10.6). */
+export async function taskQuote(c: NodeConfig, o: TaskQuoteOptions): Promise<QuoteReturnType> {
+  const deployment = requesterChain(c);
   // a quote reads what the pool announces and signs nothing: a throwaway key, no keystore password
-  const client = await createClient({ signer: new Wallet(Wallet.createRandom().privateKey), bootstrap: c.bootstrap, rpcUrl: c.rpcUrl, deployment: c.deployment, devnet: c.devnet });
+  const client = await createClient({ signer: new Wallet(Wallet.createRandom().privateKey), bootstrap: c.bootstrap, rpcUrl: c.rpcUrl, deployment, devnet: c.devnet });
   try {
     return await client.quote({ ...o.circuit, ...(o.maxReward !== undefined ? { maxReward: o.maxReward } : {}), waitMs: o.waitMs });
   } finally {
@@ -318,8 +324,7 @@ export async function taskSubmit(c: NodeConfig, requester: Wallet, o: TaskSubmit
 }
 
 async function submitAndFollow(c: NodeConfig, requester: Wallet, o: TaskSubmitOptions): Promise<Record<string, unknown>> {
-  if (c.deployment === undefined) throw new CliError({ code: CliErrorCode.NO_STAKE_SOURCE }, "pass --deployment <chainId>.json");
-  if (c.bootstrap.length === 0) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "bootstrap" }, "pass --bootstrap <multiaddr of a pool node> (see `curl <node api>/status`)");
+  const deployment = requesterChain(c);
   let input: Record<string, unknown>;
   try {
     input = JSON.parse(readFileSync(o.input, "utf8")) as Record<string, unknown>;
@@ -332,7 +337,6 @@ async function submitAndFollow(c: NodeConfig, requester: Wallet, o: TaskSubmitOp
   }
   if (artifacts === (o.circuit !== undefined)) throw new CliError({ code: CliErrorCode.BAD_USAGE }, "pass either --circuit <catalog name> or --wasm/--zkey/--vkey");
   const p = o.progress;
-  const deployment = c.deployment;
   const client = await p.run(`connecting to the pool (${c.bootstrap.length} bootstrap node${c.bootstrap.length === 1 ? "" : "s"})`,
     () => createClient({ signer: requester, bootstrap: c.bootstrap, rpcUrl: c.rpcUrl, deployment, devnet: c.devnet }),
     () => [`connected to the pool and the chain (${c.rpcUrl})`, { event: "connected", requester: requester.address, rpcUrl: c.rpcUrl }]);
