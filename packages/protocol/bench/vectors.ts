@@ -100,6 +100,11 @@ const recordWithAsks = devOperatorRecord(1, {
 });
 const commit = devBidCommit(1, task, 123_456n);
 const reveal = devBidReveal(1, task, 123_456n);
+// a task with a price schedule (SPEC §10.3): reserves 0.4, 0.7, 1.0 ETH, and a bid of its auction round 1
+const scheduled = devTask({ schedule: { startPrice: 4n * 10n ** 17n, priceStep: 3n * 10n ** 17n, rebidWindow: 10 } });
+const scheduledId = taskId(scheduled, DOMAIN);
+const roundCommit = devBidCommit(1, scheduled, 650_000n, undefined, 1);
+const roundReveal = devBidReveal(1, scheduled, 650_000n, undefined, 1);
 const assignment = devAssignmentVote(2, task, 1, 123_456n);
 const completion = signVote(
   { kind: "completion", taskId: id, round: 0, prover: devAddress(1), proofHash: proofHash(groth16), attester: devAddress(2) },
@@ -148,6 +153,9 @@ write("messages.json", {
     { ...eip712("Task", task, encodeTask(task), id, task.requester), taskId: id },
     ed("BidCommit", "BidCommit", commit, encodeBidCommit(commit), unsignedEncoding.BidCommit(commit)),
     ed("BidReveal", "BidReveal", reveal, encodeBidReveal(reveal), unsignedEncoding.BidReveal(reveal)),
+    { ...eip712("Task/schedule", scheduled, encodeTask(scheduled), scheduledId, scheduled.requester), taskId: scheduledId },
+    ed("BidCommit/auctionRound", "BidCommit", roundCommit, encodeBidCommit(roundCommit), unsignedEncoding.BidCommit(roundCommit)),
+    ed("BidReveal/auctionRound", "BidReveal", roundReveal, encodeBidReveal(roundReveal), unsignedEncoding.BidReveal(roundReveal)),
     eip712("Vote/assignment", assignment, encodeVote(assignment), voteBodyDigest(assignment, DOMAIN), assignment.attester),
     eip712("Vote/completion", completion, encodeVote(completion), voteBodyDigest(completion, DOMAIN), completion.attester),
     eip712("Vote/default", dflt, encodeVote(dflt), voteBodyDigest(dflt, DOMAIN), dflt.attester),
@@ -163,6 +171,7 @@ write("messages.json", {
 
 /* ---------- invalid encodings ---------- */
 const taskBytes = encodeTask(task);
+const u256 = (v: bigint): Uint8Array<ArrayBuffer> => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
 const taskWire = wire.Task.decode(taskBytes);
 const at = taskBytes.indexOf(0x10);
 write("invalid-encodings.json", {
@@ -205,6 +214,34 @@ write("invalid-encodings.json", {
       encoding: toHex(wire.Task.encode({ ...taskWire, signature: Uint8Array.from([...taskWire.signature.subarray(0, 32), ...new Uint8Array(32).fill(0xff), 27]) })),
       error: "FIELD_INVALID",
       field: "signature",
+    },
+    {
+      name: "schedule starting at maxReward (one round is spelled as no schedule)",
+      message: "Task",
+      encoding: toHex(wire.Task.encode({ ...taskWire, startPrice: taskWire.maxReward, priceStep: u256(1n), rebidWindow: 10 })),
+      error: "FIELD_INVALID",
+      field: "schedule.startPrice",
+    },
+    {
+      name: "schedule without a rebid window",
+      message: "Task",
+      encoding: toHex(wire.Task.encode({ ...taskWire, startPrice: u256(1n), priceStep: u256(10n ** 17n), rebidWindow: 0 })),
+      error: "FIELD_INVALID",
+      field: "schedule.rebidWindow",
+    },
+    {
+      name: "schedule of 17 auction rounds",
+      message: "Task",
+      encoding: toHex(wire.Task.encode({ ...taskWire, startPrice: u256(10n ** 18n - 16n), priceStep: u256(1n), rebidWindow: 10 })),
+      error: "FIELD_INVALID",
+      field: "schedule.priceStep",
+    },
+    {
+      name: "bid of auction round 16",
+      message: "BidCommit",
+      encoding: toHex(wire.BidCommit.encode({ ...wire.BidCommit.decode(encodeBidCommit(commit)), auctionRound: 16 })),
+      error: "FIELD_INVALID",
+      field: "auctionRound",
     },
   ],
 });

@@ -45,6 +45,7 @@ export const LIMITS = {
   maxProofWindow: 7 * 86_400,
   maxRounds: 16,
   maxRevealWindow: 86_400n, // revealDeadline - bidDeadline
+  maxRebidWindow: 86_400, // schedule.rebidWindow, seconds (SPEC §10.3)
   /** Proofs */
   maxPublicSignals: 256,
   maxProofWords: 24,

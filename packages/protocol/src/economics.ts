@@ -265,7 +265,7 @@ export function isTaskFunded(
  * invalid or failed) and `now <= finalDeadline + settleGrace`.
  */
 export function isOpenForFunding(
-  task: Pick<Task, "revealDeadline" | "proofWindow" | "maxRounds" | "bidDeadline">,
+  task: Pick<Task, "revealDeadline" | "proofWindow" | "maxRounds" | "bidDeadline" | "maxReward" | "schedule">,
   ended: boolean,
   now: bigint,
   p: Pick<ChainParams, "settleGrace">,
@@ -393,7 +393,7 @@ export interface TaskEconomicsFailure {
  * The Escrow checks 1 and 2 (pass `now = undefined`).
  */
 export function checkTaskEconomics(
-  task: Pick<Task, "stakeEpoch" | "bidDeadline" | "revealDeadline" | "proofWindow" | "maxRounds">,
+  task: Pick<Task, "stakeEpoch" | "bidDeadline" | "revealDeadline" | "proofWindow" | "maxRounds" | "maxReward" | "schedule">,
   now: bigint | undefined,
   p: Pick<ChainParams, "epochSeconds" | "maxSnapshotAge" | "maxTaskLifetime">,
 ): TaskEconomicsFailure | undefined {

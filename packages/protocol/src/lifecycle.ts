@@ -1,22 +1,69 @@
-/** Task timeline (SPEC §3): absolute deadlines derived from the task, and the phase at a given time. */
+/**
+ * Task timeline (SPEC §3, §10.3): absolute deadlines derived from the task, and the phase at a given time.
+ *
+ * With a price schedule a task has R auction rounds (R = 1 without one). Votes, certificates and proofs name a
+ * **round** `g = a * maxRounds + k`: proof round k (0 <= k < maxRounds) of auction round a. Without a schedule
+ * `g = k`, today's round. Every deadline below takes that round.
+ */
 import { MAX_CLOCK_SKEW } from "./constants.js";
+import { rampRounds } from "./market/schedule.js";
 import type { Task } from "./types.js";
 
-type Timeline = Pick<Task, "bidDeadline" | "revealDeadline" | "proofWindow" | "maxRounds">;
+type Timeline = Pick<Task, "bidDeadline" | "revealDeadline" | "proofWindow" | "maxRounds" | "maxReward" | "schedule">;
 
-/** Proof deadline of round r: revealDeadline + (r + 1) * proofWindow. */
+/** Number of auction rounds R of the task's schedule (1 without a schedule). */
+export function taskAuctionRounds(task: Pick<Task, "maxReward" | "schedule">): number {
+  const s = task.schedule;
+  return s === undefined ? 1 : Number(rampRounds(s.startPrice, task.maxReward, s.priceStep));
+}
+
+/** Rounds a vote, certificate or proof may name: `R * maxRounds`. */
+export function totalRounds(task: Pick<Task, "maxReward" | "schedule" | "maxRounds">): number {
+  return taskAuctionRounds(task) * task.maxRounds;
+}
+
+/** The auction round a and proof round k of round `g = a * maxRounds + k`. */
+export function splitRound(task: Pick<Task, "maxRounds">, round: number): { auction: number; proof: number } {
+  return { auction: Math.floor(round / task.maxRounds), proof: round % task.maxRounds };
+}
+
+/** First round (proof round 0) of auction round a: `a * maxRounds`. */
+export function firstRound(task: Pick<Task, "maxRounds">, auction: number): number {
+  return auction * task.maxRounds;
+}
+
+/** Reserve price of auction round a: `min(maxReward, startPrice + a * priceStep)`; maxReward without a schedule. */
+export function reservePrice(task: Pick<Task, "maxReward" | "schedule">, auction: number): bigint {
+  const s = task.schedule;
+  if (s === undefined) return task.maxReward;
+  const p = s.startPrice + BigInt(auction) * s.priceStep;
+  return p < task.maxReward ? p : task.maxReward;
+}
+
+/**
+ * Bid and reveal deadlines of auction round a: with `P = rebidWindow + (revealDeadline - bidDeadline)`,
+ * `bidDeadline + a * P` and `revealDeadline + a * P` (round 0: the task's own).
+ */
+export function auctionDeadlines(task: Timeline, auction: number): { bidDeadline: bigint; revealDeadline: bigint } {
+  if (auction === 0 || task.schedule === undefined) return { bidDeadline: task.bidDeadline, revealDeadline: task.revealDeadline };
+  const shift = BigInt(auction) * (BigInt(task.schedule.rebidWindow) + task.revealDeadline - task.bidDeadline);
+  return { bidDeadline: task.bidDeadline + shift, revealDeadline: task.revealDeadline + shift };
+}
+
+/** Proof deadline of round g = (a, k): revealDeadline_a + (k + 1) * proofWindow. */
 export function roundDeadline(task: Timeline, round: number): bigint {
-  return task.revealDeadline + BigInt(round + 1) * BigInt(task.proofWindow);
+  return roundStart(task, round) + BigInt(task.proofWindow);
 }
 
-/** Start of round r (the previous round's deadline; revealDeadline for round 0). */
+/** Start of round g = (a, k): revealDeadline_a + k * proofWindow (revealDeadline_a for k = 0). */
 export function roundStart(task: Timeline, round: number): bigint {
-  return task.revealDeadline + BigInt(round) * BigInt(task.proofWindow);
+  const { auction, proof } = splitRound(task, round);
+  return auctionDeadlines(task, auction).revealDeadline + BigInt(proof) * BigInt(task.proofWindow);
 }
 
-/** Final deadline: revealDeadline + maxRounds * proofWindow. */
+/** Final deadline, the worst case (every auction round re-opened): the deadline of round `R * maxRounds - 1`. */
 export function finalDeadline(task: Timeline): bigint {
-  return roundDeadline(task, task.maxRounds - 1);
+  return roundDeadline(task, totalRounds(task) - 1);
 }
 
 export type TaskPhase =
@@ -25,7 +72,7 @@ export type TaskPhase =
   | { phase: "proving"; round: number }
   | { phase: "expired" };
 
-/** Phase by local time, without skew: bids until bidDeadline, reveals until revealDeadline, then rounds. */
+/** Phase by local time, without skew, of auction round 0: bids until bidDeadline, reveals until revealDeadline, then its proof rounds (a task whose round 0 had no eligible bid moves on to auction round 1, see auctionDeadlines). */
 export function taskPhase(task: Timeline, now: bigint): TaskPhase {
   if (now <= task.bidDeadline) return { phase: "bidding" };
   if (now <= task.revealDeadline) return { phase: "revealing" };

@@ -37,6 +37,20 @@ export interface StandingAsk {
   price: bigint;
 }
 
+/**
+ * A task's price schedule (SPEC §10.3): auction round a has reserve `min(maxReward, startPrice + a * priceStep)`;
+ * a round with no eligible bid re-opens at the next reserve after `rebidWindow` seconds. A task without one
+ * (the field absent; zeros on the wire and on chain) is a single auction round at `maxReward`.
+ */
+export interface TaskSchedule {
+  /** Reserve of auction round 0: `0 < startPrice < maxReward`. */
+  startPrice: bigint;
+  /** Reserve increase per auction round, `> 0`; at most MAX_AUCTION_ROUNDS rounds in all. */
+  priceStep: bigint;
+  /** Seconds from an auction round's reveal deadline to the next round's bid deadline, 1..86400. */
+  rebidWindow: number;
+}
+
 export interface Task {
   requester: Hex;
   proofSystem: ProofSystem;
@@ -55,6 +69,8 @@ export interface Task {
   maxRounds: number;
   stakeEpoch: bigint;
   nonce: bigint;
+  /** Price schedule (SPEC §10.3); absent: one auction round at `maxReward`. */
+  schedule?: TaskSchedule;
   signature: Hex;
 }
 
@@ -63,6 +79,8 @@ export interface BidCommit {
   prover: Hex;
   peerId: Hex;
   commitment: Hex;
+  /** Auction round of the task's schedule this bid is for (SPEC §10.3); absent = 0. */
+  auctionRound?: number;
   signature: Hex;
 }
 
@@ -72,6 +90,8 @@ export interface BidReveal {
   peerId: Hex;
   price: bigint;
   salt: Hex;
+  /** Auction round of the commitment it opens (SPEC §10.3); absent = 0. */
+  auctionRound?: number;
   signature: Hex;
 }
 

@@ -19,7 +19,7 @@ import {
   verifyProofSubmissionSignature,
 } from "./crypto/ed25519.js";
 import { bidCommitment, publicSignalsHash } from "./ids.js";
-import { finalDeadline, isEarly, isLate, roundDeadline, roundStart } from "./lifecycle.js";
+import { auctionDeadlines, finalDeadline, isEarly, isLate, reservePrice, roundDeadline, roundStart, splitRound, taskAuctionRounds, totalRounds } from "./lifecycle.js";
 import { sameBody, verifyCertificate, votesConflict, type AttesterSet } from "./certificate.js";
 import { checkTaskEconomics, collateral, cost, isTaskFunded, type ChainParams, type FundingTask } from "./economics.js";
 import { isZkPoolError } from "./errors.js";
@@ -151,14 +151,18 @@ function proverEligible(task: Task, ctx: BidContextBase): boolean {
 }
 
 export interface BidCommitContext extends BidContextBase {
-  /** Distinct commitments already held from this prover for this task (0, 1 or 2). */
+  /** Distinct commitments already held from this prover for this task and auction round (0, 1 or 2). */
   previousCommitments?: readonly Hex[];
 }
 
 export function validateBidCommit(c: BidCommit, ctx: BidCommitContext): Verdict {
   const task = ctx.task;
   if (task === undefined) return ignore("UNKNOWN_TASK");
-  if (isLate(ctx.now, task.bidDeadline)) return ignore("LATE");
+  // auction round a (SPEC §10.3): commitments from the close of round a-1's reveals until round a's bid deadline
+  const a = c.auctionRound ?? 0;
+  if (a >= taskAuctionRounds(task)) return reject("WRONG_ROUND");
+  if (a > 0 && isEarly(ctx.now, auctionDeadlines(task, a - 1).revealDeadline)) return reject("EARLY");
+  if (isLate(ctx.now, auctionDeadlines(task, a).bidDeadline)) return ignore("LATE");
   if (ctx.peerOperator === undefined) return ignore("UNKNOWN_PEER");
   if (!eq(ctx.peerOperator, c.prover)) return reject("PEER_NOT_BOUND");
   if (!proverEligible(task, ctx)) return reject("NOT_STAKED");
@@ -170,7 +174,7 @@ export function validateBidCommit(c: BidCommit, ctx: BidCommitContext): Verdict 
 }
 
 export interface BidRevealContext extends BidContextBase {
-  /** The prover's commitments for this task (a reveal needs exactly one). */
+  /** The prover's commitments for this task and auction round (a reveal needs exactly one). */
   commitments: readonly Hex[];
   /** True if a valid reveal from this prover for this task is already held. */
   alreadyRevealed?: boolean;
@@ -179,8 +183,11 @@ export interface BidRevealContext extends BidContextBase {
 export function validateBidReveal(r: BidReveal, ctx: BidRevealContext): Verdict {
   const task = ctx.task;
   if (task === undefined) return ignore("UNKNOWN_TASK");
-  if (isEarly(ctx.now, task.bidDeadline)) return reject("EARLY_REVEAL");
-  if (isLate(ctx.now, task.revealDeadline)) return ignore("LATE");
+  const a = r.auctionRound ?? 0;
+  if (a >= taskAuctionRounds(task)) return reject("WRONG_ROUND");
+  const w = auctionDeadlines(task, a);
+  if (isEarly(ctx.now, w.bidDeadline)) return reject("EARLY_REVEAL");
+  if (isLate(ctx.now, w.revealDeadline)) return ignore("LATE");
   if (ctx.alreadyRevealed === true) return ignore("DUPLICATE");
   if (ctx.peerOperator === undefined) return ignore("UNKNOWN_PEER");
   if (!eq(ctx.peerOperator, r.prover)) return reject("PEER_NOT_BOUND");
@@ -188,7 +195,7 @@ export function validateBidReveal(r: BidReveal, ctx: BidRevealContext): Verdict 
   if (ctx.commitments.length === 0) return ignore("NO_COMMITMENT");
   if (ctx.commitments.length > 1) return ignore("EQUIVOCATED");
   if (!eq(bidCommitment(r.taskId, r.prover, r.price, r.salt), ctx.commitments[0]!)) return reject("COMMITMENT_MISMATCH");
-  if (r.price === 0n || r.price > task.maxReward) return reject("PRICE_OUT_OF_RANGE");
+  if (r.price === 0n || r.price > reservePrice(task, a)) return reject("PRICE_OUT_OF_RANGE");
   if (!verifyBidRevealSignature(r, ctx.domain)) return reject("BAD_SIGNATURE");
   return ACCEPT;
 }
@@ -218,7 +225,8 @@ export interface VoteContext extends Base {
 export function validateVote(v: Vote, ctx: VoteContext): Verdict {
   const task = ctx.task;
   if (task === undefined) return ignore("UNKNOWN_TASK");
-  if (v.round >= task.maxRounds) return reject("WRONG_ROUND");
+  if (v.round >= totalRounds(task)) return reject("WRONG_ROUND");
+  if (v.kind === "assignment" && !priceInReserve(task, v.round, v.price)) return reject("PRICE_OUT_OF_RANGE");
   if (isLate(ctx.now, finalDeadline(task) + VOTE_GRACE)) return ignore("LATE");
   if (ctx.attesterStake === 0n) return reject("NOT_ATTESTER");
   // An assignment for round r is signed only once round r can start: after the reveals close (r = 0) or after
@@ -244,6 +252,11 @@ export function validateVote(v: Vote, ctx: VoteContext): Verdict {
   return prev.some((p) => votesConflict(p, v)) ? { action: "ACCEPT", code: "EQUIVOCATION", equivocation: true } : ACCEPT;
 }
 
+/** An Assignment's price is in `(0, reserve of its auction round]` (SPEC §10.3; the Escrow checks the same). */
+function priceInReserve(task: Task, round: number, price: bigint): boolean {
+  return price > 0n && price <= reservePrice(task, splitRound(task, round).auction);
+}
+
 /* ---------------- certificates (§2.7) ---------------- */
 
 export interface CertificateContext extends Base {
@@ -259,7 +272,8 @@ export function validateCertificate(c: Certificate, ctx: CertificateContext): Ve
   if (task === undefined) return ignore("UNKNOWN_TASK");
   if (ctx.known === true) return ignore("DUPLICATE");
   try {
-    verifyCertificate(c, ctx.stakes, ctx.domain, { taskId: c.taskId, maxRounds: task.maxRounds });
+    if (c.kind === "assignment" && c.round < totalRounds(task) && !priceInReserve(task, c.round, c.price)) return reject("PRICE_OUT_OF_RANGE");
+    verifyCertificate(c, ctx.stakes, ctx.domain, { taskId: c.taskId, maxRounds: totalRounds(task) });
   } catch (err) {
     if (isZkPoolError(err)) return reject(err.code);
     throw err;
@@ -285,7 +299,7 @@ export interface ProofSubmissionContext extends Base {
 export function validateProofSubmission(p: ProofSubmission, ctx: ProofSubmissionContext): Verdict {
   const task = ctx.task;
   if (task === undefined) return ignore("UNKNOWN_TASK");
-  if (p.round >= task.maxRounds) return reject("WRONG_ROUND");
+  if (p.round >= totalRounds(task)) return reject("WRONG_ROUND");
   if (ctx.known === true) return ignore("DUPLICATE");
   if (isLate(ctx.now, roundDeadline(task, p.round))) return ignore("LATE");
   if (ctx.assignedProver === undefined) return ignore("NOT_ASSIGNED");

@@ -95,18 +95,18 @@ export function devOperatorRecord(i: number, overrides: Partial<OperatorRecord> 
 
 export const SALT = hashOf("salt");
 
-export function devBidCommit(i: number, task: Task, price: bigint, salt: Hex = SALT): BidCommit {
+export function devBidCommit(i: number, task: Task, price: bigint, salt: Hex = SALT, auctionRound = 0): BidCommit {
   const id = taskId(task, DOMAIN);
   return signBidCommit(
-    { taskId: id, prover: devAddress(i), peerId: devNodeKey(i).peerId, commitment: bidCommitment(id, devAddress(i), price, salt) },
+    { taskId: id, prover: devAddress(i), peerId: devNodeKey(i).peerId, commitment: bidCommitment(id, devAddress(i), price, salt), ...(auctionRound > 0 ? { auctionRound } : {}) },
     devNodeKey(i),
     DOMAIN,
   );
 }
 
-export function devBidReveal(i: number, task: Task, price: bigint, salt: Hex = SALT): BidReveal {
+export function devBidReveal(i: number, task: Task, price: bigint, salt: Hex = SALT, auctionRound = 0): BidReveal {
   return signBidReveal(
-    { taskId: taskId(task, DOMAIN), prover: devAddress(i), peerId: devNodeKey(i).peerId, price, salt },
+    { taskId: taskId(task, DOMAIN), prover: devAddress(i), peerId: devNodeKey(i).peerId, price, salt, ...(auctionRound > 0 ? { auctionRound } : {}) },
     devNodeKey(i),
     DOMAIN,
   );

@@ -2,7 +2,7 @@
  * Pure agreement rules of the auction (SPEC §5.2, §5.5, §10.1–10.2): the ordered draw from the reveals a node
  * holds, what each drawn prover is paid, and who is assigned a round.
  */
-import { DEFAULT_BAND_BPS, canonicalProver, collateral, fromHex, runMarket, type BidReveal, type ChainParams, type Hex, type Task } from "@zkpool/protocol";
+import { DEFAULT_BAND_BPS, canonicalProver, collateral, fromHex, reservePrice, runMarket, type BidReveal, type ChainParams, type Hex, type Task } from "@zkpool/protocol";
 
 /** One position of the draw: the prover, its revealed bid, and the price it is assigned at (its payment). */
 export interface DrawPick {
@@ -10,14 +10,14 @@ export interface DrawPick {
   prover: string;
   /** The prover's revealed bid. */
   bid: bigint;
-  /** The assignment's price: the prover's threshold payment, `bid <= price <= maxReward` (SPEC §10.2). */
+  /** The assignment's price: the prover's threshold payment, `bid <= price <= reserve` (SPEC §10.2). */
   price: bigint;
   /** The prover's stake at the task's stake epoch (its weight in the draw inside the band). */
   stake: bigint;
 }
 
 /**
- * The ordered draw (winner first) over the valid reveals held, at the task's stake table: the band of the lowest
+ * The ordered draw (winner first) over the valid reveals held of one auction round, at the task's stake table: the band of the lowest
  * bids, a stake-weighted draw inside it, each member priced at its threshold payment (SPEC §10).
  */
 export function drawOrder(
@@ -26,10 +26,12 @@ export function drawOrder(
   reveals: readonly BidReveal[],
   stakes: ReadonlyMap<string, bigint>,
   params?: Pick<ChainParams, "minStake">,
+  auctionRound = 0,
 ): DrawPick[] {
   return runMarket({
     taskId: fromHex(taskId),
-    reserve: task.maxReward,
+    // the reserve of the auction round the reveals belong to (maxReward without a price schedule, SPEC §10.3)
+    reserve: reservePrice(task, auctionRound),
     bids: reveals.map((r) => ({ prover: r.prover, price: r.price, salt: fromHex(r.salt) })),
     stakes,
     bandBps: DEFAULT_BAND_BPS,

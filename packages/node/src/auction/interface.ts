@@ -44,6 +44,11 @@ export interface AuctionServiceInit {
 export interface AuctionEvents {
   /** A certificate of any kind was stored for a task this node follows. */
   certificate: [Certificate];
+  /**
+   * An auction round closed with no eligible bid and the next one opened at a higher reserve (SPEC §10.3), by this
+   * node's view at the cut-off.
+   */
+  reauction: [{ taskId: Hex; auctionRound: number; reserve: bigint; bidDeadline: bigint; revealDeadline: bigint }];
   /** The task ended: completed (with the proof) or failed. */
   ended: [{ taskId: Hex; status: "completed" | "invalid" | "failed"; round?: number; reason?: string; proof?: ProofSubmission }];
 }

@@ -12,6 +12,7 @@ import {
   type Eip712Key,
   type Hex,
   type Task,
+  type TaskSchedule,
   addressOf,
 } from "@zkpool/protocol";
 import { readFile } from "node:fs/promises";
@@ -42,6 +43,8 @@ export interface PublishTaskParams {
   maxRounds: number;
   stakeEpoch?: bigint;
   nonce: bigint;
+  /** Price schedule (SPEC §10.3); none: one auction round at maxReward. */
+  schedule?: TaskSchedule;
 }
 
 export async function publishTask(p: PublishTaskParams): Promise<{ taskId: Hex; task: Task }> {
@@ -70,6 +73,7 @@ export async function publishTask(p: PublishTaskParams): Promise<{ taskId: Hex; 
       // a recent epoch that every node already counts as final (SPEC §9.1)
       stakeEpoch: p.stakeEpoch ?? (p.node.opts.chainParams !== undefined ? chooseStakeEpoch(now - 2n * MAX_CLOCK_SKEW, bidDeadline, p.node.opts.chainParams) : 0n),
       nonce: p.nonce,
+      ...(p.schedule !== undefined ? { schedule: p.schedule } : {}),
     },
     p.requester,
     p.node.opts.domain,

@@ -9,6 +9,11 @@
 import { EventEmitter } from "node:events";
 import {
   addressOf,
+  auctionDeadlines,
+  firstRound,
+  reservePrice,
+  splitRound,
+  taskAuctionRounds,
   bidCommitment,
   circuitId,
   decodeBidCommit,
@@ -24,7 +29,6 @@ import {
   encodeOperatorRecord,
   encodeProofSubmission,
   encodeVote,
-  finalDeadline,
   decodeSnarkjsProof,
   MAX_CLOCK_SKEW,
   PROOF_SYSTEMS,
@@ -61,7 +65,7 @@ import type { ValidatedEvent } from "../gossip/service.js";
 import type { NodeMetrics } from "../metrics/interface.js";
 import type { Logger } from "../logger.js";
 import { peerIdHex } from "../membership/service.js";
-import { bidKey } from "../messages/bids.js";
+import { bidKey, commitsOf, revealsOf } from "../messages/bids.js";
 import { certificateKey } from "../messages/certificates.js";
 import { slotName } from "../messages/votes.js";
 import type { PoolNode } from "../node.js";
@@ -275,7 +279,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         if (task === undefined) return;
         this.metrics.clearingPrice(c.price, task.maxReward);
         // A certificate replayed by sync says how late this node synced, not how fast the pool agreed.
-        if (c.round === 0 && source !== "sync") this.metrics.assignmentLatencySeconds(at - Number(task.revealDeadline));
+        const { auction, proof } = splitRound(task, c.round);
+        if (proof === 0 && source !== "sync") this.metrics.assignmentLatencySeconds(at - Number(auctionDeadlines(task, auction).revealDeadline));
       },
       () => undefined,
     );
@@ -353,8 +358,24 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     return out;
   }
 
-  private async reveals(id: Hex): Promise<ReturnType<typeof decodeBidReveal>[]> {
-    return (await this.node.repos.bids.values([id, "r"])).map((b) => decodeBidReveal(b));
+  /** Certificates held for a task, by round (one prefix read). */
+  private async allCerts(id: Hex): Promise<Map<number, RoundCerts>> {
+    const out = new Map<number, RoundCerts>();
+    for (const e of await this.node.repos.certificates.entries([id])) {
+      const c = decodeCertificate(e.value);
+      if (c.kind !== "assignment" && c.kind !== "completion" && c.kind !== "default") continue;
+      const rc = out.get(c.round) ?? {};
+      if (c.kind === "assignment") rc.assignment = c;
+      else if (c.kind === "completion") rc.completion = c;
+      else rc.default = c;
+      out.set(c.round, rc);
+    }
+    return out;
+  }
+
+  /** Valid reveals held for auction round a of the task. */
+  private async reveals(id: Hex, auctionRound: number): Promise<ReturnType<typeof decodeBidReveal>[]> {
+    return (await this.node.repos.bids.values([id, revealsOf(auctionRound)])).map((b) => decodeBidReveal(b));
   }
 
   private async proofOf(id: Hex, round: number): Promise<ProofSubmission | undefined> {
@@ -419,47 +440,53 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const { table, set } = await this.stakes(task);
     const myStake = set.stakes.get(this.address) ?? 0n;
     const params = this.node.opts.chainParams;
+    const certs = await this.allCerts(id);
+    // The auction round in force (SPEC §10.3): one with no eligible bid at its cut-off re-opens at the next reserve.
+    const auction = await this.auctionRoundOf(id, task, state, certs, table, now);
+    const window = auctionDeadlines(task, auction);
     // v1 (SPEC §9.3): a prover bids only when its free stake at the epoch (stake minus the collateral of its
     // own live bids and assignments) covers the task's collateral.
     const eligible = myStake > 0n && this.freeStake(id, myStake) >= (params !== undefined ? collateral(task, params) : 1n);
     // once committed, always reveal (a withheld reveal costs the bond, SPEC §9.8)
-    if (this.ump !== undefined && (eligible || (await this.store.bid(id)) !== undefined)) await this.bidStep(id, task, now);
-    else if (this.ump !== undefined && now <= task.bidDeadline - MAX_CLOCK_SKEW) this.refuseOnce(id, myStake > 0n ? "NO_FREE_STAKE" : "NOT_STAKED");
-    if (now <= task.revealDeadline + MAX_CLOCK_SKEW) return;
-    if (myStake > 0n) await this.nonRevealStep(id, set);
+    if (this.ump !== undefined && (eligible || (await this.store.bid(id, auction)) !== undefined)) await this.bidStep(id, task, auction, now);
+    else if (this.ump !== undefined && now <= window.bidDeadline - MAX_CLOCK_SKEW) this.refuseOnce(id, myStake > 0n ? "NO_FREE_STAKE" : "NOT_STAKED");
+    if (now <= window.revealDeadline + MAX_CLOCK_SKEW) return;
+    if (myStake > 0n) for (let a = 0; a <= auction; a++) await this.nonRevealStep(id, a, set);
     if ((await this.node.repos.certificates.has([id, "0", "invalid"]))) {
       return this.finish(id, task, { status: "invalid", round: 0, reason: "INVALID", rated: false });
     }
 
+    const first = firstRound(task, auction);
+    const reveals = await this.reveals(id, auction);
     const defaulted = new Set<string>();
-    for (let r = 0; r < task.maxRounds; r++) {
-      const certs = await this.certs(id, r);
-      if (certs.completion !== undefined) return this.finish(id, task, { status: "completed", round: r, rated: false });
-      if (certs.assignment === undefined) {
-        if (r > 0 && now <= roundDeadline(task, r - 1) + MAX_CLOCK_SKEW) return; // previous round still open
+    for (let k = 0; k < task.maxRounds; k++) {
+      const r = first + k;
+      const rc = certs.get(r) ?? {};
+      if (rc.completion !== undefined) return this.finish(id, task, { status: "completed", round: r, rated: false });
+      if (rc.assignment === undefined) {
+        if (k > 0 && now <= roundDeadline(task, r - 1) + MAX_CLOCK_SKEW) return; // previous round still open
         if (now <= roundDeadline(task, r) + MAX_CLOCK_SKEW) {
-          // Nobody to assign (no eligible reveal held, or every one defaulted): wait, reveals may still sync
-          // in; the task fails at its final deadline.
-          const pick = assigneeFor(drawOrder(id, task, await this.reveals(id), table, params), defaulted);
+          const pick = assigneeFor(drawOrder(id, task, reveals, table, params, auction), defaulted);
+          // Nobody left to assign (every eligible bidder defaulted): the task fails below.
           if (pick === undefined) break;
           if (myStake > 0n) {
-            const body = r === 0 ? await this.roundZeroVote(id, task, pick) : { kind: "assignment" as const, taskId: id, round: r, prover: pick.prover as Hex, price: pick.price };
-            if (body === "unfunded") return this.finish(id, task, { status: "unfunded", round: 0, reason: "UNFUNDED", rated: false });
+            const body = k === 0 ? await this.firstRoundVote(id, task, r, pick) : { kind: "assignment" as const, taskId: id, round: r, prover: pick.prover as Hex, price: pick.price };
+            if (body === "unfunded") return this.finish(id, task, { status: "unfunded", round: r, reason: "UNFUNDED", rated: false });
             if (body !== undefined) await this.vote(body);
           }
           await this.tryAssemble(id, r, "a", set);
-          if (r === 0 && (await this.node.repos.certificates.has([id, "0", "invalid"]))) {
+          if (k === 0 && (await this.node.repos.certificates.has([id, "0", "invalid"]))) {
             return this.finish(id, task, { status: "invalid", round: 0, reason: "INVALID", rated: false });
           }
           return;
         }
         continue; // void round (no assignment certificate by its deadline): the next round re-draws
       }
-      const a = certs.assignment;
+      const a = rc.assignment;
       this.afterAssignment(id, a);
       if (lc(a.prover) === this.address && this.ump !== undefined) this.startProving(id, task, r, now);
-      if (certs.default !== undefined) {
-        defaulted.add(lc(certs.default.prover));
+      if (rc.default !== undefined) {
+        defaulted.add(lc(rc.default.prover));
         continue;
       }
       if (myStake > 0n) await this.outcomeStep(id, task, r, a, now);
@@ -469,11 +496,40 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
       if (after.default === undefined) return;
       defaulted.add(lc(after.default.prover));
     }
-    // Every round is over (defaulted or void), or nobody is left to assign.
-    if (defaulted.size >= task.maxRounds || now > finalDeadline(task) + MAX_CLOCK_SKEW) {
-      const reason = defaulted.size > 0 ? "ALL_ROUNDS_DEFAULTED" : (await this.reveals(id)).length === 0 ? "NO_BIDS" : "NO_CERTIFICATE";
-      await this.finish(id, task, { status: "failed", round: task.maxRounds - 1, reason, rated: false });
+    const last = first + task.maxRounds - 1;
+    const noBids = reveals.length === 0 || drawOrder(id, task, reveals, table, params, auction).length === 0;
+    // Every round of the auction round is over (defaulted or void), nobody is left to assign, or (the last auction
+    // round) no eligible bid came at all: "no bids" is known at the reveal cut-off (SPEC §10.3).
+    if ((noBids && defaulted.size === 0 && !certs.has(first)) || defaulted.size >= task.maxRounds || now > roundDeadline(task, last) + MAX_CLOCK_SKEW) {
+      const reason = defaulted.size > 0 ? "ALL_ROUNDS_DEFAULTED" : noBids ? "NO_BIDS" : "NO_CERTIFICATE";
+      await this.finish(id, task, { status: "failed", round: last, reason, rated: false });
     }
+  }
+
+  /**
+   * The auction round in force for this node (SPEC §10.3). From the stored one, it moves past every auction round
+   * whose cut-off (`revealDeadline_a + MAX_CLOCK_SKEW`) has passed with no eligible bid held, no assignment
+   * certificate and no own assignment vote in it, up to the last one; it also follows an assignment certificate of
+   * a later auction round (the pool moved on while this node held a late reveal). The result is persisted, so it
+   * never goes back and this node never votes an assignment in an auction round it has left.
+   */
+  private async auctionRoundOf(id: Hex, task: Task, state: StoredTaskState, certs: ReadonlyMap<number, RoundCerts>, table: ReadonlyMap<string, bigint>, now: bigint): Promise<number> {
+    const rounds = taskAuctionRounds(task);
+    let a = state.auction ?? 0;
+    for (const [r, c] of certs) if (c.assignment !== undefined) a = Math.max(a, splitRound(task, r).auction);
+    while (a + 1 < rounds && now > auctionDeadlines(task, a).revealDeadline + MAX_CLOCK_SKEW) {
+      const first = firstRound(task, a);
+      let cleared = false;
+      for (let k = 0; k < task.maxRounds && !cleared; k++) cleared = certs.get(first + k)?.assignment !== undefined;
+      if (cleared || (await this.store.ownVote(id, first, "a")) !== undefined) break;
+      if (drawOrder(id, task, await this.reveals(id, a), table, this.node.opts.chainParams, a).length > 0) break;
+      a += 1;
+      this.metrics.task("reauctioned");
+      this.log.info("re-auction: no eligible bid", { taskId: id, auctionRound: a, reserve: reservePrice(task, a).toString() });
+      this.emit("reauction", { taskId: id, auctionRound: a, reserve: reservePrice(task, a), ...auctionDeadlines(task, a) });
+    }
+    if (a !== (state.auction ?? 0)) await this.store.putTaskState(id, { ...state, auction: a });
+    return a;
   }
 
   /**
@@ -500,28 +556,33 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     return sortStandingAsks(this.standingAsks.values());
   }
 
-  /** Prover role: commit before the bid deadline (salt persisted first), reveal inside the reveal window. */
-  private async bidStep(id: Hex, task: Task, now: bigint): Promise<void> {
+  /**
+   * Prover role, in auction round a (SPEC §10.3): commit before its bid deadline (salt persisted first), reveal
+   * inside its reveal window. Each auction round is priced again against its own reserve.
+   */
+  private async bidStep(id: Hex, task: Task, auction: number, now: bigint): Promise<void> {
     const ump = this.ump as AuctionProver;
-    let bid = await this.store.bid(id);
+    const window = auctionDeadlines(task, auction);
+    const reserve = reservePrice(task, auction);
+    let bid = await this.store.bid(id, auction);
     if (bid === undefined) {
-      if (now > task.bidDeadline - MAX_CLOCK_SKEW) return;
+      if (now > window.bidDeadline - MAX_CLOCK_SKEW) return;
       try {
         await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
       } catch (err) {
         this.log.debug("not bidding: artifacts unavailable", { taskId: id, reason: String(err) });
         return;
       }
-      if (this.now() > task.bidDeadline - MAX_CLOCK_SKEW) return;
+      if (this.now() > window.bidDeadline - MAX_CLOCK_SKEW) return;
       const circuit = await this.circuitOf(task);
-      const deadlineMs = Number(roundDeadline(task, 0) - MAX_CLOCK_SKEW) * 1000;
+      const deadlineMs = Number(roundDeadline(task, firstRound(task, auction)) - MAX_CLOCK_SKEW) * 1000;
       let reservation: Reservation;
       try {
         reservation = await ump.reserve({ circuit, deadlineMs });
       } catch (err) {
         this.log.info("not bidding: no capacity", { taskId: id, reason: String(err) });
         this.refuseOnce(id, "NO_CAPACITY");
-        await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true });
+        await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true }, auction);
         return;
       }
       const load = ump.load();
@@ -533,38 +594,41 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
         ownRating: await this.store.rating(this.address),
       });
       this.noteAsk(task, reservation.estimatedMs, load.queued + load.running + load.reserved - 1);
-      if (price === undefined || price <= 0n || price > task.maxReward) {
+      // above this auction round's reserve: no bid now; a later round of the schedule may reach the price
+      if (price === undefined || price <= 0n || price > reserve) {
         reservation.release();
         this.refuseOnce(id, "NO_PRICE");
-        await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true });
+        await this.store.putBid(id, { price: 0n, salt: "0x", commitment: "0x", revealed: true }, auction);
+        this.log.info("not bidding: price above the reserve", { taskId: id, auctionRound: auction, reserve: reserve.toString(), ...(price !== undefined ? { price: price.toString() } : {}) });
         return;
       }
       const salt = randomSalt();
       const commitment = bidCommitment(id, this.address, price, salt);
       bid = { price, salt, commitment, revealed: false };
-      await this.store.putBid(id, bid); // persisted before anything is sent
+      await this.store.putBid(id, bid, auction); // persisted before anything is sent
       this.reservations.set(id, reservation);
       if (this.node.opts.chainParams !== undefined) {
         this.atRisk.set(id, collateral(task, this.node.opts.chainParams));
         this.reportAtRisk();
       }
-      const commit = signBidCommit({ taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, commitment }, this.node.nodeKey, this.node.opts.domain);
+      const round = auction > 0 ? { auctionRound: auction } : {};
+      const commit = signBidCommit({ taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, commitment, ...round }, this.node.nodeKey, this.node.opts.domain);
       await this.publish("bids", encodeBidCommit(commit));
       this.metrics.task("bid");
       this.metrics.bidPrice(price, task.maxReward);
-      this.log.info("bid committed", { taskId: id });
+      this.log.info("bid committed", { taskId: id, auctionRound: auction });
       return;
     }
     if (bid.revealed || bid.price === 0n) return;
-    if (now <= task.bidDeadline + MAX_CLOCK_SKEW || now > task.revealDeadline) return;
+    if (now <= window.bidDeadline + MAX_CLOCK_SKEW || now > window.revealDeadline) return;
     const reveal = signBidReveal(
-      { taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, price: bid.price, salt: bid.salt },
+      { taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, price: bid.price, salt: bid.salt, ...(auction > 0 ? { auctionRound: auction } : {}) },
       this.node.nodeKey,
       this.node.opts.domain,
     );
     await this.publish("bids", encodeBidReveal(reveal));
-    await this.store.putBid(id, { ...bid, revealed: true });
-    this.log.info("bid revealed", { taskId: id });
+    await this.store.putBid(id, { ...bid, revealed: true }, auction);
+    this.log.info("bid revealed", { taskId: id, auctionRound: auction });
   }
 
   private afterAssignment(id: Hex, a: CertificateOfKind<"assignment">): void {
@@ -646,20 +710,21 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   }
 
   /**
-   * Attester, round 0: re-check the funding rule (SPEC §9.4), then provability (§9.7). Returns the vote to
-   * sign (Assignment, or Invalid for an unprovable task), `"unfunded"`, or undefined when this node cannot
-   * tell yet (artifacts not fetched, checker busy or failing): it then signs nothing this tick.
+   * Attester, the first round of the auction round that has bids (round 0 without a price schedule): re-check the
+   * funding rule (SPEC §9.4), then provability (§9.7). Returns the vote to sign (Assignment, or Invalid for an
+   * unprovable task), `"unfunded"`, or undefined when this node cannot tell yet (artifacts not fetched, checker
+   * busy or failing): it then signs nothing this tick.
    */
-  private async roundZeroVote(id: Hex, task: Task, pick: { prover: string; price: bigint }): Promise<VoteBody | "unfunded" | undefined> {
-    if ((await this.store.ownVote(id, 0, "a")) === undefined && this.node.funding !== undefined) {
+  private async firstRoundVote(id: Hex, task: Task, round: number, pick: { prover: string; price: bigint }): Promise<VoteBody | "unfunded" | undefined> {
+    if ((await this.store.ownVote(id, round, "a")) === undefined && this.node.funding !== undefined) {
       const f = await this.node.funding.check(id, task);
       if (f.funded === false) {
         this.log.info("not voting: the requester no longer funds the task", { taskId: id, available: f.available?.toString() });
         return "unfunded";
       }
     }
-    const assignment: VoteBody = { kind: "assignment", taskId: id, round: 0, prover: pick.prover as Hex, price: pick.price };
-    if (this.provability === undefined || (await this.store.ownVote(id, 0, "a")) !== undefined) return assignment;
+    const assignment: VoteBody = { kind: "assignment", taskId: id, round, prover: pick.prover as Hex, price: pick.price };
+    if (this.provability === undefined || (await this.store.ownVote(id, round, "a")) !== undefined) return assignment;
     let verdict;
     try {
       await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
@@ -682,9 +747,9 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     return { kind: "invalid", taskId: id, round: 0 };
   }
 
-  /** Attester: once reveals are closed, a NonReveal vote for every commitment without a valid reveal (SPEC §9.8). */
-  private async nonRevealStep(id: Hex, set: AttesterSet): Promise<void> {
-    for (const e of await this.nonReveals(id)) {
+  /** Attester: once auction round a's reveals are closed, a NonReveal vote for every commitment of it without a valid reveal (SPEC §9.8). */
+  private async nonRevealStep(id: Hex, auctionRound: number, set: AttesterSet): Promise<void> {
+    for (const e of await this.nonReveals(id, auctionRound)) {
       if (await this.node.repos.certificates.has([id, "nr", lc(e.prover)])) continue;
       await this.vote({ kind: "nonReveal", taskId: id, round: 0, prover: lc(e.prover) as Hex, commitment: lc(e.commitment) as Hex });
       await this.tryAssemble(id, 0, slotName({ kind: "nonReveal", prover: e.prover }), set);
@@ -785,8 +850,7 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
   /** Close the task (terminal), update ratings once, release capacity and tell listeners. */
   private async finish(id: Hex, task: Task, s: StoredTaskState): Promise<void> {
     const outcomes: Array<[string, RatingOutcome]> = [];
-    for (let r = 0; r < task.maxRounds; r++) {
-      const c = await this.certs(id, r);
+    for (const c of (await this.allCerts(id)).values()) {
       if (c.assignment !== undefined) outcomes.push([c.assignment.prover, "assigned"]);
       if (c.completion !== undefined) outcomes.push([c.completion.prover, "completed"]);
       if (c.default !== undefined) outcomes.push([c.default.prover, "defaulted"]);
@@ -865,16 +929,22 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     return out;
   }
 
-  /** Commits without a valid reveal, once the reveal window has closed (SPEC §4.8). */
-  async nonReveals(id: Hex): Promise<NonRevealEvidence[]> {
+  /**
+   * Commits without a valid reveal, of every auction round whose reveal window has closed (SPEC §4.8), or of
+   * auction round `only`.
+   */
+  async nonReveals(id: Hex, only?: number): Promise<NonRevealEvidence[]> {
     const key = lc(id) as Hex;
     const task = await this.loadTask(key);
-    if (task === undefined || this.now() <= task.revealDeadline + MAX_CLOCK_SKEW) return [];
+    if (task === undefined) return [];
     const out: NonRevealEvidence[] = [];
-    for (const e of await this.node.repos.bids.entries([key, "c"])) {
-      const c = decodeBidCommit(e.value);
-      if (!(await this.node.repos.bids.has(bidKey({ kind: "reveal", reveal: { ...c, price: 0n, salt: "0x" } })))) {
-        out.push({ taskId: key, prover: c.prover, commitment: c.commitment, commit: e.value });
+    for (let a = only ?? 0; a < (only === undefined ? taskAuctionRounds(task) : only + 1); a++) {
+      if (this.now() <= auctionDeadlines(task, a).revealDeadline + MAX_CLOCK_SKEW) break;
+      for (const e of await this.node.repos.bids.entries([key, commitsOf(a)])) {
+        const c = decodeBidCommit(e.value);
+        if (!(await this.node.repos.bids.has(bidKey({ kind: "reveal", reveal: { ...c, price: 0n, salt: "0x" } })))) {
+          out.push({ taskId: key, prover: c.prover, commitment: c.commitment, commit: e.value });
+        }
       }
     }
     return out;

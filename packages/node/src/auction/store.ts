@@ -1,7 +1,8 @@
 /**
  * The auction's own persistent state, in the node's level database under the `auction/` prefix (separate
  * from the message buckets, which hold only validated wire messages):
- *   auction/bid/<taskId>                    our sealed bid: price and salt (written BEFORE the commit is sent)
+ *   auction/bid/<taskId>[/<a>]              our sealed bid of auction round a (none: 0): price and salt (written
+ *                                           BEFORE the commit is sent)
  *   auction/vote/<taskId>/<round>/<slot>   our own signed vote per slot (a, cd, nr-<prover>) (written BEFORE it is sent)
  *   auction/task/<taskId>                   this node's view of the task: status and whether it was rated
  *   auction/rating/<prover>                 ratings from certified outcomes
@@ -26,12 +27,18 @@ export interface StoredTaskState {
   status: TaskStatus;
   /** Round of the completion, or the last round tried. */
   round?: number;
+  /**
+   * Auction round this node has moved on to (SPEC §10.3): every earlier one had no eligible bid by this node's view
+   * at its cut-off. It only grows, so the node never votes an assignment in an auction round it has left.
+   */
+  auction?: number;
   /** Why it failed: "NO_BIDS", "ALL_ROUNDS_DEFAULTED", "DEADLINE". */
   reason?: string;
   rated: boolean;
 }
 
 const PREFIX = "auction/";
+const bidPath = (taskId: Hex, auctionRound: number): string => (auctionRound === 0 ? `bid/${taskId.toLowerCase()}` : `bid/${taskId.toLowerCase()}/${auctionRound}`);
 const lc = (s: string): string => s.toLowerCase();
 
 export class AuctionStore {
@@ -52,12 +59,13 @@ export class AuctionStore {
     return this.json.encode(v);
   }
 
-  bid(taskId: Hex): Promise<StoredBid | undefined> {
-    return this.getJson<StoredBid>(`bid/${lc(taskId)}`);
+  /** Our sealed bid in auction round a of the task (SPEC §10.3). */
+  bid(taskId: Hex, auctionRound = 0): Promise<StoredBid | undefined> {
+    return this.getJson<StoredBid>(bidPath(taskId, auctionRound));
   }
 
-  async putBid(taskId: Hex, bid: StoredBid): Promise<void> {
-    await this.db.raw.put(`${PREFIX}bid/${lc(taskId)}`, this.enc(bid));
+  async putBid(taskId: Hex, bid: StoredBid, auctionRound = 0): Promise<void> {
+    await this.db.raw.put(PREFIX + bidPath(taskId, auctionRound), this.enc(bid));
   }
 
   /** Our vote in a slot (`a`, `cd` or `nr-<prover>`: slotName). */

@@ -1,4 +1,6 @@
 import {
+  auctionDeadlines,
+  taskAuctionRounds,
   decodeBidCommit,
   decodeBidReveal,
   MAX_MESSAGE_BYTES,
@@ -35,16 +37,27 @@ const lc = (h: Hex): string => h.toLowerCase();
 
 /**
  * Storage ids: `bid/<taskId>/c/<prover>/<commitment>` (up to two distinct commitments are kept as
- * equivocation evidence) and `bid/<taskId>/r/<prover>`.
+ * equivocation evidence) and `bid/<taskId>/r/<prover>`, for auction round 0; `c<a>` and `r<a>` for auction
+ * round a > 0 of a price schedule (SPEC §10.3).
  */
 export function bidKey(m: BidMessage): string[] {
   return m.kind === "commit"
-    ? [lc(m.commit.taskId), "c", lc(m.commit.prover), lc(m.commit.commitment)]
-    : [lc(m.reveal.taskId), "r", lc(m.reveal.prover)];
+    ? [lc(m.commit.taskId), commitsOf(m.commit.auctionRound ?? 0), lc(m.commit.prover), lc(m.commit.commitment)]
+    : [lc(m.reveal.taskId), revealsOf(m.reveal.auctionRound ?? 0), lc(m.reveal.prover)];
 }
 
-async function commitmentsOf(deps: ValidationDeps, taskId: Hex, prover: Hex): Promise<Hex[]> {
-  return (await deps.repos.bids.entries([lc(taskId), "c", lc(prover)])).map((e) => e.id[3] as Hex);
+/** Key segment of auction round a's commits (`c`, `c1`, …). */
+export function commitsOf(auctionRound: number): string {
+  return auctionRound === 0 ? "c" : `c${auctionRound}`;
+}
+
+/** Key segment of auction round a's reveals (`r`, `r1`, …). */
+export function revealsOf(auctionRound: number): string {
+  return auctionRound === 0 ? "r" : `r${auctionRound}`;
+}
+
+async function commitmentsOf(deps: ValidationDeps, taskId: Hex, prover: Hex, auctionRound: number): Promise<Hex[]> {
+  return (await deps.repos.bids.entries([lc(taskId), commitsOf(auctionRound), lc(prover)])).map((e) => e.id[3] as Hex);
 }
 
 export function bidsHandler(deps: ValidationDeps): TopicHandler<BidMessage> {
@@ -60,11 +73,11 @@ export function bidsHandler(deps: ValidationDeps): TopicHandler<BidMessage> {
         enforce(
           validateBidCommit(c, {
             domain: deps.domain,
-            now: judgedAt(deps, ctx.source, task?.bidDeadline ?? 0n),
+            now: judgedAt(deps, ctx.source, task === undefined ? 0n : auctionDeadlines(task, Math.min(c.auctionRound ?? 0, taskAuctionRounds(task) - 1)).bidDeadline),
             task,
             peerOperator: op,
             proverStake: await stakeAt(deps, c.prover, task?.stakeEpoch),
-            previousCommitments: await commitmentsOf(deps, c.taskId, c.prover),
+            previousCommitments: await commitmentsOf(deps, c.taskId, c.prover, c.auctionRound ?? 0),
             ...(deps.params !== undefined ? { params: deps.params } : {}),
           }),
           "BidCommit",
@@ -76,11 +89,11 @@ export function bidsHandler(deps: ValidationDeps): TopicHandler<BidMessage> {
       enforce(
         validateBidReveal(r, {
           domain: deps.domain,
-          now: judgedAt(deps, ctx.source, task?.revealDeadline ?? 0n),
+          now: judgedAt(deps, ctx.source, task === undefined ? 0n : auctionDeadlines(task, Math.min(r.auctionRound ?? 0, taskAuctionRounds(task) - 1)).revealDeadline),
           task,
           peerOperator: await peerOperator(deps, r.peerId),
           proverStake: await stakeAt(deps, r.prover, task?.stakeEpoch),
-          commitments: await commitmentsOf(deps, r.taskId, r.prover),
+          commitments: await commitmentsOf(deps, r.taskId, r.prover, r.auctionRound ?? 0),
           alreadyRevealed: await deps.repos.bids.has(bidKey(m)),
           ...(deps.params !== undefined ? { params: deps.params } : {}),
         }),

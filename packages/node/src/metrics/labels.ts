@@ -7,7 +7,7 @@
 /** Lifecycle events counted in `zkpool_node_tasks_total{event}`. `seen` is every task this node accepted; the
  * others are this operator's own: it committed a bid, won an assignment, published a proof, saw its task
  * settled on chain, or got a certified default. */
-export const TASK_EVENTS = ["seen", "bid", "won", "proved", "settled", "defaulted"] as const;
+export const TASK_EVENTS = ["seen", "bid", "won", "proved", "settled", "defaulted", "reauctioned"] as const;
 export type TaskEvent = (typeof TASK_EVENTS)[number];
 
 /** Terminal status of every task this node followed (`zkpool_node_tasks_ended_total{status}`). */

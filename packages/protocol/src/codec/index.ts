@@ -16,6 +16,7 @@ import {
   type MessageName,
 } from "../constants.js";
 import { ProtocolError } from "../errors.js";
+import { MAX_AUCTION_ROUNDS, rampRounds } from "../market/schedule.js";
 import { zkpool } from "../generated/zkpool.js";
 import type {
   BidCommit,
@@ -24,6 +25,7 @@ import type {
   OperatorRecord,
   ProofSubmission,
   Task,
+  TaskSchedule,
   StandingAsk,
   Unsigned,
   UnsignedVote,
@@ -289,6 +291,22 @@ function checkTask(t: Unsigned<Task>): void {
   numberIn(N, "maxRounds", t.maxRounds, 1, LIMITS.maxRounds);
   bigintIn(N, "stakeEpoch", t.stakeEpoch, 0n, MAX_UINT64);
   bigintIn(N, "nonce", t.nonce, 0n, MAX_UINT64);
+  if (t.schedule !== undefined) checkSchedule(t.schedule, t.maxReward);
+}
+
+/**
+ * SPEC §10.3 schedule validity: `0 < startPrice < maxReward`, `priceStep > 0`, `rebidWindow` in 1..86400 and
+ * at most MAX_AUCTION_ROUNDS auction rounds (a one-round ramp is spelled as no schedule).
+ */
+function checkSchedule(s: TaskSchedule, maxReward: bigint): void {
+  const N: MessageName = "Task";
+  if (s === null || typeof s !== "object") throw fieldError(N, "schedule", "expected an object or no schedule");
+  bigintIn(N, "schedule.startPrice", s.startPrice, 1n, maxReward - 1n);
+  bigintIn(N, "schedule.priceStep", s.priceStep, 1n, MAX_UINT256);
+  numberIn(N, "schedule.rebidWindow", s.rebidWindow, 1, LIMITS.maxRebidWindow);
+  if (rampRounds(s.startPrice, maxReward, s.priceStep) > BigInt(MAX_AUCTION_ROUNDS)) {
+    throw fieldError(N, "schedule.priceStep", `too small: the ramp from startPrice to maxReward needs more than ${MAX_AUCTION_ROUNDS} auction rounds`);
+  }
 }
 
 function taskToWire(t: Task | Unsigned<Task>, signed: boolean): zkpool.Task {
@@ -312,6 +330,9 @@ function taskToWire(t: Task | Unsigned<Task>, signed: boolean): zkpool.Task {
     stakeEpoch: t.stakeEpoch,
     nonce: t.nonce,
     signature: signed ? eip712SigIn(N, "signature", (t as Task).signature) : new Uint8Array(0),
+    startPrice: t.schedule === undefined ? new Uint8Array(0) : uint256In(N, "schedule.startPrice", t.schedule.startPrice),
+    priceStep: t.schedule === undefined ? new Uint8Array(0) : uint256In(N, "schedule.priceStep", t.schedule.priceStep),
+    rebidWindow: t.schedule?.rebidWindow ?? 0,
   };
 }
 
@@ -347,11 +368,28 @@ export function decodeTask(bytes: Uint8Array): Task {
     nonce: (w.nonce),
     signature: eip712SigOut(N, "signature", w.signature),
   };
+  // no schedule: all three fields absent; a schedule: all three present (checkTask checks their values)
+  if (w.startPrice.byteLength !== 0 || w.priceStep.byteLength !== 0 || w.rebidWindow !== 0) {
+    t.schedule = {
+      startPrice: uint256Out(N, "schedule.startPrice", w.startPrice),
+      priceStep: uint256Out(N, "schedule.priceStep", w.priceStep),
+      rebidWindow: w.rebidWindow,
+    };
+  }
   checkTask(t);
   return t;
 }
 
 /* ---------------- BidCommit / BidReveal ---------------- */
+
+/** A bid's auction round: absent means 0 (and 0 is encoded as absent, so the encoding stays canonical). */
+function auctionRoundIn(N: MessageName, round: number | undefined): number {
+  return round === undefined ? 0 : numberIn(N, "auctionRound", round, 0, MAX_AUCTION_ROUNDS - 1);
+}
+
+function auctionRoundOut(N: MessageName, round: number): { auctionRound?: number } {
+  return round === 0 ? {} : { auctionRound: numRangeOut(N, "auctionRound", round, 1, MAX_AUCTION_ROUNDS - 1) };
+}
 
 function bidCommitToWire(c: BidCommit | Unsigned<BidCommit>, signed: boolean): zkpool.BidCommit {
   const N: MessageName = "BidCommit";
@@ -361,6 +399,7 @@ function bidCommitToWire(c: BidCommit | Unsigned<BidCommit>, signed: boolean): z
     peerId: peerIdIn(N, "peerId", c.peerId),
     commitment: fixedIn(N, "commitment", c.commitment, B32),
     signature: signed ? fixedIn(N, "signature", (c as BidCommit).signature, ED25519_SIG) : new Uint8Array(0),
+    auctionRound: auctionRoundIn(N, c.auctionRound),
   };
 }
 
@@ -376,6 +415,7 @@ export function decodeBidCommit(bytes: Uint8Array): BidCommit {
     prover: fixedOut(N, "prover", w.prover, ADDRESS),
     peerId: peerIdOut(N, "peerId", w.peerId),
     commitment: fixedOut(N, "commitment", w.commitment, B32),
+    ...auctionRoundOut(N, w.auctionRound),
     signature: fixedOut(N, "signature", w.signature, ED25519_SIG),
   };
 }
@@ -389,6 +429,7 @@ function bidRevealToWire(r: BidReveal | Unsigned<BidReveal>, signed: boolean): z
     price: uint256In(N, "price", r.price),
     salt: fixedIn(N, "salt", r.salt, B32),
     signature: signed ? fixedIn(N, "signature", (r as BidReveal).signature, ED25519_SIG) : new Uint8Array(0),
+    auctionRound: auctionRoundIn(N, r.auctionRound),
   };
 }
 
@@ -405,6 +446,7 @@ export function decodeBidReveal(bytes: Uint8Array): BidReveal {
     peerId: peerIdOut(N, "peerId", w.peerId),
     price: uint256Out(N, "price", w.price),
     salt: fixedOut(N, "salt", w.salt, B32),
+    ...auctionRoundOut(N, w.auctionRound),
     signature: fixedOut(N, "signature", w.signature, ED25519_SIG),
   };
 }

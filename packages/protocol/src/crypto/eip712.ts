@@ -21,7 +21,7 @@ import type {
 
 export const EIP712_DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
 export const TASK_TYPE =
-  "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeEpoch,uint64 nonce)";
+  "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeEpoch,uint64 nonce,uint256 startPrice,uint256 priceStep,uint32 rebidWindow)";
 export const ASSIGNMENT_TYPE = "Assignment(bytes32 taskId,uint32 round,address prover,uint256 price)";
 export const COMPLETION_TYPE = "Completion(bytes32 taskId,uint32 round,address prover,bytes32 proofHash)";
 export const DEFAULT_TYPE = "Default(bytes32 taskId,uint32 round,address prover)";
@@ -59,6 +59,9 @@ export const EIP712_TYPES: Record<string, Record<string, TypedDataField[]>> = {
       { name: "maxRounds", type: "uint8" },
       { name: "stakeEpoch", type: "uint64" },
       { name: "nonce", type: "uint64" },
+      { name: "startPrice", type: "uint256" },
+      { name: "priceStep", type: "uint256" },
+      { name: "rebidWindow", type: "uint32" },
     ],
   },
   Assignment: {
@@ -188,6 +191,9 @@ export function hashTaskStruct(t: Unsigned<Task>): Uint8Array {
       word(BigInt(t.maxRounds)),
       word(t.stakeEpoch),
       word(t.nonce),
+      word(t.schedule?.startPrice ?? 0n),
+      word(t.schedule?.priceStep ?? 0n),
+      word(BigInt(t.schedule?.rebidWindow ?? 0)),
     ),
   );
 }
@@ -280,6 +286,9 @@ export function taskTypedData(t: Task | Unsigned<Task>, domain: ProtocolDomain):
       maxRounds: t.maxRounds,
       stakeEpoch: t.stakeEpoch,
       nonce: t.nonce,
+      startPrice: t.schedule?.startPrice ?? 0n,
+      priceStep: t.schedule?.priceStep ?? 0n,
+      rebidWindow: t.schedule?.rebidWindow ?? 0,
     },
   };
 }

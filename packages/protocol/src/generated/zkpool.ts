@@ -525,6 +525,9 @@ export namespace zkpool {
     stakeEpoch: bigint
     nonce: bigint
     signature: Uint8Array<ArrayBuffer>
+    startPrice: Uint8Array<ArrayBuffer>
+    priceStep: Uint8Array<ArrayBuffer>
+    rebidWindow: number
   }
 
   export namespace Task {
@@ -622,6 +625,21 @@ export namespace zkpool {
             w.bytes(obj.signature)
           }
 
+          if ((obj.startPrice != null && obj.startPrice.byteLength > 0)) {
+            w.uint32(146)
+            w.bytes(obj.startPrice)
+          }
+
+          if ((obj.priceStep != null && obj.priceStep.byteLength > 0)) {
+            w.uint32(154)
+            w.bytes(obj.priceStep)
+          }
+
+          if ((obj.rebidWindow != null && obj.rebidWindow !== 0)) {
+            w.uint32(160)
+            w.uint32(obj.rebidWindow)
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -643,7 +661,10 @@ export namespace zkpool {
             maxRounds: 0,
             stakeEpoch: 0n,
             nonce: 0n,
-            signature: uint8ArrayAlloc(0)
+            signature: uint8ArrayAlloc(0),
+            startPrice: uint8ArrayAlloc(0),
+            priceStep: uint8ArrayAlloc(0),
+            rebidWindow: 0
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -718,6 +739,18 @@ export namespace zkpool {
               }
               case 17: {
                 obj.signature = reader.bytes()
+                break
+              }
+              case 18: {
+                obj.startPrice = reader.bytes()
+                break
+              }
+              case 19: {
+                obj.priceStep = reader.bytes()
+                break
+              }
+              case 20: {
+                obj.rebidWindow = reader.uint32()
                 break
               }
               default: {
@@ -854,6 +887,27 @@ export namespace zkpool {
                 }
                 break
               }
+              case 18: {
+                yield {
+                  field: `${prefix}.startPrice`,
+                  value: reader.bytes()
+                }
+                break
+              }
+              case 19: {
+                yield {
+                  field: `${prefix}.priceStep`,
+                  value: reader.bytes()
+                }
+                break
+              }
+              case 20: {
+                yield {
+                  field: `${prefix}.rebidWindow`,
+                  value: reader.uint32()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -951,6 +1005,21 @@ export namespace zkpool {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface TaskStartPriceFieldEvent {
+      field: '$.startPrice'
+      value: Uint8Array<ArrayBuffer>
+    }
+
+    export interface TaskPriceStepFieldEvent {
+      field: '$.priceStep'
+      value: Uint8Array<ArrayBuffer>
+    }
+
+    export interface TaskRebidWindowFieldEvent {
+      field: '$.rebidWindow'
+      value: number
+    }
+
     export function encode (obj: Partial<Task>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, Task.codec())
     }
@@ -959,7 +1028,7 @@ export namespace zkpool {
       return decodeMessage(buf, Task.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Task>): Generator<TaskRequesterFieldEvent | TaskProofSystemFieldEvent | TaskWasmSha256FieldEvent | TaskZkeySha256FieldEvent | TaskVkeySha256FieldEvent | TaskInputHashFieldEvent | TaskInputSizeFieldEvent | TaskPublicSignalsHashFieldEvent | TaskMaxRewardFieldEvent | TaskPenaltyFieldEvent | TaskBidDeadlineFieldEvent | TaskRevealDeadlineFieldEvent | TaskProofWindowFieldEvent | TaskMaxRoundsFieldEvent | TaskStakeEpochFieldEvent | TaskNonceFieldEvent | TaskSignatureFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Task>): Generator<TaskRequesterFieldEvent | TaskProofSystemFieldEvent | TaskWasmSha256FieldEvent | TaskZkeySha256FieldEvent | TaskVkeySha256FieldEvent | TaskInputHashFieldEvent | TaskInputSizeFieldEvent | TaskPublicSignalsHashFieldEvent | TaskMaxRewardFieldEvent | TaskPenaltyFieldEvent | TaskBidDeadlineFieldEvent | TaskRevealDeadlineFieldEvent | TaskProofWindowFieldEvent | TaskMaxRoundsFieldEvent | TaskStakeEpochFieldEvent | TaskNonceFieldEvent | TaskSignatureFieldEvent | TaskStartPriceFieldEvent | TaskPriceStepFieldEvent | TaskRebidWindowFieldEvent> {
       return streamMessage(buf, Task.codec(), opts)
     }
   }
@@ -970,6 +1039,7 @@ export namespace zkpool {
     peerId: Uint8Array<ArrayBuffer>
     commitment: Uint8Array<ArrayBuffer>
     signature: Uint8Array<ArrayBuffer>
+    auctionRound: number
   }
 
   export namespace BidCommit {
@@ -1007,6 +1077,11 @@ export namespace zkpool {
             w.bytes(obj.signature)
           }
 
+          if ((obj.auctionRound != null && obj.auctionRound !== 0)) {
+            w.uint32(48)
+            w.uint32(obj.auctionRound)
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -1016,7 +1091,8 @@ export namespace zkpool {
             prover: uint8ArrayAlloc(0),
             peerId: uint8ArrayAlloc(0),
             commitment: uint8ArrayAlloc(0),
-            signature: uint8ArrayAlloc(0)
+            signature: uint8ArrayAlloc(0),
+            auctionRound: 0
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -1043,6 +1119,10 @@ export namespace zkpool {
               }
               case 5: {
                 obj.signature = reader.bytes()
+                break
+              }
+              case 6: {
+                obj.auctionRound = reader.uint32()
                 break
               }
               default: {
@@ -1095,6 +1175,13 @@ export namespace zkpool {
                 }
                 break
               }
+              case 6: {
+                yield {
+                  field: `${prefix}.auctionRound`,
+                  value: reader.uint32()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -1132,6 +1219,11 @@ export namespace zkpool {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface BidCommitAuctionRoundFieldEvent {
+      field: '$.auctionRound'
+      value: number
+    }
+
     export function encode (obj: Partial<BidCommit>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, BidCommit.codec())
     }
@@ -1140,7 +1232,7 @@ export namespace zkpool {
       return decodeMessage(buf, BidCommit.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BidCommit>): Generator<BidCommitTaskIdFieldEvent | BidCommitProverFieldEvent | BidCommitPeerIdFieldEvent | BidCommitCommitmentFieldEvent | BidCommitSignatureFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BidCommit>): Generator<BidCommitTaskIdFieldEvent | BidCommitProverFieldEvent | BidCommitPeerIdFieldEvent | BidCommitCommitmentFieldEvent | BidCommitSignatureFieldEvent | BidCommitAuctionRoundFieldEvent> {
       return streamMessage(buf, BidCommit.codec(), opts)
     }
   }
@@ -1152,6 +1244,7 @@ export namespace zkpool {
     price: Uint8Array<ArrayBuffer>
     salt: Uint8Array<ArrayBuffer>
     signature: Uint8Array<ArrayBuffer>
+    auctionRound: number
   }
 
   export namespace BidReveal {
@@ -1194,6 +1287,11 @@ export namespace zkpool {
             w.bytes(obj.signature)
           }
 
+          if ((obj.auctionRound != null && obj.auctionRound !== 0)) {
+            w.uint32(56)
+            w.uint32(obj.auctionRound)
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -1204,7 +1302,8 @@ export namespace zkpool {
             peerId: uint8ArrayAlloc(0),
             price: uint8ArrayAlloc(0),
             salt: uint8ArrayAlloc(0),
-            signature: uint8ArrayAlloc(0)
+            signature: uint8ArrayAlloc(0),
+            auctionRound: 0
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -1235,6 +1334,10 @@ export namespace zkpool {
               }
               case 6: {
                 obj.signature = reader.bytes()
+                break
+              }
+              case 7: {
+                obj.auctionRound = reader.uint32()
                 break
               }
               default: {
@@ -1294,6 +1397,13 @@ export namespace zkpool {
                 }
                 break
               }
+              case 7: {
+                yield {
+                  field: `${prefix}.auctionRound`,
+                  value: reader.uint32()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -1336,6 +1446,11 @@ export namespace zkpool {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface BidRevealAuctionRoundFieldEvent {
+      field: '$.auctionRound'
+      value: number
+    }
+
     export function encode (obj: Partial<BidReveal>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, BidReveal.codec())
     }
@@ -1344,7 +1459,7 @@ export namespace zkpool {
       return decodeMessage(buf, BidReveal.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BidReveal>): Generator<BidRevealTaskIdFieldEvent | BidRevealProverFieldEvent | BidRevealPeerIdFieldEvent | BidRevealPriceFieldEvent | BidRevealSaltFieldEvent | BidRevealSignatureFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BidReveal>): Generator<BidRevealTaskIdFieldEvent | BidRevealProverFieldEvent | BidRevealPeerIdFieldEvent | BidRevealPriceFieldEvent | BidRevealSaltFieldEvent | BidRevealSignatureFieldEvent | BidRevealAuctionRoundFieldEvent> {
       return streamMessage(buf, BidReveal.codec(), opts)
     }
   }

@@ -41,10 +41,14 @@ export function auctionRounds(s: PriceSchedule): number {
 }
 
 function roundsOf(s: PriceSchedule): number {
-  if (s.startPrice === s.maxPrice) return 1;
-  const gap = s.maxPrice - s.startPrice;
-  const n = (gap + s.step - 1n) / s.step + 1n;
+  const n = rampRounds(s.startPrice, s.maxPrice, s.step);
   return n > BigInt(MAX_AUCTION_ROUNDS) ? MAX_AUCTION_ROUNDS + 1 : Number(n);
+}
+
+/** Rounds of a ramp, unbounded: `1 + ceil((maxPrice - startPrice) / step)`, 1 when they are equal. `step > 0` otherwise. */
+export function rampRounds(startPrice: bigint, maxPrice: bigint, step: bigint): bigint {
+  if (startPrice >= maxPrice) return 1n;
+  return (maxPrice - startPrice + step - 1n) / step + 1n;
 }
 
 /**
