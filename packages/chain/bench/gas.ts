@@ -63,7 +63,8 @@ async function main(): Promise<void> {
       return {
         requester: requester.address, proofSystem: system, circuitId: fixtureCircuitId(system), inputHash: hexlify(randomBytes(32)),
         publicSignalsHash: publicSignalsHash(proof.publicSignals), maxReward: ETH, penalty: ETH, bidDeadline: stakeEpoch + 10n,
-        revealDeadline: stakeEpoch + 20n, proofWindow: 600, maxRounds: 2, stakeEpoch, nonce: nonce++, ...over,
+        revealDeadline: stakeEpoch + 20n, proofWindow: 600, maxRounds: 2, stakeEpoch, nonce: nonce++,
+        startPrice: 0n, priceStep: 0n, rebidWindow: 0, ...over,
       };
     };
     const sign = (t: TaskStruct): string => requester.signingKey.sign(taskIdOf(env, t)).serialized;
@@ -109,6 +110,11 @@ async function main(): Promise<void> {
       const t = await task(ProofSystem.Groth16, groth);
       row("open (checks the task, locks its cost)", await escrow.open(t, sign(t)));
       row("settle Groth16, 3 signatures, task already open", await escrow.settle(settleOf(t, groth, three)));
+    }
+    // a price ramp (SPEC §10.3): R = 4 auction rounds at 0.25/0.5/0.75/1 ETH, settled in auction round 1 (round 2) at 0.5
+    {
+      const t = await task(ProofSystem.Groth16, groth, { startPrice: ETH / 4n, priceStep: ETH / 4n, rebidWindow: 30 });
+      row("settle Groth16, 3 signatures, price ramp, auction round 1 (first touch: opens + pays)", await escrow.settle(settleOf(t, groth, three, 2)));
     }
     // a late settlement within settleGrace: the round's Completion certificate is verified too
     {

@@ -29,6 +29,10 @@ interface IStakeRegistry {
 ///   the epoch >= collateral) (§9.3). A default slashes only with the round's Assignment certificate (§9.3).
 /// - Any round at or after the on-chain round settles; a slow settlement within `settleGrace` of its round's
 ///   deadline needs the Completion certificate (§9.5).
+/// - Price schedule and re-auction (§10.3): a task may carry a ramp `(startPrice, priceStep, rebidWindow)` of
+///   `R <= 16` auction rounds (`BadSchedule`); all three 0 is the fixed price, `R = 1`. Certificates name a global
+///   round `g = a·maxRounds + k` (auction round `a`, proof round `k`); an assignment's price is at most auction round
+///   `a`'s reserve. The final deadline is the worst case (every auction round re-opened).
 /// - Premiums feed the insurance fund; a failed task's penalty comes from the defaulter first, then from the fund,
 ///   at most `coverageBps` of it per task (§9.6).
 /// - Invalid-task, non-reveal and equivocation reports (§9.7-9.9).
@@ -57,6 +61,13 @@ contract Escrow {
         uint8 maxRounds;
         uint64 stakeEpoch;
         uint64 nonce;
+        /// Price schedule (SPEC §10.3): all three 0 for a fixed price (one auction round at `maxReward`); else auction
+        /// round `a` has reserve `min(maxReward, startPrice + a·priceStep)`, and round `a + 1` takes bids for
+        /// `rebidWindow` seconds after round `a`'s reveal deadline (period `rebidWindow + revealDeadline -
+        /// bidDeadline`).
+        uint256 startPrice;
+        uint256 priceStep;
+        uint32 rebidWindow;
     }
 
     /// Attester signatures over one EIP-712 digest, attesters strictly ascending (SPEC 0.7).
@@ -133,11 +144,15 @@ contract Escrow {
     uint8 private constant VOTE_DEFAULT = 3;
     uint8 private constant VOTE_INVALID = 4;
     uint256 private constant BPS = 10_000;
+    /// Most auction rounds of a price schedule (SPEC §10.3 `MAX_AUCTION_ROUNDS`).
+    uint256 private constant MAX_AUCTION_ROUNDS = 16;
+    /// Longest `rebidWindow` of a price schedule, seconds.
+    uint256 private constant MAX_REBID_WINDOW = 86_400;
     uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
     bytes32 public constant TASK_TYPEHASH =
         keccak256(
-            "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeEpoch,uint64 nonce)"
+            "Task(address requester,uint8 proofSystem,bytes32 circuitId,bytes32 inputHash,bytes32 publicSignalsHash,uint256 maxReward,uint256 penalty,uint64 bidDeadline,uint64 revealDeadline,uint32 proofWindow,uint8 maxRounds,uint64 stakeEpoch,uint64 nonce,uint256 startPrice,uint256 priceStep,uint32 rebidWindow)"
         );
     bytes32 public constant ASSIGNMENT_TYPEHASH =
         keccak256("Assignment(bytes32 taskId,uint32 round,address prover,uint256 price)");
@@ -248,6 +263,8 @@ contract Escrow {
     error InsufficientFreeBalance(uint256 available, uint256 requested);
     error NothingToClaim();
     error InvalidTask();
+    /// The task's price schedule is neither fixed (all zero) nor a valid ramp (SPEC §10.3).
+    error BadSchedule();
     error EpochNotFinal(uint64 stakeEpoch, uint256 epochStart);
     error StaleEpoch(uint64 stakeEpoch, uint64 bidDeadline);
     error LifetimeTooLong(uint256 lifetime, uint64 maxTaskLifetime);
@@ -257,7 +274,7 @@ contract Escrow {
     error TaskClosed(bytes32 taskId);
     error TaskNotOpen(bytes32 taskId);
     error WrongRound(uint32 lowest, uint32 got);
-    error PriceOutOfRange(uint256 price, uint256 maxReward);
+    error PriceOutOfRange(uint256 price, uint256 reserve);
     error ProverNotEligible(address prover, uint256 stake, uint256 collateral);
     error DeadlinePassed(uint64 deadline, uint64 now_);
     error DeadlineNotReached(uint64 deadline, uint64 now_);
@@ -381,9 +398,9 @@ contract Escrow {
         _touch(id, task, signature);
     }
 
-    /// Pays the prover of round `a.round` (any round from the on-chain round on; earlier rounds may have been
-    /// void). Until the round's deadline `completionCert` may be empty; within `settleGrace` after it, it must be
-    /// the round's Completion certificate for this proof. Splits `price` between prover, royalty, treasury,
+    /// Pays the prover of global round `a.round` (any round from the on-chain round on, below `R·maxRounds`; earlier
+    /// rounds may have been void). Until the round's deadline `completionCert` may be empty; within `settleGrace`
+    /// after it, it must be the round's Completion certificate for this proof. Splits `price` between prover, royalty, treasury,
     /// insurance fund and the signers of `assignmentCert` (pro rata to stake, SPEC §9.13), moves the premium to the
     /// fund and returns the rest of the locked cost to the requester.
     function settle(
@@ -435,8 +452,9 @@ contract Escrow {
     /// Certified default of round `a.round` after its deadline, until `finalDeadline + reportWindow`: needs the
     /// round's Assignment certificate (2/3 of the epoch's stake, an eligible prover) and its Default certificate
     /// for the same prover. Slashes `min(penalty, what the prover has)` and moves the task past that round; after
-    /// the last round the task fails. A default reported after the task expired still slashes, and pays the
-    /// requester's penalty if it was not paid yet.
+    /// the last proof round of its auction round (`g % maxRounds = maxRounds - 1`) the task fails (defaults do not
+    /// re-auction). A default reported after the task expired still slashes, and pays the requester's penalty if it
+    /// was not paid yet.
     function reportDefault(
         Task calldata task,
         bytes calldata signature,
@@ -464,7 +482,7 @@ contract Escrow {
         rec.round = a.round + 1;
         emit TaskDefaulted(id, a.round, a.prover, taken);
         if (late) _payPenalty(id, rec, task.penalty);
-        else if (a.round + 1 >= task.maxRounds) _fail(id, task, rec);
+        else if ((a.round % task.maxRounds) + 1 >= task.maxRounds) _fail(id, task, rec);
     }
 
     /// Closes an unprovable task with its Invalid certificate (SPEC §9.7): no slash; the requester pays the
@@ -622,16 +640,52 @@ contract Escrow {
         return (penalty * premiumBps) / BPS;
     }
 
-    function _roundDeadline(Task calldata task, uint32 round) private pure returns (uint64) {
-        return task.revealDeadline + (uint64(round) + 1) * uint64(task.proofWindow);
+    /// Number of auction rounds `R` of the task's price schedule (SPEC §10.3): 1 for a fixed price (startPrice,
+    /// priceStep and rebidWindow all 0), else `1 + ceil((maxReward - startPrice) / priceStep)`, valid only with
+    /// `0 < startPrice < maxReward`, `priceStep > 0`, `1 <= rebidWindow <= 86400` and `R <= 16` (`BadSchedule`).
+    function _auctionRounds(Task calldata task) private pure returns (uint256) {
+        uint256 start = task.startPrice;
+        uint256 step = task.priceStep;
+        uint256 window = task.rebidWindow;
+        if (start == 0) {
+            if ((step | window) != 0) revert BadSchedule();
+            return 1;
+        }
+        if (start >= task.maxReward || step == 0 || window == 0 || window > MAX_REBID_WINDOW) revert BadSchedule();
+        // 1 + ceil(d / step) for d = maxReward - startPrice > 0, without overflow
+        uint256 r = 2 + (task.maxReward - start - 1) / step;
+        if (r > MAX_AUCTION_ROUNDS) revert BadSchedule();
+        return r;
     }
 
+    /// Reserve price of auction round `a < R`: `min(maxReward, startPrice + a·priceStep)` (`maxReward` for a fixed
+    /// price). Below the last round `startPrice + a·priceStep < maxReward`, so the sum cannot overflow.
+    function _reserve(Task calldata task, uint256 a) private pure returns (uint256) {
+        uint256 start = task.startPrice;
+        if (start == 0 || a + 1 >= _auctionRounds(task)) return task.maxReward;
+        return start + a * task.priceStep;
+    }
+
+    /// Deadline of global round `g = a·maxRounds + k` (auction round `a`, proof round `k`):
+    /// `revealDeadline + a·P + (k + 1)·proofWindow` with `P = rebidWindow + (revealDeadline - bidDeadline)` (SPEC
+    /// §10.3). With a fixed price `a = 0`: v1's `revealDeadline + (round + 1)·proofWindow`. A checked task's
+    /// deadlines fit uint64 (`_checkTask`); `InvalidTask` otherwise (only `expire` sees unchecked tasks).
+    function _roundDeadline(Task calldata task, uint32 g) private pure returns (uint64) {
+        uint256 m = task.maxRounds;
+        uint256 d = uint256(task.revealDeadline) + (g % m + 1) * task.proofWindow;
+        if (g >= m) d += (g / m) * (uint256(task.rebidWindow) + (task.revealDeadline - task.bidDeadline));
+        if (d > type(uint64).max) revert InvalidTask();
+        return uint64(d);
+    }
+
+    /// The deadline of the last proof round of the last auction round: the worst case, every auction round re-opened.
     function _finalDeadline(Task calldata task) private pure returns (uint64) {
-        return _roundDeadline(task, uint32(task.maxRounds) - 1);
+        return _roundDeadline(task, uint32(_auctionRounds(task) * task.maxRounds - 1));
     }
 
-    function _checkRound(TaskRecord storage rec, Task calldata task, uint32 round) private view {
-        if (round < rec.round || round >= task.maxRounds) revert WrongRound(rec.round, round);
+    /// `rec.round <= g < R·maxRounds`.
+    function _checkRound(TaskRecord storage rec, Task calldata task, uint32 g) private view {
+        if (g < rec.round || g >= _auctionRounds(task) * task.maxRounds) revert WrongRound(rec.round, g);
     }
 
     function _checkReportWindow(Task calldata task) private view {
@@ -639,8 +693,9 @@ contract Escrow {
         if (block.timestamp > closesAt) revert ReportWindowClosed(closesAt, uint64(block.timestamp));
     }
 
-    /// Price in (0, maxReward], the prover eligible at the task's epoch, and the certificate's quorum. With `keep`,
-    /// returns each signer's stake at the epoch and, last, the signed stake (see `_checkCertificate`).
+    /// Price in (0, reserve of the round's auction round] (`maxReward` for a fixed price), the prover eligible at the
+    /// task's epoch, and the certificate's quorum. With `keep`, returns each signer's stake at the epoch and, last,
+    /// the signed stake (see `_checkCertificate`). The round is already checked (`_checkRound`).
     function _checkAssignment(
         bytes32 id,
         Task calldata task,
@@ -648,7 +703,10 @@ contract Escrow {
         Certificate calldata cert,
         bool keep
     ) private view returns (uint256[] memory stakes) {
-        if (a.price == 0 || a.price > task.maxReward) revert PriceOutOfRange(a.price, task.maxReward);
+        {
+            uint256 reserve = _reserve(task, a.round / task.maxRounds);
+            if (a.price == 0 || a.price > reserve) revert PriceOutOfRange(a.price, reserve);
+        }
         uint256 need = collateral(task.maxReward, task.penalty);
         uint256 has = stakeRegistry.stakeAt(a.prover, task.stakeEpoch);
         if (has < need) revert ProverNotEligible(a.prover, has, need);
@@ -660,22 +718,30 @@ contract Escrow {
         );
     }
 
-    /// The static task rules, the v1 epoch and lifetime rules (SPEC §9.1) and the requester's signature.
+    /// The static task rules, the price schedule (SPEC §10.3), the v1 epoch and lifetime rules (SPEC §9.1; the
+    /// lifetime to the worst-case final deadline) and the requester's signature.
     function _checkTask(bytes32 id, Task calldata task, bytes calldata signature) private view {
         if (
             task.maxRounds == 0 ||
             task.proofWindow == 0 ||
             task.maxReward == 0 ||
             task.revealDeadline < task.bidDeadline ||
-            task.requester == address(0) ||
-            uint256(task.revealDeadline) + uint256(task.maxRounds) * task.proofWindow > type(uint64).max
+            task.requester == address(0)
         ) revert InvalidTask();
+        // the worst-case final deadline `revealDeadline + (R - 1)·P + maxRounds·proofWindow` (= _finalDeadline),
+        // in 256 bits: every round deadline of the task then fits uint64
+        uint256 last = uint256(task.revealDeadline) + uint256(task.maxRounds) * task.proofWindow;
+        {
+            uint256 r = _auctionRounds(task);
+            if (r > 1) last += (r - 1) * (uint256(task.rebidWindow) + (task.revealDeadline - task.bidDeadline));
+        }
+        if (last > type(uint64).max) revert InvalidTask();
         if (block.chainid != _chainId) revert InvalidTask();
         uint256 start = uint256(task.stakeEpoch) * epochSeconds;
         if (start > block.timestamp) revert EpochNotFinal(task.stakeEpoch, start);
         if (start >= task.bidDeadline || task.bidDeadline > start + maxSnapshotAge)
             revert StaleEpoch(task.stakeEpoch, task.bidDeadline);
-        uint256 lifetime = _finalDeadline(task) - task.bidDeadline;
+        uint256 lifetime = last - task.bidDeadline;
         if (lifetime > maxTaskLifetime) revert LifetimeTooLong(lifetime, maxTaskLifetime);
         address signer = _recover(id, signature);
         if (signer != task.requester) revert InvalidRequesterSignature(signer, task.requester);

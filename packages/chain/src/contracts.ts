@@ -228,7 +228,7 @@ export class StakeRegistryClient extends Binding implements StakeReader {
 
 function taskTuple(t: TaskStruct): unknown[] {
   return [t.requester, t.proofSystem, t.circuitId, t.inputHash, t.publicSignalsHash, t.maxReward, t.penalty,
-    t.bidDeadline, t.revealDeadline, t.proofWindow, t.maxRounds, t.stakeEpoch, t.nonce];
+    t.bidDeadline, t.revealDeadline, t.proofWindow, t.maxRounds, t.stakeEpoch, t.nonce, t.startPrice, t.priceStep, t.rebidWindow];
 }
 function assignmentTuple(a: AssignmentStruct): unknown[] {
   return [a.round, a.prover, a.price];

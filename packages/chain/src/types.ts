@@ -18,6 +18,10 @@ export interface TaskStruct {
   maxRounds: number;
   stakeEpoch: bigint;
   nonce: bigint;
+  /** Price schedule (SPEC §10.3): all three 0 for a fixed price (one auction round at `maxReward`). */
+  startPrice: bigint;
+  priceStep: bigint;
+  rebidWindow: number;
 }
 
 /** SPEC 0.3 Assignment without taskId (the escrow derives it from the task). */
@@ -122,7 +126,10 @@ export function eip712Domain(chainId: bigint, escrow: string): { name: string; v
   return { name: "ZKPool", version: "1", chainId, verifyingContract: escrow };
 }
 
-/** The escrow's Task struct for a protocol Task (the circuit id is derived from the three artifact hashes). */
+/**
+ * The escrow's Task struct for a protocol Task (the circuit id is derived from the three artifact hashes; a task
+ * without a `schedule` is a fixed price: startPrice, priceStep and rebidWindow all 0).
+ */
 export function taskStructOf(t: Omit<Task, "signature" | "inputSize"> & Partial<Pick<Task, "signature" | "inputSize">>): TaskStruct {
   return {
     requester: t.requester,
@@ -138,6 +145,9 @@ export function taskStructOf(t: Omit<Task, "signature" | "inputSize"> & Partial<
     maxRounds: t.maxRounds,
     stakeEpoch: t.stakeEpoch,
     nonce: t.nonce,
+    startPrice: t.schedule?.startPrice ?? 0n,
+    priceStep: t.schedule?.priceStep ?? 0n,
+    rebidWindow: t.schedule?.rebidWindow ?? 0,
   };
 }
 

@@ -75,7 +75,8 @@ describe("chain: the attacks of issue 11 fail against v1", function () {
         const forge = (over: Partial<TaskStruct>): TaskStruct => ({
           requester: whale.address, proofSystem: 1, circuitId: env.circuits[1]!, inputHash: randomCommitment(),
           publicSignalsHash: randomCommitment(), maxReward: ETH, penalty: 30n * ETH, bidDeadline: oldEpoch + 10n,
-          revealDeadline: oldEpoch + 20n, proofWindow: 100, maxRounds: 1, stakeEpoch: oldEpoch, nonce: 1n, ...over,
+          revealDeadline: oldEpoch + 20n, proofWindow: 100, maxRounds: 1, stakeEpoch: oldEpoch, nonce: 1n,
+          startPrice: 0n, priceStep: 0n, rebidWindow: 0, ...over,
         });
         const attempt = (task: TaskStruct) => env.escrow.reportDefault(defaultArgs(env, task, 0, victim.address, { signers: [whale], requester: whale }));
         // its deadlines as old as its epoch: past the report window

@@ -268,6 +268,9 @@ export async function makeTask(env: PoolEnv, over: Partial<TaskStruct> = {}): Pr
     maxRounds: 2,
     stakeEpoch,
     nonce: nonceCounter++,
+    startPrice: 0n,
+    priceStep: 0n,
+    rebidWindow: 0,
     ...over,
   };
 }
@@ -286,11 +289,42 @@ export function collateralOf(env: Pick<PoolEnv, "params">, task: Pick<TaskStruct
   if (task.maxReward > c) c = task.maxReward;
   return c;
 }
-export function roundDeadline(task: Pick<TaskStruct, "revealDeadline" | "proofWindow">, round: number): bigint {
-  return task.revealDeadline + BigInt(round + 1) * BigInt(task.proofWindow);
+/** A task's schedule fields; absent ones are 0 (a fixed price), so a protocol Task without a schedule fits too. */
+type ScheduleOf = Pick<TaskStruct, "maxReward"> & Partial<Pick<TaskStruct, "startPrice" | "priceStep" | "rebidWindow">>;
+type DeadlinesOf = ScheduleOf & Pick<TaskStruct, "bidDeadline" | "revealDeadline" | "proofWindow" | "maxRounds">;
+
+/**
+ * Number of auction rounds of the task's price schedule (SPEC §10.3): 1 for a fixed price (all three fields 0),
+ * `1 + ceil((maxReward - startPrice) / priceStep)` for a ramp. Does not check validity.
+ */
+export function auctionRoundsOf(task: ScheduleOf): number {
+  const start = task.startPrice ?? 0n;
+  const step = task.priceStep ?? 0n;
+  if (start === 0n) return 1;
+  return 1 + Number((task.maxReward - start + step - 1n) / step);
 }
-export function finalDeadline(task: Pick<TaskStruct, "revealDeadline" | "proofWindow" | "maxRounds">): bigint {
-  return roundDeadline(task, task.maxRounds - 1);
+/** Reserve price of auction round `a`: `min(maxReward, startPrice + a·priceStep)` (fixed price: maxReward). */
+export function reserveOf(task: ScheduleOf, a: number): bigint {
+  if ((task.startPrice ?? 0n) === 0n) return task.maxReward;
+  const p = task.startPrice! + BigInt(a) * (task.priceStep ?? 0n);
+  return p < task.maxReward ? p : task.maxReward;
+}
+/** `P = rebidWindow + (revealDeadline - bidDeadline)`: the time between two auction rounds' reveal deadlines. */
+export function auctionPeriodOf(task: Pick<TaskStruct, "bidDeadline" | "revealDeadline"> & Partial<Pick<TaskStruct, "rebidWindow">>): bigint {
+  return BigInt(task.rebidWindow ?? 0) + task.revealDeadline - task.bidDeadline;
+}
+/**
+ * Deadline of global round `g = a·maxRounds + k`: `revealDeadline + a·P + (k + 1)·proofWindow` (SPEC §10.3; with a
+ * fixed price, `a = 0` for every valid round).
+ */
+export function roundDeadline(task: DeadlinesOf, round: number): bigint {
+  const a = Math.floor(round / task.maxRounds);
+  const k = round % task.maxRounds;
+  return task.revealDeadline + BigInt(a) * auctionPeriodOf(task) + BigInt(k + 1) * BigInt(task.proofWindow);
+}
+/** The worst-case final deadline: the last proof round of the last auction round. */
+export function finalDeadline(task: DeadlinesOf): bigint {
+  return roundDeadline(task, auctionRoundsOf(task) * task.maxRounds - 1);
 }
 /**
  * The pool's fee split of `price` (SPEC §9.13: the attesters' share out of the fee first, the rest to treasury and

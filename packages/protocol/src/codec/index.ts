@@ -159,7 +159,7 @@ function peerIdIn(name: MessageName, field: string, hex: unknown): Uint8Array<Ar
 }
 
 function roundOut(name: MessageName, value: number): number {
-  return numRangeOut(name, "round", value, 0, LIMITS.maxRounds - 1);
+  return numRangeOut(name, "round", value, 0, MAX_GLOBAL_ROUND);
 }
 
 function checkProofBytes(name: MessageName, proof: Uint8Array): void {
@@ -276,6 +276,12 @@ export function decodeOperatorRecord(bytes: Uint8Array): OperatorRecord {
   checkOperatorRecord(out);
   return out;
 }
+
+/**
+ * Largest round a vote, certificate or proof may name: the global round (SPEC §10.3) of the last proof round of the
+ * last auction round, `MAX_AUCTION_ROUNDS * maxRounds - 1` (255). Whether it exists for a task is checked in §2.
+ */
+const MAX_GLOBAL_ROUND = MAX_AUCTION_ROUNDS * LIMITS.maxRounds - 1;
 
 /* ---------------- Task ---------------- */
 
@@ -481,7 +487,7 @@ function bodyToWire(N: MessageName, b: VoteBody): WireBody {
   const kind = Object.hasOwn(KIND_TO_WIRE, b.kind) ? KIND_TO_WIRE[b.kind] : undefined;
   if (kind === undefined) throw fieldError(N, "kind", "must be assignment, completion, default, invalid or nonReveal");
   if (b.kind === "invalid" || b.kind === "nonReveal") numberIn(N, "round", b.round, 0, 0);
-  else numberIn(N, "round", b.round, 0, LIMITS.maxRounds - 1);
+  else numberIn(N, "round", b.round, 0, MAX_GLOBAL_ROUND);
   return {
     kind,
     taskId: fixedIn(N, "taskId", b.taskId, B32),
@@ -619,7 +625,7 @@ export function decodeCertificate(bytes: Uint8Array): Certificate {
 
 function proofSubmissionToWire(p: ProofSubmission | Unsigned<ProofSubmission>, signed: boolean): zkpool.ProofSubmission {
   const N: MessageName = "ProofSubmission";
-  numberIn(N, "round", p.round, 0, LIMITS.maxRounds - 1);
+  numberIn(N, "round", p.round, 0, MAX_GLOBAL_ROUND);
   if (!Array.isArray(p.publicSignals) || p.publicSignals.length > LIMITS.maxPublicSignals) {
     throw fieldError(N, "publicSignals", `at most ${LIMITS.maxPublicSignals} public signals`);
   }
