@@ -1,6 +1,6 @@
 /**
- * The node's small HTTP API (node:http): GET /status, /tasks, /tasks/<id>, /earnings, /metrics, and the web
- * dashboard under /dashboard/ (issue 16; see dashboard/http.ts) when the node gives it a data source. Read only
+ * The node's small HTTP API (node:http): GET /status, /tasks, /tasks/<id>, /tasks/<id>/proof, /earnings, /metrics,
+ * and the web dashboard under /dashboard/ (issue 16; see dashboard/http.ts) when the node gives it a data source. Read only
  * (anything but GET and HEAD answers 405), bound to 127.0.0.1 unless configured otherwise.
  *
  * Hardening (issue 12): a malformed request answers 400 with a JSON error saying what is wrong; an unknown path
@@ -8,6 +8,10 @@
  * computed at most once per `statusMaxAgeMs` however many clients ask (concurrent requests share one
  * computation), and /tasks is paged (`?limit=` 1..1000, default 100; `?after=<task id>`), so no request scans
  * every task.
+ *
+ * GET /tasks/<id>/proof (issue 12: a requester can always fetch a proof that exists) answers the proof
+ * submission of the task's completed round as JSON (round, prover, proof hex, public signals as decimal strings),
+ * or 404 with a JSON error that says why there is none here (unknown task, not completed, proof not held).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -33,11 +37,38 @@ export interface TaskPage {
   next?: string;
 }
 
+/** GET /tasks/<id>/proof: the proof submission of a task's completed round (SPEC §1.9 proof bytes). */
+export interface TaskProof {
+  taskId: string;
+  /** The round that completed (its Completion certificate names this proof). */
+  round: number;
+  /** Operator address of the prover. */
+  prover: string;
+  /** The prover node's peer id (hex), which signed the submission. */
+  peerId: string;
+  /** The task's proof system (1 Groth16, 2 PLONK, 3 FFLONK). */
+  proofSystem: number;
+  /** Canonical proof bytes, hex. */
+  proof: string;
+  /** Public signals, decimal strings. */
+  publicSignals: string[];
+  /** The prover node's signature over the submission. */
+  signature: string;
+}
+
+/** Why a node has no proof to serve for a task (answered 404 with this error and detail). */
+export interface NoTaskProof {
+  missing: "unknown task" | "no proof yet" | "no proof" | "proof not held";
+  detail: string;
+}
+
 export interface ApiHandlers {
   status(): Promise<unknown>;
   tasks(q: TaskPageQuery): Promise<TaskPage>;
   /** One task by id (lowercase 0x + 64 hex digits, checked before this is called); undefined if unknown. */
   task(id: string): Promise<unknown>;
+  /** The proof of a task's completed round, or why there is none (id checked as for `task`). No proof route without it. */
+  taskProof?(id: string): Promise<TaskProof | NoTaskProof>;
   earnings(): Promise<unknown>;
   metrics(): Promise<{ contentType: string; body: string }>;
   /** The web dashboard's data (pool, operator, task views and live events); no dashboard without it. */
@@ -63,7 +94,8 @@ export interface StatusApi {
 
 export const DEFAULT_TASKS_LIMIT = 100;
 export const MAX_TASKS_LIMIT = 1000;
-const API_ROUTES = ["/status", "/tasks?limit=&after=", "/tasks/<id>", "/earnings", "/metrics"];
+const API_ROUTES = ["/status", "/tasks?limit=&after=", "/tasks/<id>", "/tasks/<id>/proof", "/earnings", "/metrics"];
+const PROOF_SUFFIX = "/proof";
 
 /**
  * `f` computed at most once per `maxAgeMs`: callers within that time get the last value; callers while it is
@@ -130,13 +162,24 @@ export async function startApi(host: string, port: number, h: ApiHandlers, o: Ap
       return send(res, 200, toJson(page.items), "application/json", headers);
     }
     if (path.startsWith("/tasks/")) {
+      let rest = path.slice("/tasks/".length);
+      const proof = rest.endsWith(PROOF_SUFFIX);
+      if (proof) rest = rest.slice(0, -PROOF_SUFFIX.length);
+      if (rest.includes("/")) throw new HttpError(404, "not found", `no such path; routes: ${ROUTES.join(", ")}`);
       let raw: string;
       try {
-        raw = decodeURIComponent(path.slice("/tasks/".length));
+        raw = decodeURIComponent(rest);
       } catch {
         throw new HttpError(400, "bad task id", "the task id is not valid percent-encoding");
       }
-      const t = await h.task(taskIdParam(raw, "task id"));
+      const id = taskIdParam(raw, "task id");
+      if (proof) {
+        if (h.taskProof === undefined) throw new HttpError(404, "no proofs", "this node serves no proofs; ask a pool node's API");
+        const p = await h.taskProof(id);
+        if ("missing" in p) return send(res, 404, toJson({ error: p.missing, detail: p.detail }));
+        return send(res, 200, toJson(p));
+      }
+      const t = await h.task(id);
       return t === undefined ? send(res, 404, toJson({ error: "unknown task", detail: "this node stores no task with that id" })) : send(res, 200, toJson(t));
     }
     if (path === "/earnings") return send(res, 200, toJson(await h.earnings()));

@@ -24,10 +24,10 @@ import {
   type TaskView,
   type StakeSource,
 } from "@zkpool/node";
-import type { ChainParams, Hex, ProtocolDomain } from "@zkpool/protocol";
+import { decodeProofSubmission, type ChainParams, type Hex, type ProtocolDomain } from "@zkpool/protocol";
 import { snarkjsModule } from "@zkpool/prover-snarkjs";
 import { createUmp, type Ump } from "@zkpool/ump";
-import { startApi, type StatusApi, type TaskPage, type TaskPageQuery } from "./api.js";
+import { startApi, type NoTaskProof, type StatusApi, type TaskPage, type TaskPageQuery, type TaskProof } from "./api.js";
 import { parseEth } from "./amounts.js";
 import type { NodeConfig } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
@@ -92,6 +92,40 @@ export async function countTasks(repos: MessageRepositories, auction: TaskViewer
     if (v.status !== "unfunded") n[v.status]++;
   }
   return n;
+}
+
+/**
+ * GET /tasks/<id>/proof: the proof submission stored for the task's completed round (the one its Completion
+ * certificate names), or why there is none on this node.
+ */
+export async function taskProofOf(repos: MessageRepositories, auction: TaskViewer, id: string): Promise<TaskProof | NoTaskProof> {
+  const v = await auction.taskView(id.toLowerCase() as Hex);
+  if (v === undefined) return { missing: "unknown task", detail: "this node stores no task with that id; check the id, or ask a node that received the task" };
+  if (v.status === "open" || v.status === "unfunded") {
+    return {
+      missing: "no proof yet",
+      detail: `the task is ${v.status}${v.round !== undefined ? ` (round ${v.round})` : ""}: a proof is served here once a Completion certificate is held; ask again later (GET /tasks/${v.taskId} shows its status)`,
+    };
+  }
+  if (v.status !== "completed") {
+    return { missing: "no proof", detail: `the task ended ${v.status}${v.reason !== undefined ? ` (${v.reason})` : ""}: no proof was certified for it` };
+  }
+  const round = v.round ?? 0;
+  const bytes = await repos.proofs.get([v.taskId, String(round)]);
+  if (bytes === undefined) {
+    return { missing: "proof not held", detail: `the task completed in round ${round} but this node holds no proof submission for that round; ask another pool node's API` };
+  }
+  const p = decodeProofSubmission(bytes);
+  return {
+    taskId: v.taskId,
+    round: p.round,
+    prover: p.prover,
+    peerId: p.peerId,
+    proofSystem: v.task.proofSystem,
+    proof: p.proof,
+    publicSignals: p.publicSignals.map((s) => s.toString()),
+    signature: p.signature,
+  };
 }
 
 export interface RunNodeOptions {
@@ -256,6 +290,7 @@ export async function runNode(c: NodeConfig, operator: Wallet, o: RunNodeOptions
         if (v === undefined) return undefined;
         return { ...v, certificates: await auction.certificates(v.taskId) };
       },
+      taskProof: (id) => taskProofOf(node.repos, auction, id),
       earnings: async () => (settlement !== undefined ? settlement.earnings() : { operator: operator.address, claimable: null, note: "no chain configured" }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
       dashboard,

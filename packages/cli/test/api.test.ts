@@ -2,14 +2,15 @@
  * The node's HTTP API under bad input and load (issue 12). The API server is the real one (node:http on
  * 127.0.0.1, a free port) and the /tasks pager runs over a real level store (NodeDb + MessageRepositories).
  * TEST DOUBLES: FakeNodeData stands in for a running node's data (status, task views, earnings, metrics)
- * behind the API, and FakeTaskViewer for the auction's task views over the real store.
+ * behind the API, and FakeTaskViewer / StatusViewer for the auction's task views over the real store. The
+ * proof route on a real node (a task proved and certified) is in api-proof.test.ts.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MessageRepositories, NodeDb, type TaskView } from "@zkpool/node";
-import type { Hex, Task } from "@zkpool/protocol";
+import { encodeProofSubmission, generateNodeKey, signProofSubmission, type Hex, type ProtocolDomain, type Task } from "@zkpool/protocol";
 import {
   DEFAULT_TASKS_LIMIT,
   MAX_TASKS_LIMIT,
@@ -18,6 +19,7 @@ import {
   defaultConfig,
   pageTasks,
   startApi,
+  taskProofOf,
   type ApiHandlers,
   type StatusApi,
   type TaskPage,
@@ -221,5 +223,95 @@ describe("cli: the /tasks pager and /status counts over a real task store", func
       if (s in byStatus) byStatus[s]!++;
     }
     assert.deepEqual(await countTasks(repos, viewer), { total: ids.length, ...byStatus });
+  });
+});
+
+/** TEST DOUBLE: the auction's view of stored tasks, with the status and round the test sets per id. */
+class StatusViewer {
+  readonly views = new Map<string, Pick<TaskView, "status" | "round" | "reason">>();
+  taskView(id: Hex): Promise<TaskView | undefined> {
+    const v = this.views.get(id);
+    return Promise.resolve(v === undefined ? undefined : { taskId: id, task: { proofSystem: 1 } as unknown as Task, ...v });
+  }
+}
+
+describe("cli: the proof route's answers for each task state, over a real store", function () {
+  const DOMAIN: ProtocolDomain = { chainId: 31337n, escrow: "0x5fbdb2315678afecb367f032d93f642f64180aa3" };
+  let dir: string | undefined;
+  let db: NodeDb | undefined;
+  let api: StatusApi | undefined;
+  const viewer = new StatusViewer();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "zkpool-api-proof-store-"));
+    db = await NodeDb.open({ path: join(dir, "db") });
+    const repos = new MessageRepositories(db);
+    const none = new FakeNodeData([]);
+    api = await startApi("127.0.0.1", 0, {
+      status: () => none.status(),
+      tasks: (q) => none.tasks(q),
+      task: (id) => none.task(id),
+      taskProof: (id) => taskProofOf(repos, viewer, id),
+      earnings: () => none.earnings(),
+      metrics: () => none.metrics(),
+    });
+  });
+  after(async () => {
+    await api?.close();
+    await db?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves the stored submission of the completed round; says why there is none otherwise", async () => {
+    const repos = new MessageRepositories(db!);
+    const key = generateNodeKey();
+    const done = idOf(1);
+    // a round-0 proof that did not complete the task, and the round-1 one that did
+    for (const round of [0, 1]) {
+      const sub = signProofSubmission({ taskId: done as Hex, round, prover: "0x00000000000000000000000000000000000000aa", peerId: key.peerId, proof: `0x${String(round).repeat(64)}`, publicSignals: [BigInt(round), 2n ** 200n] }, key, DOMAIN);
+      await repos.proofs.put([done, String(round)], encodeProofSubmission(sub));
+    }
+    viewer.views.set(done, { status: "completed", round: 1 });
+    viewer.views.set(idOf(2), { status: "open", round: 0 });
+    viewer.views.set(idOf(3), { status: "failed", round: 1, reason: "no proof by the final deadline" });
+    viewer.views.set(idOf(4), { status: "completed", round: 0 }); // certified, but the proof never reached this node
+    viewer.views.set(idOf(5), { status: "invalid" });
+
+    const ok = await get(api!, `/tasks/${done}/proof`);
+    assert.equal(ok.status, 200);
+    const p = ok.body as Record<string, unknown>;
+    assert.equal(p["round"], 1);
+    assert.equal(p["proof"], `0x${"1".repeat(64)}`);
+    assert.deepEqual(p["publicSignals"], ["1", (2n ** 200n).toString()], "decimal strings, exact beyond 2^53");
+    assert.equal(p["prover"], "0x00000000000000000000000000000000000000aa");
+    assert.equal(p["peerId"], key.peerId);
+    assert.equal(p["proofSystem"], 1);
+
+    const cases: Array<[string, string, RegExp]> = [
+      [idOf(2), "no proof yet", /open \(round 0\).*ask again later/],
+      [idOf(3), "no proof", /ended failed \(no proof by the final deadline\)/],
+      [idOf(4), "proof not held", /completed in round 0 but this node holds no proof.*another pool node/],
+      [idOf(5), "no proof", /ended invalid/],
+      [idOf(6), "unknown task", /stores no task with that id/],
+    ];
+    for (const [id, error, detail] of cases) {
+      const r = await get(api!, `/tasks/${id}/proof`);
+      assert.equal(r.status, 404, id);
+      assert.match(r.headers.get("content-type") ?? "", /application\/json/);
+      assert.equal((r.body as { error: string }).error, error, id);
+      assert.match((r.body as { detail: string }).detail, detail, id);
+    }
+  });
+
+  it("without a proof handler the route answers 404 saying this node serves no proofs", async () => {
+    const other = await startApi("127.0.0.1", 0, new FakeNodeData([idOf(1)]));
+    try {
+      const r = await get(other, `/tasks/${idOf(1)}/proof`);
+      assert.equal(r.status, 404);
+      assert.equal((r.body as { error: string }).error, "no proofs");
+      assert.equal((await get(other, "/tasks/nothex/proof")).status, 400, "a bad id is still a 400");
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -12,6 +12,10 @@
  *
  * The decoders run in a worker; the main thread watches its progress and reports the input a hang is stuck on.
  *
+ * Not here: the node's sync request parser (`parseSyncRequest`, @zkpool/node), which this package cannot import
+ * (dependencies point one way). It is fuzzed the same way, 100,000 inputs against a model of its wire format, in
+ * packages/node/test/sync-parse.test.ts.
+ *
  * Run: `node packages/protocol/dist/bench/fuzz.js [--iterations N] [--seed S]` (N total, default 1,000,000).
  * Exit status 1 if there is any finding.
  */

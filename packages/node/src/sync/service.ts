@@ -71,7 +71,8 @@ interface SyncItem {
   key: string;
 }
 
-interface SyncRequest {
+/** A parsed sync request (responder side). */
+export interface SyncRequest {
   legacy: boolean;
   maxMessages: number;
   maxBytes: number;
@@ -102,12 +103,23 @@ function u32(n: number): Uint8Array {
   return b;
 }
 
-function parseRequest(req: Uint8Array, pageMessages: number, pageBytes: number): SyncRequest {
+/**
+ * Parse a sync request frame (the responder side of /zkpool/sync/1, see the wire format above). The asked
+ * limits are clamped to `pageMessages` and `pageBytes` (at least 1). Anything else than a legacy `[0x00]` or a
+ * paged `[0x01] [u32] [u32] [cursor]` request throws a SyncError SYNC_PROTOCOL naming the peer and what is
+ * wrong; it never throws anything else.
+ */
+export function parseSyncRequest(req: Uint8Array, pageMessages: number, pageBytes: number, peer = "unknown peer"): SyncRequest {
+  const fail = (reason: string, hint: string): SyncError =>
+    new SyncError({ code: SyncErrorCode.PROTOCOL, peer, reason }, `sync request from ${peer} refused: ${reason}; ${hint}`);
   if (req.byteLength === 1 && req[0] === REQ_OPEN_TASKS) return { legacy: true, maxMessages: pageMessages, maxBytes: pageBytes, cursor: undefined };
-  if (req.byteLength >= 9 && req.byteLength <= 9 + SYNC_MAX_CURSOR_BYTES && req[0] === REQ_OPEN_TASKS_PAGED) {
+  if (req[0] === REQ_OPEN_TASKS_PAGED) {
+    if (req.byteLength < 9 || req.byteLength > 9 + SYNC_MAX_CURSOR_BYTES) {
+      throw fail(`paged request of ${req.byteLength} bytes`, `send [0x01] [max messages u32 BE] [max bytes u32 BE] [cursor of 0..${SYNC_MAX_CURSOR_BYTES} bytes] (9..${9 + SYNC_MAX_CURSOR_BYTES} bytes)`);
+    }
     const view = new DataView(req.buffer, req.byteOffset, req.byteLength);
     const cursor = Buffer.from(req.subarray(9)).toString("latin1");
-    if (!CURSOR.test(cursor)) throw new Error("bad sync cursor");
+    if (!CURSOR.test(cursor)) throw fail("bad sync cursor", "a cursor is printable ASCII (0x21..0x7e), as sent in the responder's MORE trailer, or empty for the first page");
     return {
       legacy: false,
       maxMessages: Math.max(1, Math.min(pageMessages, view.getUint32(1))),
@@ -115,7 +127,10 @@ function parseRequest(req: Uint8Array, pageMessages: number, pageBytes: number):
       cursor: cursor === "" ? undefined : cursor,
     };
   }
-  throw new Error("unknown sync request");
+  throw fail(
+    req.byteLength === 0 ? "empty request" : `unknown sync request (type byte 0x${req[0]!.toString(16).padStart(2, "0")}, ${req.byteLength} bytes)`,
+    "send [0x00] (open tasks) or [0x01] [max messages u32 BE] [max bytes u32 BE] [cursor] (open tasks, paged)",
+  );
 }
 
 export class SyncService {
@@ -251,7 +266,7 @@ export class SyncService {
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       const lp = lpStream(stream, { maxDataLength: 9 + SYNC_MAX_CURSOR_BYTES });
-      const req = parseRequest((await lp.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(this.writeTimeoutMs)]) })).subarray(), this.pageMessages, this.pageBytes);
+      const req = parseSyncRequest((await lp.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(this.writeTimeoutMs)]) })).subarray(), this.pageMessages, this.pageBytes, peer);
       stalled(false);
       const admitted = lease.request();
       if (admitted !== true) {
