@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { ANVIL_DEV_MNEMONIC } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
@@ -74,6 +74,19 @@ describe("e2e: pool of OS processes over TCP, SDK tasks, on-chain settlement", f
       const st = await devnet.cli(["--json", "task", "status", result.taskId, ...chainFlags]);
       assert.equal(st.code, 0, st.stderr);
       assert.equal((JSON.parse(st.stdout) as { chain: { statusName: string } }).chain.statusName, "settled");
+
+      // issue 13: the operators claim real earnings with the CLI alone: the prover its share of the price, the
+      // attester its share of the fee (SPEC §9.13); a second claim is a no-op
+      const devDir = dirname(dirname(devnet.deployment));
+      for (const name of ["prover-0", "pool-1"]) {
+        const args = ["--json", "prover", "claim", "--keystore", join(devDir, name, "keystore.json"), ...chainFlags];
+        const first = await devnet.cli(args, { ZKPOOL_PASSWORD: "devnet-insecure" });
+        assert.equal(first.code, 0, first.stderr);
+        const claimed = JSON.parse(first.stdout) as { claimed: string; txHash: string | null };
+        assert.ok(BigInt(claimed.claimed) > 0n && claimed.txHash !== null, `${name} claims its earnings: ${first.stdout}`);
+        const again = JSON.parse((await devnet.cli(args, { ZKPOOL_PASSWORD: "devnet-insecure" })).stdout) as { claimed: string; txHash: string | null };
+        assert.deepEqual([again.claimed, again.txHash], ["0", null], `${name}: nothing left to claim`);
+      }
 
       for (const pid of started) assert.equal(alive(pid), true);
       const code = await devnet.stop();

@@ -4,8 +4,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { JsonRpcProvider, Wallet, formatEther, getAddress } from "ethers";
 import { EscrowClient, StakeRegistryClient, TaskStatus, escrowInterface, type Deployment } from "@zkpool/chain";
-import { createClient, terminateSnarkjs, type CircuitParameters, type QuoteReturnType, type TaskHandle, type TaskResult, type ZkPoolClient } from "@zkpool/sdk";
-import { isZkPoolError } from "@zkpool/protocol";
+import {
+  MIN_REBID_WINDOW, createClient, terminateSnarkjs, type CircuitParameters, type QuoteReturnType, type TaskHandle, type TaskResult, type TaskScheduleParameters, type ZkPoolClient,
+} from "@zkpool/sdk";
+import { LIMITS, MAX_AUCTION_ROUNDS, MAX_CLOCK_SKEW, isZkPoolError, reservePrice, splitRound, taskAuctionRounds } from "@zkpool/protocol";
+import { parseEth } from "./amounts.js";
 import { toJson } from "./api.js";
 import { keystorePath, type NodeConfig } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
@@ -182,8 +185,71 @@ export interface TaskSubmitOptions {
   revealWindow?: number;
   proofWindow?: number;
   maxRounds?: number;
+  /** Price schedule (SPEC §10.3), from `parseScheduleFlags`; absent: one auction round at maxReward. */
+  schedule?: TaskScheduleParameters;
   /** Where the task's phases are shown (live on a terminal, lines otherwise). */
   progress: Progress;
+}
+
+export interface ScheduleFlags {
+  /** `--start-price` (ETH). */
+  startPrice?: string;
+  /** `--price-step` (ETH). */
+  priceStep?: string;
+  /** `--rebid-window` (seconds). */
+  rebidWindow?: string | number;
+}
+
+/** Default `--price-step`: `ceil((max - start) / 3)`, so the reserve reaches --max-reward in (at most) 4 auction rounds. */
+export function defaultPriceStep(startPrice: bigint, maxReward: bigint): bigint {
+  return (maxReward - startPrice + 2n) / 3n;
+}
+
+const usage = (key: string, message: string): CliError => new CliError({ code: CliErrorCode.BAD_USAGE, key }, message);
+
+/**
+ * `task submit`'s price schedule flags (SPEC §10.3) against `--max-reward` (wei): undefined without `--start-price`.
+ * `--start-price` is the first auction round's reserve (`0 < start < max`); `--price-step` the rise per round
+ * (default `ceil((max - start) / 3)`: 4 auction rounds), at most 16 rounds; `--rebid-window` the seconds provers
+ * have to bid in each later round (5..86400; default the bid window, at least 5). Amounts are ETH (CLI_BAD_AMOUNT otherwise);
+ * anything out of range is CLI_BAD_USAGE naming the flag and the range.
+ */
+export function parseScheduleFlags(f: ScheduleFlags, maxReward: bigint): TaskScheduleParameters | undefined {
+  if (f.startPrice === undefined) {
+    const given = [f.priceStep !== undefined ? "--price-step" : "", f.rebidWindow !== undefined ? "--rebid-window" : ""].filter((x) => x !== "");
+    if (given.length === 0) return undefined;
+    throw usage("start-price", `${given.join(" and ")} shape${given.length === 1 ? "s" : ""} a price schedule: pass --start-price <ETH> too ` +
+      "(the reserve of the first auction round, below --max-reward), or leave the schedule flags out for a fixed price at --max-reward");
+  }
+  const startPrice = parseEth(f.startPrice, "--start-price", { allowZero: false });
+  if (startPrice >= maxReward) {
+    throw usage("start-price", `--start-price ${formatEther(startPrice)} ETH must be below --max-reward ${formatEther(maxReward)} ETH: ` +
+      "the reserve starts there and rises to --max-reward; leave --start-price out for a fixed price at --max-reward");
+  }
+  const priceStep = f.priceStep === undefined ? defaultPriceStep(startPrice, maxReward) : parseEth(f.priceStep, "--price-step", { allowZero: false });
+  const rounds = taskAuctionRounds({ maxReward, schedule: { startPrice, priceStep, rebidWindow: 1 } });
+  if (rounds > MAX_AUCTION_ROUNDS) {
+    const least = (maxReward - startPrice + BigInt(MAX_AUCTION_ROUNDS - 2)) / BigInt(MAX_AUCTION_ROUNDS - 1);
+    throw usage("price-step", `--price-step ${formatEther(priceStep)} ETH is too small: from --start-price ${formatEther(startPrice)} to --max-reward ` +
+      `${formatEther(maxReward)} ETH it makes ${rounds} auction rounds, at most ${MAX_AUCTION_ROUNDS} are allowed: use --price-step ${formatEther(least)} or more`);
+  }
+  let rebidWindow: number | undefined;
+  if (f.rebidWindow !== undefined) {
+    const v = String(f.rebidWindow).trim();
+    rebidWindow = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(rebidWindow) || rebidWindow < MIN_REBID_WINDOW || rebidWindow > LIMITS.maxRebidWindow) {
+      throw usage("rebid-window", `--rebid-window must be a whole number of seconds from ${MIN_REBID_WINDOW} to ${LIMITS.maxRebidWindow} (got ${JSON.stringify(f.rebidWindow)}): ` +
+        `how long provers have to bid in each later auction round (nodes open it ${MAX_CLOCK_SKEW} s after the previous round's reveal deadline ` +
+        `and provers commit until ${MAX_CLOCK_SKEW} s before its bid deadline)`);
+    }
+  }
+  return { startPrice, priceStep, ...(rebidWindow !== undefined ? { rebidWindow } : {}) };
+}
+
+/** `HH:MM:SS UTC (in N s)` of a unix time (local clock). */
+function clockTime(t: bigint): string {
+  const left = t - BigInt(Math.floor(Date.now() / 1000));
+  return `${new Date(Number(t) * 1000).toISOString().slice(11, 19)} UTC${left > 0n ? ` (in ${left} s)` : ""}`;
 }
 
 /** Seconds `task submit` waits for the settlement once the proof is verified. */
@@ -191,7 +257,7 @@ const SETTLE_WAIT_MS = 60_000;
 const short = (h: string): string => `${h.slice(0, 10)}…`;
 
 /** The hash of the transaction that settled `taskId` (its TaskSettled log), if the chain has one. */
-async function settleTxOf(client: ZkPoolClient, h: TaskHandle): Promise<string | undefined> {
+async function settleTxOf(client: Pick<ZkPoolClient, "provider" | "escrow">, h: TaskHandle): Promise<string | undefined> {
   try {
     const event = escrowInterface.getEvent("TaskSettled")!;
     const logs = await client.provider.getLogs({ address: client.escrow.address, topics: [event.topicHash, h.taskId], fromBlock: h.fromBlock, toBlock: "latest" });
@@ -201,18 +267,19 @@ async function settleTxOf(client: ZkPoolClient, h: TaskHandle): Promise<string |
   }
 }
 
-interface Followed {
+export interface Followed {
   result: TaskResult;
   /** The settlement, unless none came within SETTLE_WAIT_MS. */
   settled?: { price: bigint; tx?: string };
 }
 
 /**
- * The phases of one published task, from its handle's events, as progress steps: bidding → proving →
- * verifying → settling. An event of a later phase ends the running step (the SDK may get a proof before it
- * saw the assignment); events of an earlier phase are ignored.
+ * @internal (exported for tests) The phases of one published task, from its handle's events, as progress steps:
+ * bidding → proving → verifying → settling. With a price schedule each re-auction ends the bidding step with a
+ * `re-auction: …` line and starts the next auction round's. An event of a later phase ends the running step (the
+ * SDK may get a proof before it saw the assignment); events of an earlier phase are ignored.
  */
-async function followTask(p: Progress, client: ZkPoolClient, h: TaskHandle, o: TaskSubmitOptions, taskFile: string): Promise<Followed> {
+export async function followTask(p: Progress, client: Pick<ZkPoolClient, "provider" | "escrow">, h: TaskHandle, o: Pick<TaskSubmitOptions, "maxReward" | "out">, taskFile: string): Promise<Followed> {
   const PHASES = ["bidding", "proving", "verifying", "settling"] as const;
   let phase: (typeof PHASES)[number] = "bidding";
   let step: Step = p.start(`bidding: waiting for sealed bids on ${short(h.taskId)}`);
@@ -225,16 +292,39 @@ async function followTask(p: Progress, client: ZkPoolClient, h: TaskHandle, o: T
   const later = (than: (typeof PHASES)[number]): boolean => PHASES.indexOf(than) > PHASES.indexOf(phase);
   // listened to from the start: the chain may settle before the proof is verified here
   const settlement = new Promise<{ price: bigint }>((resolve) => h.once("settled", resolve));
+  const scheduled = h.task.schedule !== undefined;
+  /** The auction round being bid on (SPEC §10.3; always 0 without a schedule), and the bids seen in it. */
+  let auction = 0;
   let bids = { commits: 0, reveals: 0 };
   h.on("bids", (b) => {
-    bids = b;
-    if (phase === "bidding") step.update(`bidding: ${b.commits} sealed, ${b.reveals} revealed`, { event: "bids", taskId: h.taskId, ...b });
+    if (b.auctionRound < auction) return; // a late bid of a round that is over
+    auction = b.auctionRound;
+    bids = { commits: b.commits, reveals: b.reveals };
+    if (phase === "bidding") {
+      step.update(`bidding${b.auctionRound > 0 ? ` (auction round ${b.auctionRound})` : ""}: ${b.commits} sealed, ${b.reveals} revealed`, { event: "bids", taskId: h.taskId, ...b });
+    }
+  });
+  let announced = 0;
+  h.on("reauction", (e) => {
+    if (phase !== "bidding" || e.auctionRound <= announced) return;
+    announced = e.auctionRound;
+    const previous = reservePrice(h.task, e.auctionRound - 1);
+    if (auction < e.auctionRound) {
+      auction = e.auctionRound;
+      bids = { commits: 0, reveals: 0 };
+    }
+    next("bidding", `re-auction: no bid at ${formatEther(previous)} ETH; auction round ${e.auctionRound} at ${formatEther(e.reserve)} ETH, bids until ${clockTime(e.bidDeadline)}`,
+      { event: "reauction", taskId: h.taskId, ...e, previousReserve: previous, maxReward: o.maxReward },
+      `bidding (auction round ${e.auctionRound} at ${formatEther(e.reserve)} ETH): waiting for sealed bids`);
   });
   h.on("assigned", (e) => {
     if (!later("proving")) return;
     // the bids the requester's node saw (gossip may not bring it every bid)
     const seen = bids.commits + bids.reveals > 0;
-    next("proving", `assigned to ${e.prover} at ${formatEther(e.price)} ETH (max ${formatEther(o.maxReward)})${seen ? ` after ${bids.commits} sealed, ${bids.reveals} revealed bids` : ""}`,
+    const against = scheduled
+      ? `in auction round ${e.auctionRound} (reserve ${formatEther(e.reserve)} ETH, max ${formatEther(o.maxReward)})`
+      : `(max ${formatEther(o.maxReward)})`;
+    next("proving", `assigned to ${e.prover} at ${formatEther(e.price)} ETH ${against}${seen ? ` after ${bids.commits} sealed, ${bids.reveals} revealed bids` : ""}`,
       { event: "assigned", taskId: h.taskId, ...e, maxReward: o.maxReward, ...(seen ? bids : {}) }, `proving: ${short(e.prover)} (round ${e.round})`);
   });
   h.on("defaulted", (e) => {
@@ -268,8 +358,10 @@ async function followTask(p: Progress, client: ZkPoolClient, h: TaskHandle, o: T
   }
   const tx = await settleTxOf(client, h);
   const refunded = o.maxReward - settled.price;
-  step.done(`settled on chain: ${formatEther(settled.price)} ETH paid of ${formatEther(o.maxReward)} max, ${formatEther(refunded)} ETH back${tx !== undefined ? ` (tx ${tx})` : ""}`,
-    { event: "settled", taskId: h.taskId, price: settled.price, maxReward: o.maxReward, refunded, ...(tx !== undefined ? { tx } : {}) });
+  const cleared = splitRound(h.task, result.round).auction;
+  const where = scheduled ? ` (auction round ${cleared}, reserve ${formatEther(reservePrice(h.task, cleared))} ETH)` : "";
+  step.done(`settled on chain: ${formatEther(settled.price)} ETH paid of ${formatEther(o.maxReward)} max${where}, ${formatEther(refunded)} ETH back${tx !== undefined ? ` (tx ${tx})` : ""}`,
+    { event: "settled", taskId: h.taskId, price: settled.price, maxReward: o.maxReward, refunded, ...(tx !== undefined ? { tx } : {}), ...(scheduled ? { auctionRound: cleared } : {}) });
   return { result, settled: { price: settled.price, ...(tx !== undefined ? { tx } : {}) } };
 }
 
@@ -302,14 +394,21 @@ export async function taskQuote(c: NodeConfig, o: TaskQuoteOptions): Promise<Quo
   }
 }
 
-/** The quote as text: one line per ask, then the suggestion and the expectation. */
-export function formatQuote(q: QuoteReturnType): string {
+/** The quote as text: one line per ask, then the suggestions (maximum, schedule) and the expectation. */
+export function formatQuote(q: QuoteReturnType, maxReward?: bigint): string {
   if (q.asks.length === 0) {
     return `no standing ask for circuit ${q.circuitId} (${q.proofSystem}) yet: provers announce one once they have priced the circuit (after their first bid on it); submit with a --max-reward you choose`;
   }
   const lines = [`circuit ${q.circuitId} (${q.proofSystem}): ${q.asks.length} standing ask${q.asks.length === 1 ? "" : "s"}`];
   for (const a of q.asks) lines.push(`  ${a.prover}  ${formatEther(a.price)} ETH  (stake ${formatEther(a.stake)} ETH)`);
   if (q.suggestedMaxReward !== undefined) lines.push(`suggested --max-reward ${formatEther(q.suggestedMaxReward)} (${q.willing} prover${q.willing === 1 ? "" : "s"} would bid)`);
+  const max = maxReward ?? q.suggestedMaxReward;
+  if (q.suggestedSchedule !== undefined && max !== undefined) {
+    const s = q.suggestedSchedule;
+    const rounds = taskAuctionRounds({ maxReward: max, schedule: { ...s, rebidWindow: 1 } });
+    lines.push(`suggested schedule --start-price ${formatEther(s.startPrice)} --price-step ${formatEther(s.priceStep)} ` +
+      `(from the lowest ask up to ${formatEther(max)} ETH in ${rounds} auction rounds, re-auctioned only if nobody bids)`);
+  }
   if (q.expectedPrice !== undefined) lines.push(`expected price ${formatEther(q.expectedPrice)} ETH${q.priceRange !== undefined ? ` (between ${formatEther(q.priceRange.low)} and ${formatEther(q.priceRange.high)})` : ""}`);
   else lines.push("nobody would bid at that maximum reward");
   return lines.join("\n");
@@ -362,7 +461,7 @@ async function submitAndFollow(c: NodeConfig, requester: Wallet, o: TaskSubmitOp
         ? "quote: no standing ask for this circuit yet"
         : `quote: ${q.asks.length} standing ask${q.asks.length === 1 ? "" : "s"} from ${formatEther(q.asks[0]!.price)} ETH; ${q.willing} would bid at ${formatEther(o.maxReward)} max` +
           (q.expectedPrice !== undefined ? `, expected price ${formatEther(q.expectedPrice)} ETH` : " (raise --max-reward: see `zkpool task quote`)"),
-      { event: "quote", asks: q.asks.length, willing: q.willing, maxReward: o.maxReward, ...(q.expectedPrice !== undefined ? { expectedPrice: q.expectedPrice } : {}), ...(q.suggestedMaxReward !== undefined ? { suggestedMaxReward: q.suggestedMaxReward } : {}) });
+      { event: "quote", asks: q.asks.length, willing: q.willing, maxReward: o.maxReward, ...(q.expectedPrice !== undefined ? { expectedPrice: q.expectedPrice } : {}), ...(q.suggestedMaxReward !== undefined ? { suggestedMaxReward: q.suggestedMaxReward } : {}), ...(q.suggestedSchedule !== undefined ? { suggestedSchedule: q.suggestedSchedule } : {}) });
     }
     // the SDK's preflight (circuit registered, balance, the proof system's keys) runs before it publishes
     const { h, taskFile } = await p.run("checking and publishing the task", async () => {
@@ -370,15 +469,23 @@ async function submitAndFollow(c: NodeConfig, requester: Wallet, o: TaskSubmitOp
         ...(o.circuit !== undefined ? { circuit: o.circuit } : { artifacts: { wasm: o.wasm!, zkey: o.zkey!, vkey: o.vkey! } }),
         ...(o.proofSystem !== undefined ? { proofSystem: o.proofSystem } : {}),
         input, maxReward: o.maxReward, ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), windows,
+        ...(o.schedule !== undefined ? { schedule: o.schedule } : {}),
       });
       const file = resolve(o.taskOut ?? savedTaskPath(c.dataDir, handle.taskId));
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, toJson({ taskId: handle.taskId, task: handle.task }, 2) + "\n");
       return { h: handle, taskFile: file };
-    }, (r) => [`task ${r.h.taskId} published (saved to ${r.taskFile})`,
-      { event: "published", taskId: r.h.taskId, task: r.taskFile, maxReward: o.maxReward, bidDeadline: r.h.task.bidDeadline, revealDeadline: r.h.task.revealDeadline }]);
+    }, (r) => {
+      const s = r.h.task.schedule;
+      const ramp = s === undefined ? "" : `; price schedule from ${formatEther(s.startPrice)} ETH, +${formatEther(s.priceStep)} ETH per auction round up to ` +
+        `${formatEther(o.maxReward)} ETH (${taskAuctionRounds(r.h.task)} rounds, ${s.rebidWindow} s to rebid)`;
+      return [`task ${r.h.taskId} published (saved to ${r.taskFile})${ramp}`,
+        { event: "published", taskId: r.h.taskId, task: r.taskFile, maxReward: o.maxReward, bidDeadline: r.h.task.bidDeadline, revealDeadline: r.h.task.revealDeadline,
+          ...(s !== undefined ? { schedule: s, auctionRounds: taskAuctionRounds(r.h.task) } : {}) }];
+    });
     const { result: r, settled } = await followTask(p, client, h, o, taskFile);
-    return { taskId: r.taskId, prover: r.prover, out: o.out, task: taskFile, publicSignals: r.publicSignals, settled: settled !== undefined, price: settled?.price, settleTx: settled?.tx };
+    return { taskId: r.taskId, prover: r.prover, out: o.out, task: taskFile, publicSignals: r.publicSignals, settled: settled !== undefined, price: settled?.price, settleTx: settled?.tx,
+      ...(h.task.schedule !== undefined ? { auctionRound: splitRound(h.task, r.round).auction } : {}) };
   } finally {
     await client.close();
     await terminateSnarkjs();

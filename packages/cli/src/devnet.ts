@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, formatEther } from "ethers";
 import { ANVIL_DEV_MNEMONIC, EscrowClient, StakeRegistryClient, deployContracts, startAnvil, writeDeployment, type Anvil } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
+import { reservePrice, splitRound } from "@zkpool/protocol";
 import { createClient, terminateSnarkjs, type TaskHandle, type ZkPoolClient } from "@zkpool/sdk";
 import { writeKeystore } from "./keystore.js";
 import { createProgress, progressMode, type Progress } from "./progress.js";
@@ -33,6 +34,11 @@ export interface DevnetOptions {
   terminal?: NodeJS.WriteStream;
   /** Keep the devnet directory (configs, logs) after exit. */
   keep?: boolean;
+  /**
+   * Demo tasks with a price schedule (SPEC §10.3): `startPrice = maxReward / 1000`, `priceStep = (maxReward - startPrice) / 3`,
+   * so the first auction rounds go unbid and re-auctions show. @default false (one auction round at maxReward)
+   */
+  schedule?: boolean;
   out(line: string): void;
   /** Resolves when the user asks to stop (SIGINT). */
   stopSignal: Promise<unknown>;
@@ -49,8 +55,11 @@ export interface DevnetSummary {
   requesterSpentWei: string;
   earningsWei: Record<string, string>;
   insuranceFundWei: string;
-  /** Each settled task: what it paid against its maximum (wei, decimal strings), in settlement order. */
-  paid: { taskId: string; priceWei: string; maxRewardWei: string }[];
+  /**
+   * Each settled task: what it paid against its maximum (wei, decimal strings), in settlement order; with a price
+   * schedule, `auctionRound` is the auction round that cleared, when it is not the first.
+   */
+  paid: { taskId: string; priceWei: string; maxRewardWei: string; auctionRound?: number }[];
   /** Process ids of the node processes it started (all stopped when runDevnet returns). */
   pids: number[];
   dir: string;
@@ -200,8 +209,11 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
           await new Promise((r) => setTimeout(r, k * (o.interval ?? 3) * 1000));
           if (stopped) return;
           let h: TaskHandle;
+          const maxReward = ETH / 10n;
+          const startPrice = maxReward / 1000n;
+          const schedule = o.schedule === true ? { schedule: { startPrice, priceStep: (maxReward - startPrice) / 3n } } : {};
           try {
-            h = await client!.submitTask({ circuit: circuitName, input: circuit.sampleInput, publicSignals: circuit.expectedPublicSignals.map((s) => BigInt(s)), maxReward: ETH / 10n, windows: { bidWindow: 5, revealWindow: 5, proofWindow: 20, maxRounds: 2 } });
+            h = await client!.submitTask({ circuit: circuitName, input: circuit.sampleInput, publicSignals: circuit.expectedPublicSignals.map((s) => BigInt(s)), maxReward, windows: { bidWindow: 5, revealWindow: 5, proofWindow: 20, maxRounds: 2 }, ...schedule });
           } catch (err) {
             failed++;
             say(`task ${k + 1} not submitted: ${(err as Error).message}`, { event: "submitFailed", error: String(err) });
@@ -212,7 +224,10 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
           firstPublishedAt ??= Date.now();
           const id = h.taskId.slice(0, 10);
           h.on("published", () => say(`task ${k + 1} ${id} published`, { event: "published", taskId: h.taskId }));
-          h.on("assigned", (e) => say(`task ${k + 1} ${id} assigned to ${e.prover.slice(0, 10)} at ${formatEther(e.price)} ETH`, { event: "assigned", taskId: h.taskId, ...e }));
+          h.on("reauction", (e) => say(`task ${k + 1} ${id} re-auction: no bid at ${formatEther(reservePrice(h.task, e.auctionRound - 1))} ETH; auction round ${e.auctionRound} at ${formatEther(e.reserve)} ETH`,
+            { event: "reauction", taskId: h.taskId, ...e }));
+          h.on("assigned", (e) => say(`task ${k + 1} ${id} assigned to ${e.prover.slice(0, 10)} at ${formatEther(e.price)} ETH` +
+            (e.auctionRound > 0 ? ` in auction round ${e.auctionRound} (reserve ${formatEther(e.reserve)} ETH)` : ""), { event: "assigned", taskId: h.taskId, ...e }));
           h.on("reassigned", (e) => say(`task ${k + 1} ${id} reassigned (round ${e.round}) to ${e.prover.slice(0, 10)}`, { event: "reassigned", taskId: h.taskId, ...e }));
           h.on("defaulted", (e) => say(`task ${k + 1} ${id} prover ${e.prover.slice(0, 10)} defaulted in round ${e.round}`, { event: "defaulted", taskId: h.taskId, ...e }));
           h.on("proved", (e) => say(`task ${k + 1} ${id} proof submitted by ${e.prover.slice(0, 10)}`, { event: "proved", taskId: h.taskId, ...e }));
@@ -224,7 +239,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
           });
           h.on("settled", (e) => {
             settled++;
-            paid.push({ taskId: h.taskId, priceWei: e.price.toString(), maxRewardWei: h.task.maxReward.toString() });
+            const cleared = splitRound(h.task, e.round).auction;
+            paid.push({ taskId: h.taskId, priceWei: e.price.toString(), maxRewardWei: h.task.maxReward.toString(), ...(cleared > 0 ? { auctionRound: cleared } : {}) });
             say(`task ${k + 1} ${id} settled on chain: ${formatEther(e.price)} ETH paid of ${formatEther(h.task.maxReward)} max, ${formatEther(e.refunded)} ETH back`, { event: "settled", taskId: h.taskId, ...e, maxReward: h.task.maxReward });
             check();
           });
@@ -303,6 +319,7 @@ function paidLines(paid: DevnetSummary["paid"]): string[] {
   const mean = bps.reduce((a, b) => a + b, 0n) / BigInt(bps.length);
   return [
     `  paid against the maximum: mean ${Number(mean) / 100} % over ${paid.length} settled task${paid.length === 1 ? "" : "s"}`,
-    ...paid.map((p, i) => `    ${p.taskId.slice(0, 10)}: ${formatEther(BigInt(p.priceWei))} of ${formatEther(BigInt(p.maxRewardWei))} ETH (${Number(bps[i]!) / 100} %)`),
+    ...paid.map((p, i) => `    ${p.taskId.slice(0, 10)}: ${formatEther(BigInt(p.priceWei))} of ${formatEther(BigInt(p.maxRewardWei))} ETH (${Number(bps[i]!) / 100} %` +
+      `${p.auctionRound !== undefined && p.auctionRound > 0 ? `, auction round ${p.auctionRound}` : ""})`),
   ];
 }

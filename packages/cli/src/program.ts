@@ -8,7 +8,7 @@ import { CliError, CliErrorCode, exitCodeOf } from "./errors.js";
 import { keystoreAddress, resolvePassword, unlockKeystore, writeKeystore } from "./keystore.js";
 import { runNode } from "./runner.js";
 import { formatSummary, runDevnet } from "./devnet.js";
-import { PROOF_SYSTEMS, formatProverStatus, formatQuote, parseProofSystem, proverJoin, proverStatus, taskQuote, taskStatus, taskSubmit } from "./commands.js";
+import { PROOF_SYSTEMS, formatProverStatus, formatQuote, parseProofSystem, parseScheduleFlags, proverJoin, proverStatus, taskQuote, taskStatus, taskSubmit } from "./commands.js";
 import { formatEth, parseEth } from "./amounts.js";
 import { createProgress, progressMode, type Progress } from "./progress.js";
 import { addCircuitCommands, circuitCommandGroup } from "./circuit.js";
@@ -315,12 +315,22 @@ export function buildProgram(io: CliIo): Command {
     .option("--reveal-window <s>", "seconds", optInt("reveal-window"))
     .option("--proof-window <s>", "seconds", optInt("proof-window"))
     .option("--max-rounds <n>", "rounds", optInt("max-rounds"))
-    .addHelpText("after", "\nExample: zkpool task submit --circuit range-check-32 --proof-system plonk --input in.json --max-reward 0.1 --bootstrap <multiaddr>" + chainHelp)
+    .option("--start-price <eth>", "price schedule: the first auction round's reserve, in ETH (below --max-reward); re-auctioned at a higher reserve only if nobody bids")
+    .option("--price-step <eth>", "price schedule: reserve increase per auction round, in ETH (default ceil((max-reward - start-price) / 3): 4 auction rounds; at most 16 rounds)")
+    .option("--rebid-window <s>", "price schedule: seconds to bid in each later auction round, 5..86400 (default the bid window, at least 5)")
+    .addHelpText("after", "\nExample: zkpool task submit --circuit range-check-32 --proof-system plonk --input in.json --max-reward 0.1 --bootstrap <multiaddr>\n" +
+      "Price schedule (SPEC §10.3): --start-price 0.02 --max-reward 0.1 opens the auction at 0.02 ETH and re-opens it at about 0.047, 0.073, then 0.1 ETH\n" +
+      "while no prover bids; the escrow locks --max-reward, you pay the clearing price (at most the reserve of the round that assigned)." + chainHelp)
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const str = (k: string): string | undefined => opts[k] as string | undefined;
       const num = (k: string): number | undefined => opts[k] as number | undefined;
       const maxReward = parseEth(str("maxReward")!, "--max-reward", { allowZero: false });
+      const schedule = parseScheduleFlags({
+        ...(str("startPrice") !== undefined ? { startPrice: str("startPrice")! } : {}),
+        ...(str("priceStep") !== undefined ? { priceStep: str("priceStep")! } : {}),
+        ...(str("rebidWindow") !== undefined ? { rebidWindow: str("rebidWindow")! } : {}),
+      }, maxReward);
       const penalty = eth(opts, "penalty", "--penalty", true);
       const deposit = eth(opts, "deposit", "--deposit", true);
       if (str("dir") !== undefined) {
@@ -342,12 +352,13 @@ export function buildProgram(io: CliIo): Command {
         ...(num("revealWindow") !== undefined ? { revealWindow: num("revealWindow")! } : {}),
         ...(num("proofWindow") !== undefined ? { proofWindow: num("proofWindow")! } : {}),
         ...(num("maxRounds") !== undefined ? { maxRounds: num("maxRounds")! } : {}),
+        ...(schedule !== undefined ? { schedule } : {}),
         progress: progressOnErr(),
       });
       const price = r["price"] as bigint | undefined;
       print(`proof for ${String(r["taskId"])} written to ${String(r["out"])}${r["settled"] === true ? ` (settled on chain${price !== undefined ? ` at ${formatEth(price)}` : ""})` : ""}`, r);
     });
-  circuitFlags(addConfigFlags(task.command("quote").description("the provers' standing asks for a circuit: a suggested --max-reward and the expected price (nothing is published)")))
+  circuitFlags(addConfigFlags(task.command("quote").description("the provers' standing asks for a circuit: a suggested --max-reward, a suggested price schedule and the expected price (nothing is published)")))
     .option("--max-reward <eth>", "price the expectation at this maximum reward instead of the suggested one")
     .option("--wait <s>", "wait up to this many seconds for a first ask", optInt("wait"), 5)
     .addHelpText("after", "\nExample: zkpool task quote --circuit range-check-32 --bootstrap <multiaddr>" + chainHelp)
@@ -355,7 +366,7 @@ export function buildProgram(io: CliIo): Command {
       const c = configOf(opts, io);
       const maxReward = eth(opts, "maxReward", "--max-reward", false);
       const q = await taskQuote(c, { circuit: await circuitOfFlags(flagsOfCircuit(opts)), ...(maxReward !== undefined ? { maxReward } : {}), waitMs: (opts["wait"] as number) * 1000 });
-      print(formatQuote(q), q);
+      print(formatQuote(q, maxReward), q);
     });
   addConfigFlags(task.command("status").description("a task's on-chain state").argument("<taskId>")).action(async (id: string, opts: Record<string, unknown>) => {
     const c = configOf(opts, io);
@@ -427,7 +438,8 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option("--interval <s>", "seconds between tasks").argParser(int("interval")).default(3))
     .option("--circuit <name>", "catalog circuit of the demo tasks (Groth16)", "range-check-32")
     .option("--keep", "keep the devnet directory (configs, node logs)")
-    .action(async (o: { provers: number; attesters: number; tasks: number; interval: number; circuit: string; keep?: boolean }) => {
+    .option("--schedule", "demo tasks with a price schedule (SPEC §10.3) starting at maxReward/1000, so re-auctions can be watched")
+    .action(async (o: { provers: number; attesters: number; tasks: number; interval: number; circuit: string; keep?: boolean; schedule?: boolean }) => {
       if (o.provers < 1) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "provers" }, "--provers must be at least 1");
       const terminal = io.terminal?.("out");
       const s = await runDevnet({ ...o, json: json(), out: (l: string) => io.out(l), ...(terminal !== undefined ? { terminal } : {}), stopSignal: io.stopSignal() });

@@ -17,6 +17,7 @@ import {
   ASK_MAX_AGE,
   MAX_CLOCK_SKEW,
   addressOf,
+  auctionDeadlines,
   decodeOperatorRecord,
   quoteFromAsks,
   chooseStakeEpoch,
@@ -31,9 +32,15 @@ import {
   encodeTask,
   finalDeadline,
   publicSignalsHash,
+  reservePrice,
   roundDeadline,
   signTask,
+  splitRound,
+  taskAuctionRounds,
+  totalRounds,
   taskId as computeTaskId,
+  type BidCommit,
+  type BidReveal,
   type Certificate,
   type CertificateOfKind,
   type Hex,
@@ -44,6 +51,7 @@ import {
 } from "@zkpool/protocol";
 import { readCircuit, type ReadCircuit } from "./circuit.js";
 import { SdkError, SdkErrorCode } from "./errors.js";
+import { checkScheduleLifetime, suggestSchedule, taskScheduleOf } from "./schedule.js";
 import type {
   BalanceReturnType, CircuitParameters, DepositParameters, QuoteParameters, QuoteReturnType, RegisterCircuitReturnType, DepositReturnType, FetchProofOptions, ProofSource, SubmitTaskParameters,
   TaskEvents, TaskResult, WithdrawParameters, WithdrawReturnType,
@@ -103,6 +111,17 @@ const CHAIN_LOOKUP_INTERVAL_MS = 2000;
 const TASK_ID = /^0x[0-9a-fA-F]{64}$/;
 
 /**
+ * The bid in a message of the bids topic: the node's validated form wraps it (`{ kind: "commit", commit }` or
+ * `{ kind: "reveal", reveal }`); any other message is returned as is (it names its task at the top level).
+ */
+function bidOf(message: unknown): { taskId?: string; price?: bigint; auctionRound?: number } {
+  const m = message as { kind?: unknown; commit?: BidCommit; reveal?: BidReveal } | null;
+  if (m?.kind === "commit" && m.commit !== undefined) return { taskId: m.commit.taskId, ...(m.commit.auctionRound !== undefined ? { auctionRound: m.commit.auctionRound } : {}) };
+  if (m?.kind === "reveal" && m.reveal !== undefined) return m.reveal;
+  return message ?? {};
+}
+
+/**
  * Follows one task. Its result is the truth of certificates AND the chain: it resolves with the Completion-
  * certified proof (gossip, sync or the embedded node's store), or, once the Escrow says Settled, with the proof
  * the settlement carried (the embedded node's store, else the settle transaction's calldata). A task the chain
@@ -114,7 +133,9 @@ const TASK_ID = /^0x[0-9a-fA-F]{64}$/;
 export class TaskHandle extends EventEmitter<TaskEvents> {
   status: "open" | "verified" | "settled" | "failed" = "open";
   private readonly seen = new Set<string>();
-  private commits = 0;
+  /** Bids seen per auction round (SPEC §10.3; round 0 only without a schedule). */
+  private readonly bidCounts = new Map<number, { commits: number; reveals: number }>();
+  /** Reveals seen in all auction rounds. */
   private reveals = 0;
   private resultValue: TaskResult | undefined;
   private readonly waiters: Array<{ resolve(r: TaskResult): void; reject(e: unknown): void }> = [];
@@ -154,10 +175,17 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
   /** Take in a validated message (gossip, sync or the store) and resolve the result if it completes it. */
   private async ingest(topic: string, message: unknown, source: ProofSource): Promise<void> {
     if (topic === "bids") {
-      const b = message as { commitment?: string; price?: bigint };
-      if (b.price !== undefined) this.reveals++;
-      else this.commits++;
-      this.emit("bids", { commits: this.commits, reveals: this.reveals });
+      const b = bidOf(message);
+      const auctionRound = b.auctionRound ?? 0;
+      // a bid of a later auction round: say first that the earlier ones re-opened, if the clock already shows it
+      if (auctionRound > 0) this.checkReauction(nowS());
+      const n = this.bidCounts.get(auctionRound) ?? { commits: 0, reveals: 0 };
+      if (b.price !== undefined) {
+        n.reveals++;
+        this.reveals++;
+      } else n.commits++;
+      this.bidCounts.set(auctionRound, n);
+      this.emit("bids", { commits: n.commits, reveals: n.reveals, auctionRound });
     } else if (topic === "proofs") {
       const p = message as ProofSubmission;
       const key = `${p.round}/${lc(p.prover)}`;
@@ -170,9 +198,15 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
       const c = message as Certificate;
       if (c.kind === "assignment") {
         if (!this.assignments.has(c.round)) this.assignments.set(c.round, c);
-        const e = { round: c.round, prover: lc(c.prover), price: c.price };
+        const auctionRound = splitRound(this.task, c.round).auction;
+        const e = { round: c.round, prover: lc(c.prover), price: c.price, auctionRound, reserve: reservePrice(this.task, auctionRound) };
+        // an assignment of a later auction round: the earlier ones re-opened (gossip may not have shown it yet)
+        if (auctionRound > 0) this.checkReauction(nowS());
         this.once1(`a/${c.round}`, () => {
-          this.emit(c.round === 0 ? "assigned" : "reassigned", e);
+          // the first assignment certificate of the task (whatever its round) is the assignment, later ones reassign
+          const first = !this.seen.has("assigned");
+          this.seen.add("assigned");
+          this.emit(first ? "assigned" : "reassigned", e);
           this.emit("proving", { round: c.round, prover: e.prover, deadline: roundDeadline(this.task, c.round) });
         });
       } else if (c.kind === "default") {
@@ -186,6 +220,27 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
             `the attesters certified ${this.taskId} unprovable (SPEC §9.7): its zkey, wasm or input does not give the committed public signals; check the circuit artifacts and the input`)),
         );
       }
+    }
+  }
+
+  /**
+   * @internal (polled by the client, and run when a bid of a later auction round arrives) SPEC §10.3: auction round a
+   * re-opens as round a + 1 once `revealDeadline_a + MAX_CLOCK_SKEW` has passed with no eligible bid. Emits `reauction`
+   * once per step, in order, for each round a < R - 1 whose reveal deadline (+ skew + 1 s) the clock has passed while
+   * this handle holds no reveal of round a and no assignment of a round of auction a or earlier (or holds an assignment
+   * of a later auction round, which only a re-auction can have made).
+   */
+  checkReauction(now: bigint): void {
+    if (this.task.schedule === undefined || this.status !== "open") return;
+    const rounds = taskAuctionRounds(this.task);
+    const assigned = [...this.assignments.keys()].map((r) => splitRound(this.task, r).auction);
+    for (let a = 0; a < rounds - 1; a++) {
+      if (assigned.some((x) => x <= a)) return;
+      const laterAssigned = assigned.some((x) => x > a);
+      const closed = now >= auctionDeadlines(this.task, a).revealDeadline + MAX_CLOCK_SKEW + 1n;
+      if (!laterAssigned && (!closed || (this.bidCounts.get(a)?.reveals ?? 0) > 0)) return;
+      const next = a + 1;
+      this.once1(`reauction/${next}`, () => this.emit("reauction", { auctionRound: next, reserve: reservePrice(this.task, next), ...auctionDeadlines(this.task, next) }));
     }
   }
 
@@ -248,7 +303,7 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
   /** Load the task's certificates and proofs from the embedded node's store (what gossip or sync stored). */
   private async absorbStore(): Promise<void> {
     const repos = this.client.node.repos;
-    for (let r = 0; r < this.task.maxRounds; r++) {
+    for (let r = 0; r < totalRounds(this.task); r++) {
       for (const kind of ["assignment", "completion"] as const) {
         try {
           const b = await repos.certificates.get([this.taskId, String(r), kind]);
@@ -311,6 +366,7 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
    */
   async poll(escrow: Pick<EscrowClient, "taskRecord">): Promise<boolean> {
     if (this.status === "settled" || this.failure !== undefined) return true;
+    this.checkReauction(nowS());
     const rec = await escrow.taskRecord(this.taskId);
     if (rec.status === TaskStatus.Settled) {
       // The chain is the truth: the task was proved and paid for. Get that proof; never fail.
@@ -349,7 +405,9 @@ export class TaskHandle extends EventEmitter<TaskEvents> {
         this.assignments.size === 0
           ? (this.reveals > 0
             ? `task ${this.taskId} got no assignment: ${this.reveals} bid(s) were revealed but the attesters' assignment votes formed no certificate (they saw different bids; check the pool's connectivity); nothing was locked`
-            : `task ${this.taskId} got no assignment: no prover bid in time (raise maxReward, lengthen the bid window, or check that provers run); nothing was locked`)
+            : this.task.schedule !== undefined
+              ? `task ${this.taskId} got no assignment: no prover bid in any of its ${taskAuctionRounds(this.task)} auction rounds, up to the reserve maxReward (raise maxReward, lengthen the bid or rebid window, or check that provers run); nothing was locked`
+              : `task ${this.taskId} got no assignment: no prover bid in time (raise maxReward, lengthen the bid window, or check that provers run); nothing was locked`)
           : `task ${this.taskId} got no proof by its final deadline and did not settle on chain; run \`zkpool task expire ${this.taskId}\` (Escrow.expire) to refund maxReward`));
       return true;
     }
@@ -377,7 +435,7 @@ export class ZkPoolClient {
   private syncing: Promise<void> | undefined;
   private lastSyncAt = 0;
   private readonly onAccepted = (m: AcceptedMessage): void => {
-    const id = (m.message as { taskId?: string }).taskId;
+    const id = bidOf(m.message).taskId;
     if (id !== undefined) this.handles.get(lc(id))?.onMessage(m);
   };
 
@@ -644,7 +702,9 @@ export class ZkPoolClient {
   /**
    * A price quote for a circuit from the standing asks that provers announce in their operator records (SPEC §10.6):
    * the asks of staked provers issued within ASK_MAX_AGE, the maximum reward that at least three of them would bid
-   * at, and the expected payment under the market rule (§10.2) if they bid their asks. Nothing is published.
+   * at, and the expected payment under the market rule (§10.2) if they bid their asks. With an ask below the maximum
+   * (`maxReward`, else the suggested one) it also suggests a price schedule (§10.3) for `submitTask({ schedule })`:
+   * `startPrice` = the lowest ask, `priceStep = ceil((max - startPrice) / 3)` (at most 4 auction rounds). Nothing is published.
    */
   async quote(p: QuoteParameters): Promise<QuoteReturnType> {
     const c = await this.readCircuit(p);
@@ -678,6 +738,7 @@ export class ZkPoolClient {
       if (asks.length > 0 || Date.now() >= waitUntil) {
         const q = quoteFromAsks({ asks, ...(p.maxReward === undefined ? {} : { maxReward: p.maxReward }) });
         const byProver = new Map(asks.map((a) => [a.prover, a]));
+        const schedule = suggestSchedule(q.asks[0]?.price, p.maxReward ?? q.suggestedMaxReward);
         return {
           circuitId: circuit,
           proofSystem: SNARKJS_SYSTEM[c.proofSystem],
@@ -686,6 +747,7 @@ export class ZkPoolClient {
           ...(q.suggestedMaxReward === undefined ? {} : { suggestedMaxReward: q.suggestedMaxReward }),
           ...(q.expectedPrice === undefined ? {} : { expectedPrice: q.expectedPrice }),
           ...(q.priceRange === undefined ? {} : { priceRange: q.priceRange }),
+          ...(schedule === undefined ? {} : { suggestedSchedule: schedule }),
         };
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -762,6 +824,13 @@ export class ZkPoolClient {
 
   /** Publish a task; the handle follows it to a verified proof and settlement. */
   async submitTask(p: SubmitTaskParameters): Promise<TaskHandle> {
+    if (typeof p.maxReward !== "bigint" || p.maxReward <= 0n) {
+      throw new SdkError({ code: SdkErrorCode.BAD_OPTIONS, reason: "maxReward" }, `maxReward must be a positive bigint (wei) (got ${String(p.maxReward)}); nothing was published`);
+    }
+    const win = { bidWindow: 8, revealWindow: 8, proofWindow: 30, maxRounds: 2, ...p.windows };
+    // the price schedule first (SPEC §10.3): a mistake in it is known before any file is read or anything is sent
+    const schedule = taskScheduleOf({ maxReward: p.maxReward, schedule: p.schedule, bidWindow: win.bidWindow });
+    checkScheduleLifetime(win, p.maxReward, schedule, this.params.maxTaskLifetime);
     const { paths, wasm, zkey, vkey, vkeyBytes, proofSystem, circuitId } = await this.readCircuit(p);
     const signals = p.publicSignals !== undefined ? [...p.publicSignals] : await ZkPoolClient.publicSignalsOf(paths.wasm, vkey, p.input);
     // Preflight: a task of a circuit the chain does not have can be proved but never settled (SPEC §9.12).
@@ -792,7 +861,6 @@ export class ZkPoolClient {
     const input = new TextEncoder().encode(JSON.stringify(p.input));
     const t = this.node.transfer;
     const [w, z, v, i] = await Promise.all([t.add(wasm), t.add(zkey), t.add(vkeyBytes), t.add(input)]);
-    const win = { bidWindow: 8, revealWindow: 8, proofWindow: 30, maxRounds: 2, ...p.windows };
     const bidDeadline = nowS() + BigInt(win.bidWindow);
     const task = signTask({
       requester: addressOf(this.signer),
@@ -812,6 +880,7 @@ export class ZkPoolClient {
       // a recent epoch that every node already counts as final (SPEC §9.1)
       stakeEpoch: chooseStakeEpoch(nowS() - 2n * MAX_CLOCK_SKEW, bidDeadline, this.params),
       nonce: p.nonce ?? BigInt(Date.now()) * 1000n + (nonceSeq++ % 1000n),
+      ...(schedule !== undefined ? { schedule } : {}),
     }, this.signer, this.domain);
     const id = lc(computeTaskId(task, this.domain));
     const handle = new TaskHandle(id, task, vkey, this);

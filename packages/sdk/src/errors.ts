@@ -5,6 +5,11 @@ export enum SdkErrorCode {
   BAD_OPTIONS = "SDK_BAD_OPTIONS",
   /** The chain RPC does not answer or serves another chain than the deployment's. */
   CHAIN_UNREACHABLE = "SDK_CHAIN_UNREACHABLE",
+  /**
+   * The price schedule is invalid (`field`: startPrice, priceStep, rebidWindow, or maxReward): the message says what
+   * is wrong and the valid range (SPEC §10.3). Nothing was published.
+   */
+  BAD_SCHEDULE = "SDK_BAD_SCHEDULE",
   /** The escrow balance is too small for the task's maxReward: deposit first. */
   INSUFFICIENT_BALANCE = "SDK_INSUFFICIENT_BALANCE",
   /** The circuit name is not in the catalog, or its artifacts cannot be read. */

@@ -52,6 +52,12 @@ export interface QuoteReturnType {
   expectedPrice?: bigint;
   /** Lowest and highest price the task could be assigned at, on those asks. */
   priceRange?: { low: bigint; high: bigint };
+  /**
+   * A price schedule (SPEC §10.3) for `submitTask({ schedule })` at the maximum the quote is computed at (`maxReward`
+   * if given, else the suggested one): start at the lowest ask and rise to the maximum in at most 4 auction rounds,
+   * `priceStep = ceil((max - startPrice) / 3)`. Undefined without an ask below that maximum.
+   */
+  suggestedSchedule?: { startPrice: bigint; priceStep: bigint };
 }
 
 export interface RegisterCircuitReturnType {
@@ -60,6 +66,24 @@ export interface RegisterCircuitReturnType {
   /** False when the circuit was already registered (the call changed nothing). */
   registered: boolean;
   txHash: string;
+}
+
+/**
+ * A price schedule (SPEC §10.3): auction round a has the reserve `min(maxReward, startPrice + a * priceStep)`. An
+ * auction round in which no prover bids at or under its reserve re-opens at the next reserve, without you doing
+ * anything, until the reserve reaches `maxReward` (then the task fails as it would without a schedule). Amounts in wei.
+ */
+export interface TaskScheduleParameters {
+  /** Reserve of the first auction round: `0 < startPrice < maxReward`. */
+  startPrice: bigint;
+  /** Reserve increase per auction round, `> 0`; at most 16 auction rounds: `1 + ceil((maxReward - startPrice) / priceStep) <= 16`. */
+  priceStep: bigint;
+  /**
+   * Seconds provers have to commit bids in each later auction round (from the previous round's reveal deadline),
+   * 5..86400 (MIN_REBID_WINDOW: nodes open the next round MAX_CLOCK_SKEW after that deadline and provers commit until
+   * MAX_CLOCK_SKEW before the bid deadline). @default the task's bid window (`windows.bidWindow`, default 8), at least 5
+   */
+  rebidWindow?: number;
 }
 
 export interface SubmitTaskParameters extends CircuitParameters {
@@ -72,26 +96,44 @@ export interface SubmitTaskParameters extends CircuitParameters {
   /** What a prover that takes the task and never proves loses (wei). @default maxReward / 10 */
   penalty?: bigint;
   windows?: TaskWindows;
+  /**
+   * Start lower and raise the price only if nobody bids (SPEC §10.3). Absent: one auction round at `maxReward`.
+   * The escrow still locks `maxReward` (plus the premium); you pay the clearing price, at most the reserve of the
+   * auction round that assigned the task.
+   */
+  schedule?: TaskScheduleParameters;
   /** @default a fresh unique nonce */
   nonce?: bigint;
 }
 
 export type TaskEventName =
   | "published" | "bids" | "assigned" | "proving" | "proved" | "verified" | "settled"
-  | "defaulted" | "reassigned" | "failed" | "refunded";
+  | "defaulted" | "reassigned" | "failed" | "refunded" | "reauction";
 
 export interface TaskEvents {
   published: [{ taskId: Hex; bidDeadline: bigint; revealDeadline: bigint }];
-  bids: [{ commits: number; reveals: number }];
-  assigned: [{ round: number; prover: Hex; price: bigint }];
+  /** Bids seen for one auction round (`auctionRound`, 0 without a schedule): its sealed commits and reveals so far. */
+  bids: [{ commits: number; reveals: number; auctionRound: number }];
+  /**
+   * The first assignment certificate (any round). `round` is the global round `auctionRound * maxRounds + proof
+   * round`; `price` is what the prover is paid if it proves, at most `reserve`, the reserve of `auctionRound`.
+   */
+  assigned: [{ round: number; prover: Hex; price: bigint; auctionRound: number; reserve: bigint }];
   proving: [{ round: number; prover: Hex; deadline: bigint }];
   proved: [{ round: number; prover: Hex }];
   verified: [TaskResult];
   settled: [{ round: number; prover: Hex; price: bigint; refunded: bigint }];
   defaulted: [{ round: number; prover: Hex }];
-  reassigned: [{ round: number; prover: Hex; price: bigint }];
+  /** A later assignment certificate (after a default), with the same fields as `assigned`. */
+  reassigned: [{ round: number; prover: Hex; price: bigint; auctionRound: number; reserve: bigint }];
   failed: [{ reason: string }];
   refunded: [{ amount: bigint }];
+  /**
+   * Auction round `auctionRound - 1` ended with no bid this client saw revealed and no assignment, so the task
+   * re-opens at the next reserve (SPEC §10.3): commits until `bidDeadline`, reveals until `revealDeadline`. Once per
+   * auction round, after the previous round's reveal deadline + MAX_CLOCK_SKEW; only with a schedule.
+   */
+  reauction: [{ auctionRound: number; reserve: bigint; bidDeadline: bigint; revealDeadline: bigint }];
 }
 
 /**

@@ -42,6 +42,9 @@ describe("sdk: client options, deposits and submit checks", function () {
     assert.equal(d.balance, 10n ** 17n);
     assert.deepEqual(await client.balance(), { balance: 10n ** 17n, pendingWithdrawal: 0n, available: 10n ** 17n, readyAt: 0n });
     const c = await loadCircuit("range-check-32", "groth16");
+    // a bad price schedule is refused first, before the circuit is even looked up (SPEC §10.3)
+    await assert.rejects(client.submitTask({ circuit: "range-check-32", input: c.sampleInput, maxReward: 10n ** 15n, schedule: { startPrice: 10n ** 15n, priceStep: 1n } }),
+      (e: unknown) => isZkPoolError(e, SdkErrorCode.BAD_SCHEDULE) && /0 < startPrice < maxReward/.test((e as Error).message));
     // a circuit the chain does not have is refused before anything is published; anyone may then register it
     await assert.rejects(client.submitTask({ circuit: "range-check-32", input: c.sampleInput, maxReward: 10n ** 15n }),
       (e: unknown) => isZkPoolError(e, SdkErrorCode.CIRCUIT_NOT_REGISTERED) && /zkpool circuit register --circuit range-check-32/.test((e as Error).message));

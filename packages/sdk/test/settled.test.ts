@@ -42,6 +42,9 @@ import {
   MAX_CLOCK_SKEW,
   assembleCertificate,
   attesterSet,
+  bidCommitment,
+  encodeBidCommit,
+  encodeBidReveal,
   encodeCertificate,
   encodeOperatorRecord,
   encodeProofSubmission,
@@ -52,6 +55,9 @@ import {
   isZkPoolError,
   proofHash,
   publicSignalsHash,
+  randomSalt,
+  signBidCommit,
+  signBidReveal,
   signOperatorRecord,
   signProofSubmission,
   signTask,
@@ -236,6 +242,22 @@ describe("sdk: a task settled on chain never fails; its proof can always be fetc
     }
     assert.equal(await client!.node.repos.proofs.has([h.taskId, "0"]), false, "the requester's node does not have the proof");
 
+    // bids the requester's node validates reach the handle (the node hands them on wrapped: { kind, commit | reveal })
+    const bids: Array<{ commits: number; reveals: number; auctionRound: number }> = [];
+    h.on("bids", (b) => bids.push(b));
+    const from = peer!.peerId.toString();
+    const recordOutcome = (await client!.node.gossip.process("operators", encodeOperatorRecord(record), from, "sync")).outcome;
+    assert.ok(recordOutcome === "accept" || recordOutcome === "ignore", recordOutcome);
+    const salt = randomSalt();
+    const commit = signBidCommit({ taskId: h.taskId, prover: pool.address, peerId: key.peerId, commitment: bidCommitment(h.taskId, pool.address, PRICE, salt) }, key, domain);
+    const c1 = await client!.node.gossip.process("bids", encodeBidCommit(commit), from, "sync");
+    assert.equal(c1.outcome, "accept", c1.reason);
+    await waitFor(() => nowS() > h.task.bidDeadline + MAX_CLOCK_SKEW, "the reveal window");
+    const reveal = signBidReveal({ taskId: h.taskId, prover: pool.address, peerId: key.peerId, price: PRICE, salt }, key, domain);
+    const r1 = await client!.node.gossip.process("bids", encodeBidReveal(reveal), from, "sync");
+    assert.equal(r1.outcome, "accept", r1.reason);
+    assert.deepEqual(bids, [{ commits: 1, reveals: 0, auctionRound: 0 }, { commits: 1, reveals: 1, auctionRound: 0 }]);
+
     const r = await client!.fetchProof(h.taskId);
     assert.ok(r !== undefined, "fetchProof found the proof");
     assert.equal(r.verified, true);
@@ -324,12 +346,15 @@ describe("sdk: a task settled on chain never fails; its proof can always be fetc
     const q = await client!.quote({ circuit: "range-check-32" });
     assert.deepEqual(q.asks.map((a) => [a.prover, a.price]), [[lc(second.address), a2], [pool.address, a1]], "fresh asks of staked provers, cheapest first; the old record's ask is superseded");
     assert.equal(q.suggestedMaxReward, a1, "with fewer than three asks, the highest");
+    assert.deepEqual(q.suggestedSchedule, { startPrice: a2, priceStep: (a1 - a2 + 2n) / 3n }, "from the lowest ask to the suggested maximum in 4 auction rounds");
     assert.equal(q.willing, 2);
     // the cheaper prover is alone in the band (3e15 > 1.05 x 2e15) and is paid its threshold, under the other ask
     assert.ok(q.expectedPrice! > a2 && q.expectedPrice! <= a1, `expected price ${q.expectedPrice} in (${a2}, ${a1}]`);
     const capped = await client!.quote({ circuit: "range-check-32", maxReward: (a1 + a2) / 2n });
     assert.equal(capped.willing, 1);
     assert.equal(capped.expectedPrice, (a1 + a2) / 2n, "a sole willing prover is paid the reserve");
+    assert.deepEqual(capped.suggestedSchedule, { startPrice: a2, priceStep: ((a1 + a2) / 2n - a2 + 2n) / 3n }, "the schedule ramps to the maximum asked for");
+    assert.equal((await client!.quote({ circuit: "range-check-32", maxReward: a2 })).suggestedSchedule, undefined, "no ask below the maximum: no schedule");
     await assert.rejects(client!.quote({ circuit: "range-check-32", maxReward: 0n }), (e: unknown) => isZkPoolError(e, SdkErrorCode.BAD_OPTIONS));
     assert.equal((await client!.quote({ circuit: "range-check-32", proofSystem: "plonk" })).asks.length, 0, "asks are per proof system");
   });
