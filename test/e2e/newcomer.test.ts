@@ -16,7 +16,7 @@ import { ANVIL_DEV_MNEMONIC } from "@zkpool/chain";
 import { DEV_PTAU } from "@zkpool/circuits";
 import { parseVerificationKey } from "@zkpool/protocol";
 import { SdkError, SdkErrorCode, createClient, terminateSnarkjs } from "@zkpool/sdk";
-import { startDevnetProcess, type CliRun, type DevnetProcess } from "./devnet-process.js";
+import { CLI, startDevnetProcess, type CliRun, type DevnetProcess } from "./devnet-process.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../examples/own-circuit/", import.meta.url));
 /** anvil dev account 8: not the deployer (0), not a devnet operator (1..n) nor its requester (n+1). */
@@ -119,16 +119,40 @@ describe("e2e: a newcomer brings a circuit and an operator joins (CLI and SDK on
     }
   });
 
-  it("a new operator: keys create, fund, prover join, claim (nothing yet), unstake, all with CLI commands", async () => {
+  it("a new operator: keys create, fund, prover join (its node starts exactly as printed), claim (nothing yet), unstake, all with CLI commands", async () => {
     const op = join(dir, "operator");
     const env = { ZKPOOL_PASSWORD: "operator-pw" };
     const created = json(await devnet.cli(["--json", "keys", "create", "--data-dir", op, "--scrypt-n", "1024"], env));
     const address = created["address"] as string;
     const funded = json(await devnet.cli(["--json", "fund", address, "--amount", "3", ...devnet.chainFlags]));
     assert.equal(funded["amount"], parseEther("3").toString(), "--json carries wei");
-    const joined = json(await devnet.cli(["--json", "prover", "join", "--stake", "1", "--data-dir", op, ...devnet.chainFlags, "--bootstrap", devnet.bootstrap.join(",")], env));
+    // the pool flags as the devnet prints them ("pool: --rpc-url … --deployment … --bootstrap … --devnet")
+    const joined = json(await devnet.cli(["--json", "prover", "join", "--stake", "1", "--data-dir", op, ...devnet.chainFlags, "--bootstrap", devnet.bootstrap.join(","), "--devnet"], env));
     assert.equal(joined["stake"], parseEther("1").toString());
-    assert.match(joined["next"] as string, /zkpool node start --config /);
+    assert.match(joined["next"] as string, /^zkpool node start --config \S+$/);
+    const cfg = JSON.parse(await readFile(joined["config"] as string, "utf8")) as { devnet?: boolean; passwordFile?: string };
+    assert.equal(cfg.devnet, true, "the config carries the devnet flag it was joined with");
+    // run the printed command as is (no password in the environment: the config names its password file)
+    const node = spawn(process.execPath, [CLI, ...(joined["next"] as string).split(" ").slice(1)], { env: { PATH: process.env["PATH"] ?? "", HOME: dir }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let log = "";
+    node.stdout!.on("data", (d: Buffer) => (log += d.toString()));
+    node.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((r) => node.on("exit", (code) => r(code)));
+    try {
+      const url = `http://127.0.0.1:${joined["apiPort"] as number}/status`;
+      const end = Date.now() + 60_000;
+      let status: { operator?: string } | undefined;
+      while (status === undefined && Date.now() < end && node.exitCode === null) {
+        status = await fetch(url).then((r) => (r.ok ? (r.json() as Promise<{ operator?: string }>) : undefined), () => undefined);
+        if (status === undefined) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.ok(status !== undefined, `the joined node answers ${url}:\n${log}`);
+      assert.equal(String(status.operator).toLowerCase(), address.toLowerCase());
+      process.kill(-node.pid!, "SIGTERM");
+      assert.equal(await exited, 0, log);
+    } finally {
+      if (node.exitCode === null) process.kill(-node.pid!, "SIGKILL");
+    }
     const claim = json(await devnet.cli(["--json", "prover", "claim", "--data-dir", op, ...devnet.chainFlags], env));
     assert.equal(claim["txHash"], null, "nothing to claim is a no-op");
     const unstake = json(await devnet.cli(["--json", "prover", "unstake", "--all", "--data-dir", op, ...devnet.chainFlags], env));

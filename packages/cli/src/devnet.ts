@@ -186,7 +186,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
       client = cl; // closed in finally even if the deposit fails
       await cl.deposit({ amount: 100n * ETH });
       return cl;
-    }, () => [`requester ${requester.address} deposited 100 ETH; pool: --rpc-url ${rpcUrl} --deployment ${deploymentPath} --bootstrap ${bootstrap.join(",")}`,
+    }, () => [`requester ${requester.address} deposited 100 ETH; pool: --rpc-url ${rpcUrl} --deployment ${deploymentPath} --bootstrap ${bootstrap.join(",")} --devnet`,
       { event: "requester", address: requester.address, rpcUrl, deployment: deploymentPath, bootstrap }]);
     if ((o.tasks ?? 6) === 0) say("no demo tasks (--tasks 0): the pool runs until Ctrl-C", { event: "idle" });
     // operator records and meshes: a few heartbeats
