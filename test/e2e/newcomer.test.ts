@@ -21,6 +21,8 @@ import { CLI, startDevnetProcess, type CliRun, type DevnetProcess } from "./devn
 const EXAMPLE = fileURLToPath(new URL("../../../examples/own-circuit/", import.meta.url));
 /** anvil dev account 8: not the deployer (0), not a devnet operator (1..n) nor its requester (n+1). */
 const SDK_REQUESTER = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), "m/44'/60'/0'/0/8").privateKey;
+/** anvil dev account 9: the CLI's PLONK requester. */
+const CLI_REQUESTER = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_DEV_MNEMONIC), "m/44'/60'/0'/0/9").privateKey;
 
 function bash(script: string, args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve) => {
@@ -92,7 +94,7 @@ describe("e2e: a newcomer brings a circuit and an operator joins (CLI and SDK on
     assert.equal(again["circuitId"], id);
   });
 
-  it("the same circuit in PLONK through the SDK: refused before registration (nothing published), then registered and settled", async () => {
+  it("the same circuit in PLONK through the SDK: refused before registration (nothing published), then registered and settled; then `zkpool task submit --proof-system plonk`", async () => {
     const src = join(dir, "src");
     const out = join(dir, "plonk");
     json(await devnet.cli(["--json", "circuit", "setup", join(src, "own.circom"), "--out", out, "--proof-system", "plonk", "--ptau", DEV_PTAU.path]));
@@ -117,6 +119,17 @@ describe("e2e: a newcomer brings a circuit and an operator joins (CLI and SDK on
     } finally {
       await client.close();
     }
+    // and through the CLI: `task submit --proof-system plonk` on the same registered circuit (a second requester)
+    const env = { ZKPOOL_PASSWORD: "plonk-pw", ZKPOOL_PRIVATE_KEY: CLI_REQUESTER };
+    const ks = join(dir, "plonk-requester.json");
+    json(await devnet.cli(["--json", "keys", "import", "--keystore", ks, "--scrypt-n", "1024"], env));
+    const proofFile = join(dir, "plonk-proof.json");
+    const sub = json(await devnet.cli(["--json", "task", "submit", "--wasm", artifacts.wasm, "--zkey", artifacts.zkey, "--vkey", artifacts.vkey, "--proof-system", "plonk",
+      "--input", join(src, "input.json"), "--max-reward", "0.1", "--deposit", "1", "--out", proofFile, "--keystore", ks, ...devnet.chainFlags,
+      "--bootstrap", devnet.bootstrap.join(","), "--devnet", "--bid-window", "8", "--reveal-window", "6", "--proof-window", "90"], { ZKPOOL_PASSWORD: "plonk-pw" }));
+    assert.equal(sub["settled"], true);
+    const written = JSON.parse(await readFile(proofFile, "utf8")) as { proof: unknown; publicSignals: string[] };
+    assert.equal(await snarkjs.plonk.verify(parseVerificationKey(await readFile(artifacts.vkey)), written.publicSignals, written.proof), true);
   });
 
   it("a new operator: keys create, fund, prover join (its node starts exactly as printed), claim (nothing yet), unstake, all with CLI commands", async () => {
