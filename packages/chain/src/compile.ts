@@ -80,6 +80,7 @@ export function compile(sources: Record<string, string>): Record<string, Compile
 /** The contracts that ship in src/generated/artifacts.ts. */
 export const SHIPPED_CONTRACTS = [
   "StakeRegistry", "Escrow", "CircuitRegistry", "Groth16Verifier", "PlonkVerifier", "FflonkVerifier",
+  "BlsCertificateVerifier",
 ] as const;
 
 /** Text of src/generated/artifacts.ts for the current sources. */
