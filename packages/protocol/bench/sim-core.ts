@@ -1,6 +1,7 @@
 /**
  * Core of the network simulator (issue 15 item 5): the REAL protocol code (codecs, EIP-712 and Ed25519 signing
- * and recovery, gossip validation, runMarket, drawCommittee, assembleCertificate, verifyCertificate) driven by a
+ * and recovery, gossip validation, runMarket, prepareStakeTable/drawCommittee, assembleCertificate,
+ * verifyCertificate, or the BLS keys, votes and aggregate certificates of src/bls) driven by a
  * deterministic discrete-event loop in simulated milliseconds. `bench/sim.ts` is the command line around it.
  *
  * MODEL (everything below is a simulator choice, not protocol, unless it names a protocol function)
@@ -41,10 +42,32 @@
  *   signer only. `cpuCosts` replaces the measured cost of an op by a fixed one (tests: fully deterministic).
  *   Protocol decisions are integers and seeded; with measured costs only timings (and what arrives before what)
  *   can vary from run to run.
+ * - STAKE TABLE: every node runs prepareStakeTable once per stake epoch (sorted attesters, cumulative stakes) and
+ *   drawCommittee from it per task, O(C log N) (the same committee as from the raw table). `stakeTable: "raw"`
+ *   draws from the raw table per task (the sort of N entries per draw, as before). The per-epoch work (and, with
+ *   BLS, each node's key generation and the key registry) is measured and reported on its own line, not charged
+ *   per task.
+ * - CERTIFICATES (`certs`): `secp` (default) is the above. `bls` (SPEC §11.10, proposed): each node has a BLS key
+ *   (blsKeyFromSeed) registered with its proof of possession (blsProofOfPossession; blsKeyRegistry checks the N
+ *   proofs once per epoch). A member signs signBlsVote over the same body digest. An aggregator checks each
+ *   vote's fields (task, round, member, slot; not the signature) and, with `blsVotes: "batch"` (default), once a
+ *   body's held votes reach the quorum builds blsSignerBitmap + aggregateBlsSignatures and checks the result with
+ *   verifyBlsCertificate before gossiping it; if that check fails it verifies the held votes one by one
+ *   (verifyBlsVote), drops the bad ones, verifies every later vote of the task and every later vote of a caught
+ *   attester, and tries again. Conflicting votes of one attester (an equivocation) are both verified before they
+ *   count as evidence. `blsVotes: "each"` verifies every vote on arrival (the §11.10 assembly). Every node checks
+ *   a certificate for a body it does not hold with verifyBlsCertificate (bitmap, quorum, one fastAggregateVerify).
+ *   Sizes: no BLS wire format is specified, so a BLS vote counts as the real encodeVote bytes of the same vote
+ *   with a 96-byte signature field instead of 65, and a BLS certificate as the real encodeCertificate bytes of the
+ *   body with a bytes signer bitmap (ceil(m/8)) and a 96-byte aggregate field in place of the attester and
+ *   signature lists.
+ * - CLOCK: `wall` (default) times each real call with process.hrtime.bigint(), which on a shared machine also
+ *   counts time descheduled; `cpu` uses process.cpuUsage() (CPU time of the process, 1 us resolution).
  * - BYZANTINE: byzantine committee members also sign an Assignment for a different prover (the draw's second,
  *   or the winner at payment - 1): `equivocate` signs both that and the honest body and sends both to every
- *   aggregator (validateVote flags the equivocation); `withhold` signs only the other body. A byzantine
- *   aggregator never assembles a certificate on a body it did not sign.
+ *   aggregator (validateVote flags the equivocation); `withhold` signs only the other body; `badsig` signs only
+ *   the honest body, with another node's key (its signature does not verify). A byzantine aggregator never
+ *   assembles a certificate on a body it did not sign.
  * - SAFETY: a violation is a (task, round) with certificates on two different bodies (at any honest node or
  *   assembled anywhere), a certificate that fails validation at an honest node, or a certified body that no
  *   honest member signed (a forged assignment, SPEC §11.5 p_forge). Quorum intersection makes it 0 while the
@@ -53,8 +76,15 @@
 import { SigningKey, concat, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import { createHash } from "node:crypto";
 import {
+  BlsError,
   addressOf,
+  aggregateBlsSignatures,
   assembleCertificate,
+  blsKeyFromSeed,
+  blsKeyRegistry,
+  blsProofOfPossession,
+  blsSignerBitmap,
+  blsVoteMessage,
   bidCommitment,
   committeeAttesterSet,
   decodeBidCommit,
@@ -71,10 +101,12 @@ import {
   fromHex,
   hasCommitteeQuorum,
   nodeKeyFromSeed,
+  prepareStakeTable,
   publicSignalsHash,
   runMarket,
   signBidCommit,
   signBidReveal,
+  signBlsVote,
   signTask,
   signVote,
   taskId as taskIdOf,
@@ -84,17 +116,26 @@ import {
   validateCertificate,
   validateTask,
   validateVote,
+  verifyBlsCertificate,
+  verifyBlsVote,
   type AttesterSet,
   type BidCommit,
   type BidReveal,
+  type BlsCertificate,
+  type BlsKey,
+  type BlsKeyRegistry,
+  type BlsKeyRegistration,
+  type BlsVote,
   type Certificate,
   type Committee,
   type Hex,
   type MarketResult,
   type NodeKey,
+  type PreparedStakes,
   type ProtocolDomain,
   type Task,
   type Vote,
+  type VoteBody,
 } from "../src/index.js";
 import { Rng } from "./rng.js";
 
@@ -115,8 +156,14 @@ export const SIM_OPS = [
   "assembleCertificate",
   "validateCertificate",
   "decodeCertificate",
+  "verifyBlsVote",
+  "prepareStakeTable",
+  "blsKeygen",
+  "blsRegistry",
 ] as const;
 export type SimOp = (typeof SIM_OPS)[number];
+/** Ops done once per stake epoch (or once per key): measured and reported, NOT in the per-task figures. */
+export const SIM_EPOCH_OPS: readonly SimOp[] = ["prepareStakeTable", "blsKeygen", "blsRegistry"];
 
 /** What each op's real call covers (printed with the costs). */
 export const SIM_OP_DOC: Record<SimOp, string> = {
@@ -134,6 +181,23 @@ export const SIM_OP_DOC: Record<SimOp, string> = {
   assembleCertificate: "assembleCertificate + encodeCertificate (aggregators; once per distinct signer set)",
   validateCertificate: "decodeCertificate + validateCertificate (every node, first certificate per body)",
   decodeCertificate: "decodeCertificate of a duplicate (every node, later copies)",
+  verifyBlsVote: "verifyBlsVote (BLS mode only)",
+  prepareStakeTable: "prepareStakeTable (every node, once per stake epoch; not per task)",
+  blsKeygen: "blsKeyFromSeed + blsProofOfPossession (each node, once per key; not per task)",
+  blsRegistry: "blsKeyRegistry over the N registrations, each proof of possession checked (every node, once per stake epoch; not per task)",
+};
+
+/** What each op covers in `--certs bls` (ops not listed cover the same call as in secp mode). */
+export const SIM_OP_DOC_BLS: Partial<Record<SimOp, string>> = {
+  signVote: "signBlsVote over the body's EIP-712 digest (each committee member, per body signed)",
+  validateVote:
+    "the aggregator's per-vote check without the signature: blsVoteMessage (digest) + task/round/membership + slot (duplicate, conflict); once per distinct vote and slot context",
+  verifyBlsVote:
+    "verifyBlsVote, one BLS verify (aggregators: every vote with --bls-votes each; with batch only a conflicting pair (equivocation evidence), a suspect's vote, or the fallback after a failed aggregate)",
+  assembleCertificate:
+    "blsSignerBitmap + aggregateBlsSignatures (+ verifyBlsCertificate of the result when some vote in it is unverified: batch mode) (aggregators; once per distinct signer set)",
+  validateCertificate: "verifyBlsCertificate: bitmap, quorum, one fastAggregateVerify (every node, first certificate per body)",
+  decodeCertificate: "a duplicate BLS certificate's shape and body checked against the held one (every node, later copies)",
 };
 
 export interface SimOptions {
@@ -152,7 +216,11 @@ export interface SimOptions {
   bandwidthMbps: number;
   /** Fraction of nodes that are byzantine, in [0, 1). */
   byzantine: number;
-  byzantineMode: "equivocate" | "withhold";
+  /**
+   * `equivocate`: sign the honest and another body; `withhold`: sign only another body; `badsig`: sign the honest
+   * body with a wrong key (a vote whose signature does not verify).
+   */
+  byzantineMode: "equivocate" | "withhold" | "badsig";
   seed: number;
   /** Provers bidding on every task. */
   provers: number;
@@ -169,6 +237,26 @@ export interface SimOptions {
   revealAtMs: number;
   /** The auction cut-off is at publish + cutoffMs. */
   cutoffMs: number;
+  /**
+   * Certificate scheme: `secp` (default, as before: EIP-712 secp256k1 votes, a certificate lists every signature)
+   * or `bls` (BLS12-381 votes, a certificate is a signer bitmap and one 96-byte aggregate, SPEC §11.10).
+   */
+  certs: "secp" | "bls";
+  /**
+   * BLS mode, how an aggregator checks votes: `batch` (default) checks each vote's fields only and verifies the
+   * aggregate once it reaches the quorum (verifyBlsCertificate, one pairing check); if that fails it verifies the
+   * votes one by one (verifyBlsVote), drops the bad ones and from then on verifies every vote of that task and
+   * every later vote of a caught attester. `each`: verifyBlsVote on every vote as it arrives (the §11.10 assembly).
+   */
+  blsVotes: "batch" | "each";
+  /** `prepared` (default): prepareStakeTable once per epoch, drawCommittee from it; `raw`: the table per draw. */
+  stakeTable: "prepared" | "raw";
+  /**
+   * How a real call is timed: `wall` (default, as before: process.hrtime.bigint(), which on a shared machine
+   * also counts the time the process was descheduled) or `cpu` (process.cpuUsage(): the CPU time this process
+   * used during the call, 1 us resolution; it includes V8's helper threads, if they run).
+   */
+  clock: "wall" | "cpu";
   /** Fixed cost per op (ms) instead of the measured one. */
   cpuCosts?: Partial<Record<SimOp, number>>;
   /** Run a tiny simulation first so that the timed calls are JIT-compiled. @default true */
@@ -196,7 +284,14 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   overheadBytes: 64,
   revealAtMs: 1000,
   cutoffMs: 2000,
+  certs: "secp",
+  blsVotes: "batch",
+  stakeTable: "prepared",
+  clock: "wall",
 };
+
+/** SPEC §9.1 default `epochSeconds`: used only to amortize the per-epoch work in the report. */
+export const SIM_EPOCH_SECONDS = 600;
 
 export interface SimOpStats {
   /** Real calls made. */
@@ -246,6 +341,18 @@ export interface SimResult {
   wallMs: number;
   messages: number;
   ops: Record<SimOp, SimOpStats>;
+  /**
+   * Per node, ms, done once per stake epoch (or once per key), NOT in cpuMsPerTaskPerNode: prepareStakeTable,
+   * BLS key generation with its proof of possession, and the BLS key registry (N proofs checked).
+   */
+  epochMsPerNode: { prepareStakeTable: number; blsKeygen: number; blsRegistry: number };
+  /** BLS batch mode: aggregates that failed their check and fell back to one-by-one verification. */
+  blsFallbacks: number;
+  /** Votes refused for a bad signature at aggregators (both modes). */
+  badVotes: number;
+  /** Mean encoded size of a vote and of a certificate, bytes, without framing (BLS: see the sizes in sim-core). */
+  meanVoteBytes: number;
+  meanCertificateBytes: number;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -371,16 +478,25 @@ interface ProverBid {
 }
 
 interface SimVote {
-  vote: Vote;
-  bytes: Uint8Array;
+  /** Lowercase attester address. */
+  attester: string;
+  /** secp mode: the vote and its encoding. */
+  vote?: Vote;
+  bytes?: Uint8Array;
+  /** BLS mode: the vote (BLS signature over the body digest). */
+  bls?: BlsVote;
+  /** BLS mode: verifyBlsVote, run once per vote. */
+  blsCheck?: Memo<boolean>;
   msg: number;
   body: number;
   from: number;
 }
 
 interface SimCert {
-  cert: Certificate;
-  bytes: Uint8Array;
+  /** secp mode: the certificate and its encoding; BLS mode: `bls` (its wire size is computed). */
+  cert?: Certificate;
+  bytes?: Uint8Array;
+  bls?: BlsCertificate;
   msg: number;
   body: number;
   from: number;
@@ -393,6 +509,11 @@ interface AggState {
   votesByBody: Map<number, Vote[]>;
   signersByBody: Map<number, string[]>;
   assembled: Set<number>;
+  /** BLS: vote indices held per body, and the ones this aggregator has verified. */
+  blsByBody: Map<number, number[]>;
+  verified: Set<number>;
+  /** BLS batch: an aggregate failed for this task here; verify every later vote. */
+  verifyEach: boolean;
 }
 
 interface TaskState {
@@ -420,6 +541,7 @@ interface TaskState {
   voteMemo: Map<string, Memo<string>>;
   agg: Map<number, AggState>;
   assembleMemo: Map<string, Memo<{ cert: Certificate; bytes: Uint8Array } | undefined>>;
+  blsAssembleMemo: Map<string, Memo<BlsCertificate | undefined>>;
   certs: SimCert[];
   assembledBodies: Set<number>;
   heldBody: Int32Array;
@@ -446,6 +568,14 @@ function checkOptions(o: SimOptions): void {
   if (!(o.loss >= 0 && o.loss < 1)) throw new RangeError("sim: --loss must be in [0, 1)");
   if (!(o.byzantine >= 0 && o.byzantine < 1)) throw new RangeError("sim: --byzantine must be in [0, 1)");
   if (!(o.cutoffMs > o.revealAtMs && o.revealAtMs > 0)) throw new RangeError("sim: need 0 < revealAtMs < cutoffMs");
+  const oneOf = (v: string, name: string, choices: readonly string[]): void => {
+    if (!choices.includes(v)) throw new RangeError(`sim: --${name} must be one of ${choices.join(", ")}`);
+  };
+  oneOf(o.certs, "certs", ["secp", "bls"]);
+  oneOf(o.blsVotes, "bls-votes", ["batch", "each"]);
+  oneOf(o.stakeTable, "stake-table", ["prepared", "raw"]);
+  oneOf(o.clock, "clock", ["wall", "cpu"]);
+  oneOf(o.byzantineMode, "byzantine-mode", ["equivocate", "withhold", "badsig"]);
 }
 
 /* ------------------------------------------------------------------ the simulator */
@@ -468,10 +598,16 @@ function simulate(o: SimOptions): SimResult {
   /* ---- op timing ---- */
   const opReal = new Map<SimOp, number[]>(SIM_OPS.map((op) => [op, []]));
   const opCharged = new Map<SimOp, { n: number; ms: number }>(SIM_OPS.map((op) => [op, { n: 0, ms: 0 }]));
+  const cpuClock = o.clock === "cpu";
   function real<T>(op: SimOp, fn: () => T): Memo<T> {
+    const c0 = cpuClock ? process.cpuUsage() : undefined;
     const s = process.hrtime.bigint();
     const value = fn();
-    const ms = Number(process.hrtime.bigint() - s) / 1e6;
+    let ms = Number(process.hrtime.bigint() - s) / 1e6;
+    if (c0 !== undefined) {
+      const c = process.cpuUsage(c0);
+      ms = (c.user + c.system) / 1000;
+    }
     opReal.get(op)!.push(ms);
     return { value, cost: o.cpuCosts?.[op] ?? ms };
   }
@@ -507,6 +643,56 @@ function simulate(o: SimOptions): SimResult {
   const nodeKeys: NodeKey[] = proverNodes.map((n) => nodeKeyFromSeed(sha(`zkpool/sim/node/${n}`)));
   const requester = new SigningKey(toHex(sha("zkpool/sim/requester")));
   const requesterAddr = addressOf(requester);
+  const bls = o.certs === "bls";
+
+  /* ---- once per stake epoch (measured, reported, not charged per task) ---- */
+  // Every node prepares the epoch's stake table once; the draw per task then costs O(C log N).
+  const prep = real("prepareStakeTable", () => prepareStakeTable(stakes));
+  const prepared: PreparedStakes = prep.value;
+  // BLS: each node makes its key once and registers it with a proof of possession; every node checks the N
+  // registrations once per epoch (blsKeyRegistry), after which a certificate check only adds registered points.
+  const blsKeys: BlsKey[] = [];
+  let registry: BlsKeyRegistry | undefined;
+  let keygenMs = 0;
+  let registryMs = 0;
+  if (bls) {
+    const regs: BlsKeyRegistration[] = [];
+    for (let i = 0; i < N; i++) {
+      const r = real("blsKeygen", () => {
+        const key = blsKeyFromSeed(sha(`zkpool/sim/bls/${i}`));
+        return { key, pop: blsProofOfPossession(key, addrs[i]!) };
+      });
+      keygenMs += r.cost;
+      blsKeys.push(r.value.key);
+      regs.push({ operator: addrs[i]!, publicKey: r.value.key.publicKey, proofOfPossession: r.value.pop });
+    }
+    const reg = real("blsRegistry", () => blsKeyRegistry(regs));
+    registry = reg.value;
+    registryMs = reg.cost;
+  }
+  const suspects: Set<string>[] = bls ? Array.from({ length: N }, () => new Set<string>()) : [];
+  // Wire sizes of the BLS messages, from the real protobuf encodings of the same body (no BLS wire format is
+  // specified yet): a vote is the Vote message with a 96-byte signature instead of 65; a certificate is the
+  // Certificate message without its repeated attesters/signatures and with a bytes signer_bitmap (ceil(m/8))
+  // and a bytes aggregate_signature (96) field instead.
+  const fmtSig = signVote(
+    { kind: "assignment", taskId: toHex(sha("zkpool/sim/size")), round: 0, prover: addrs[0]!, price: 1n, attester: addrs[0]! },
+    keys[0]!,
+    DOMAIN,
+  ).signature;
+  const pbField = (len: number): number => {
+    let v = 1;
+    for (let x = len; x >= 0x80; x >>>= 7) v++;
+    return 1 + v + len;
+  };
+  const blsVoteSize = (body: VoteBody & { attester: Hex }): number =>
+    encodeVote({ ...body, signature: fmtSig }).length - pbField(65) + pbField(96);
+  const blsCertSize = (body: VoteBody, members: number): number =>
+    encodeCertificate({ ...body, attesters: [addrs[0]!], signatures: [fmtSig] }).length -
+    pbField(20) -
+    pbField(65) +
+    pbField((members + 7) >> 3) +
+    pbField(96);
 
   /* ---- state ---- */
   const cpuFree = new Float64Array(N);
@@ -519,6 +705,9 @@ function simulate(o: SimOptions): SimResult {
   const tasks: TaskState[] = [];
   let equivocations = 0;
   let deliveries = 0;
+  let blsFallbacks = 0;
+  let badVotes = 0;
+  const wire = { votes: 0, voteBytes: 0, certs: 0, certBytes: 0 };
 
   function charge(n: number, t: number, op: SimOp, ms: number): number {
     const start = cpuFree[n]! > t ? cpuFree[n]! : t;
@@ -665,6 +854,7 @@ function simulate(o: SimOptions): SimResult {
       voteMemo: new Map(),
       agg: new Map(),
       assembleMemo: new Map(),
+      blsAssembleMemo: new Map(),
       certs: [],
       assembledBodies: new Set(),
       heldBody: new Int32Array(N).fill(-1),
@@ -748,7 +938,8 @@ function simulate(o: SimOptions): SimResult {
   function cutoff(i: number, t: number): void {
     const ts = tasks[i]!;
     const beacon = getBytes(keccak256(toUtf8Bytes(`zkpool/sim/beacon/${o.seed}/${i}`)));
-    const drawn = real("drawCommittee", () => drawCommittee({ taskId: ts.idBytes, beacon, stakes, size: o.committee }));
+    const table = o.stakeTable === "prepared" ? prepared : stakes;
+    const drawn = real("drawCommittee", () => drawCommittee({ taskId: ts.idBytes, beacon, stakes: table, size: o.committee }));
     const committee = drawn.value;
     ts.committee = committee;
     ts.committeeCost = drawn.cost;
@@ -766,7 +957,15 @@ function simulate(o: SimOptions): SimResult {
       .slice(0, o.aggregators)
       .map((x) => x.n);
     for (const a of ts.aggregators) {
-      ts.agg.set(a, { prevByAttester: new Map(), votesByBody: new Map(), signersByBody: new Map(), assembled: new Set() });
+      ts.agg.set(a, {
+        prevByAttester: new Map(),
+        votesByBody: new Map(),
+        signersByBody: new Map(),
+        assembled: new Set(),
+        blsByBody: new Map(),
+        verified: new Set(),
+        verifyEach: false,
+      });
     }
     const member = new Set(committee.members.map((m) => m.attester));
     for (let n = 0; n < N; n++) {
@@ -787,56 +986,72 @@ function simulate(o: SimOptions): SimResult {
         bodies.push(honestBody);
         ts.honestSigned.add(honestBody);
       } else {
-        if (o.byzantineMode === "equivocate") bodies.push(honestBody);
-        bodies.push(otherBody);
+        if (o.byzantineMode !== "withhold") bodies.push(honestBody);
+        if (o.byzantineMode !== "badsig") bodies.push(otherBody);
       }
+      // badsig: the byzantine member signs with another node's key (its vote's signature does not verify).
+      const signer = byz[n] === 1 && o.byzantineMode === "badsig" ? (n + 1) % N : n;
       for (const b of bodies) {
         const body = ts.bodyList[b]!;
-        const r = real("signVote", () => {
-          const vote = signVote(
-            { kind: "assignment", taskId: ts.id, round: 0, prover: body.prover, price: body.price, attester: addrs[n]! },
-            keys[n]!,
-            DOMAIN,
-          );
-          return { vote, bytes: encodeVote(vote) };
-        });
-        done = charge(n, t, "signVote", r.cost);
-        const v: SimVote = { vote: r.value.vote, bytes: r.value.bytes, msg: -1, body: b, from: n };
+        const unsigned = { kind: "assignment" as const, taskId: ts.id, round: 0, prover: body.prover, price: body.price, attester: addrs[n]! };
+        let v: SimVote;
+        let size: number;
+        if (bls) {
+          const r = real("signVote", () => signBlsVote(unsigned, blsKeys[signer]!, DOMAIN));
+          done = charge(n, t, "signVote", r.cost);
+          v = { attester: addrs[n]!.toLowerCase(), bls: r.value, msg: -1, body: b, from: n };
+          size = blsVoteSize(unsigned);
+        } else {
+          const r = real("signVote", () => {
+            const vote = signVote(unsigned, keys[signer]!, DOMAIN);
+            return { vote, bytes: encodeVote(vote) };
+          });
+          done = charge(n, t, "signVote", r.cost);
+          v = { attester: r.value.vote.attester, vote: r.value.vote, bytes: r.value.bytes, msg: -1, body: b, from: n };
+          size = r.value.bytes.length;
+        }
         ts.votes.push(v);
-        v.msg = newMsg(M_VOTE, i, ts.votes.length - 1, r.value.bytes.length);
+        wire.votes++;
+        wire.voteBytes += size;
+        v.msg = newMsg(M_VOTE, i, ts.votes.length - 1, size);
         heap.push(done, E_SEND_VOTES, n, i, ts.votes.length - 1);
       }
     }
   }
 
   function deliverVote(ts: TaskState, i: number, a: number, t: number, vi: number): void {
+    if (bls) {
+      deliverBlsVote(ts, i, a, t, vi);
+      return;
+    }
     const v = ts.votes[vi]!;
     const st = ts.agg.get(a)!;
-    const attester = v.vote.attester;
+    const attester = v.attester;
     const prev = st.prevByAttester.get(attester) ?? [];
     const key = `${vi}|${prev.join(",")}`;
     let memo = ts.voteMemo.get(key);
     if (memo === undefined) {
       memo = real("validateVote", () => {
-        const decoded = decodeVote(v.bytes);
+        const decoded = decodeVote(v.bytes!);
         const verdict = validateVote(decoded, {
           domain: DOMAIN,
           now: ts.task.revealDeadline + 1n,
           task: ts.task,
           attesterStake: ts.weights.get(attester) ?? 0n,
-          previousInSlot: prev.map((p) => ts.votes[p]!.vote),
+          previousInSlot: prev.map((p) => ts.votes[p]!.vote!),
         });
         return verdict.code;
       });
       ts.voteMemo.set(key, memo);
     }
     charge(a, t, "validateVote", memo.cost);
+    if (memo.value === "BAD_SIGNATURE") badVotes++;
     if (memo.value !== "OK" && memo.value !== "EQUIVOCATION") return;
     if (memo.value === "EQUIVOCATION") equivocations++;
     prev.push(vi);
     st.prevByAttester.set(attester, prev);
     const list = st.votesByBody.get(v.body) ?? [];
-    list.push(v.vote);
+    list.push(v.vote!);
     st.votesByBody.set(v.body, list);
     const signers = st.signersByBody.get(v.body) ?? [];
     signers.push(attester);
@@ -869,9 +1084,173 @@ function simulate(o: SimOptions): SimResult {
     const dec = real("decodeCertificate", () => decodeCertificate(made.bytes));
     const sc: SimCert = { cert: made.cert, bytes: made.bytes, msg: -1, body: v.body, from: a, decodeCost: dec.cost };
     ts.certs.push(sc);
+    wire.certs++;
+    wire.certBytes += made.bytes.length;
     sc.msg = newMsg(M_CERT, i, ts.certs.length - 1, made.bytes.length);
     ts.assembledBodies.add(v.body);
     if (byz[a] === 0) hold(ts, a, done, v.body);
+    heap.push(done, E_PUBLISH_CERT, a, i, ts.certs.length - 1);
+  }
+
+  /** verifyBlsVote of vote `vi` at aggregator `a` (once per vote for real, charged per aggregator). */
+  function verifyAt(ts: TaskState, a: number, t: number, vi: number): { ok: boolean; done: number } {
+    const v = ts.votes[vi]!;
+    const st = ts.agg.get(a)!;
+    v.blsCheck ??= real("verifyBlsVote", () => verifyBlsVote(v.bls!, registry!, DOMAIN));
+    const done = charge(a, t, "verifyBlsVote", v.blsCheck.cost);
+    st.verified.add(vi);
+    if (!v.blsCheck.value) {
+      badVotes++;
+      suspects[a]!.add(v.attester);
+    }
+    return { ok: v.blsCheck.value, done };
+  }
+
+  /** Drops vote `vi` (a bad signature) from what aggregator `a` holds. */
+  function dropBlsVote(st: AggState, ts: TaskState, vi: number): void {
+    const v = ts.votes[vi]!;
+    const held = st.blsByBody.get(v.body);
+    if (held !== undefined) {
+      const k = held.indexOf(vi);
+      if (k >= 0) {
+        held.splice(k, 1);
+        st.signersByBody.get(v.body)!.splice(k, 1);
+      }
+    }
+    const prev = st.prevByAttester.get(v.attester);
+    if (prev !== undefined) {
+      const k = prev.indexOf(vi);
+      if (k >= 0) prev.splice(k, 1);
+    }
+  }
+
+  /**
+   * The aggregator's check of a BLS vote without its signature (the non-signature part of validateVote):
+   * the body digest (blsVoteMessage: the body is well formed), this task and round 0, a committee member, and
+   * the slot: DUPLICATE (same body again), EQUIVOCATION_KNOWN (two bodies held), CONFLICT (another body held).
+   */
+  function checkBlsVote(ts: TaskState, v: SimVote, prev: readonly number[]): string {
+    const vote = v.bls!;
+    blsVoteMessage(vote, DOMAIN);
+    if (vote.taskId.toLowerCase() !== ts.id.toLowerCase()) return "UNKNOWN_TASK";
+    if (vote.round !== 0 || vote.kind !== "assignment") return "WRONG_ROUND";
+    if ((ts.weights.get(v.attester) ?? 0n) === 0n) return "NOT_ATTESTER";
+    if (prev.some((p) => ts.votes[p]!.body === v.body)) return "DUPLICATE";
+    if (prev.length >= 2) return "EQUIVOCATION_KNOWN";
+    return prev.length > 0 ? "CONFLICT" : "OK";
+  }
+
+  function deliverBlsVote(ts: TaskState, i: number, a: number, t: number, vi: number): void {
+    const v = ts.votes[vi]!;
+    const st = ts.agg.get(a)!;
+    const attester = v.attester;
+    const prev = st.prevByAttester.get(attester) ?? [];
+    const key = `${vi}|${prev.join(",")}`;
+    let memo = ts.voteMemo.get(key);
+    if (memo === undefined) {
+      memo = real("validateVote", () => checkBlsVote(ts, v, prev));
+      ts.voteMemo.set(key, memo);
+    }
+    let done = charge(a, t, "validateVote", memo.cost);
+    if (memo.value !== "OK" && memo.value !== "CONFLICT") return;
+    // What is verified now: every vote (each), or a conflict (both votes: the equivocation evidence), a vote of an
+    // attester already caught with a bad signature, or every vote once an aggregate of this task failed here.
+    const now = o.blsVotes === "each" || memo.value === "CONFLICT" || st.verifyEach || suspects[a]!.has(attester);
+    if (now) {
+      const r = verifyAt(ts, a, done, vi);
+      done = r.done;
+      if (!r.ok) return;
+      if (memo.value === "CONFLICT") {
+        let evidence = true;
+        for (const p of [...prev]) {
+          if (st.verified.has(p)) continue;
+          const q = verifyAt(ts, a, done, p);
+          done = q.done;
+          if (!q.ok) {
+            dropBlsVote(st, ts, p);
+            evidence = false;
+          }
+        }
+        if (evidence) equivocations++;
+      }
+    }
+    prev.push(vi);
+    st.prevByAttester.set(attester, prev);
+    const held = st.blsByBody.get(v.body) ?? [];
+    held.push(vi);
+    st.blsByBody.set(v.body, held);
+    const signers = st.signersByBody.get(v.body) ?? [];
+    signers.push(attester);
+    st.signersByBody.set(v.body, signers);
+    tryBlsCertificate(ts, i, a, done, v.body);
+  }
+
+  /** At aggregator `a`: if `body` has a quorum of held votes, aggregate them and gossip the certificate. */
+  function tryBlsCertificate(ts: TaskState, i: number, a: number, t: number, b: number): void {
+    const st = ts.agg.get(a)!;
+    if (st.assembled.has(b)) return;
+    // A byzantine aggregator assembles only what it signed itself.
+    if (byz[a] === 1 && !ts.votes.some((x) => x.from === a && x.body === b)) return;
+    const held = st.blsByBody.get(b) ?? [];
+    const signers = st.signersByBody.get(b) ?? [];
+    const q = real("checkQuorum", () => hasCommitteeQuorum(ts.committee!, signers));
+    let done = charge(a, t, "checkQuorum", q.cost);
+    if (!q.value) return;
+    const unverified = held.some((x) => !st.verified.has(x));
+    const akey = `${b}|${unverified}|${[...held].sort((x, y) => x - y).join(",")}`;
+    let am = ts.blsAssembleMemo.get(akey);
+    if (am === undefined) {
+      const body = ts.bodyList[b]!;
+      const votes = held.map((x) => ts.votes[x]!.bls!);
+      am = real("assembleCertificate", () => {
+        try {
+          const cert: BlsCertificate = {
+            kind: "assignment",
+            taskId: ts.id,
+            round: 0,
+            prover: body.prover,
+            price: body.price,
+            signerBitmap: blsSignerBitmap(ts.committee!, votes.map((x) => x.attester)),
+            aggregateSignature: aggregateBlsSignatures(votes.map((x) => x.blsSignature)),
+          };
+          // Some vote in it was not verified (batch): check the aggregate before gossiping it.
+          if (unverified) verifyBlsCertificate(cert, ts.committee!, registry!, DOMAIN, { taskId: ts.id, round: 0 });
+          return cert;
+        } catch (err) {
+          // A signature that is not a G2 point (aggregateBlsSignatures) or an aggregate that does not verify.
+          if (err instanceof BlsError && unverified) return undefined;
+          throw err;
+        }
+      });
+      ts.blsAssembleMemo.set(akey, am);
+    }
+    done = charge(a, done, "assembleCertificate", am.cost);
+    const made = am.value;
+    if (made === undefined) {
+      // The optimistic aggregate failed: verify the held votes one by one, drop the bad ones, verify every later
+      // vote of this task here, and try again with what is left.
+      blsFallbacks++;
+      st.verifyEach = true;
+      for (const x of [...held]) {
+        if (st.verified.has(x)) continue;
+        const r = verifyAt(ts, a, done, x);
+        done = r.done;
+        if (!r.ok) dropBlsVote(st, ts, x);
+      }
+      tryBlsCertificate(ts, i, a, done, b);
+      return;
+    }
+    st.assembled.add(b);
+    const m = ts.committee!.members.length;
+    const dec = real("decodeCertificate", () => made.signerBitmap.length === (m + 7) >> 3 && made.aggregateSignature.length === 96);
+    const sc: SimCert = { bls: made, msg: -1, body: b, from: a, decodeCost: dec.cost };
+    ts.certs.push(sc);
+    const certSize = blsCertSize(made, m);
+    wire.certs++;
+    wire.certBytes += certSize;
+    sc.msg = newMsg(M_CERT, i, ts.certs.length - 1, certSize);
+    ts.assembledBodies.add(b);
+    if (byz[a] === 0) hold(ts, a, done, b);
     heap.push(done, E_PUBLISH_CERT, a, i, ts.certs.length - 1);
   }
 
@@ -892,9 +1271,26 @@ function simulate(o: SimOptions): SimResult {
       charge(n, t, "decodeCertificate", c.decodeCost);
       return;
     }
+    if (c.verdict === undefined && c.bls !== undefined) {
+      const cert = c.bls;
+      c.verdict = real("validateCertificate", () => {
+        try {
+          verifyBlsCertificate(cert, ts.committee!, registry!, DOMAIN, {
+            kind: "assignment",
+            taskId: ts.id,
+            round: 0,
+            maxRounds: ts.task.maxRounds,
+          });
+          return "OK";
+        } catch (err) {
+          if (err instanceof BlsError) return err.code;
+          throw err;
+        }
+      });
+    }
     if (c.verdict === undefined) {
       c.verdict = real("validateCertificate", () => {
-        const decoded = decodeCertificate(c.bytes);
+        const decoded = decodeCertificate(c.bytes!);
         return validateCertificate(decoded, {
           domain: DOMAIN,
           now: ts.task.revealDeadline + 1n,
@@ -1099,6 +1495,11 @@ function simulate(o: SimOptions): SimResult {
     wallMs: Number(process.hrtime.bigint() - wallStart) / 1e6,
     messages: deliveries,
     ops,
+    epochMsPerNode: { prepareStakeTable: prep.cost, blsKeygen: bls ? keygenMs / N : 0, blsRegistry: registryMs },
+    blsFallbacks,
+    badVotes,
+    meanVoteBytes: wire.votes > 0 ? wire.voteBytes / wire.votes : NaN,
+    meanCertificateBytes: wire.certs > 0 ? wire.certBytes / wire.certs : NaN,
   };
 }
 
@@ -1120,29 +1521,59 @@ export function simReport(r: SimResult): string[] {
   const o = r.options;
   const lines = [
     `settings: nodes=${o.nodes} tasks=${o.tasks} rate=${o.rate}/s committee=${o.committee} (mode ${r.mode}) ` +
+      `certs=${o.certs}${o.certs === "bls" ? ` (votes checked: ${o.blsVotes})` : ""} stake-table=${o.stakeTable} ` +
       `provers=${o.provers} aggregators=${o.aggregators} stake=${o.stake} latency=${o.latencyDist}(median ${o.latencyMs} ms) ` +
       `loss=${o.loss} bandwidth=${o.bandwidthMbps} Mbit/s mesh D=${o.meshDegree} relay=${o.relayFraction} ` +
-      `reveal@+${o.revealAtMs} ms cut-off@+${o.cutoffMs} ms seed=${o.seed}`,
+      `reveal@+${o.revealAtMs} ms cut-off@+${o.cutoffMs} ms seed=${o.seed} clock=${o.clock}`,
     `byzantine: ${r.byzantineNodes} nodes (${o.byzantineMode}), stake share ${fmt(r.byzantineStakeShare, 3)}, ` +
-      `mean committee weight share ${fmt(r.byzantineWeightShare, 3)}; equivocations flagged ${r.equivocationsDetected}`,
+      `mean committee weight share ${fmt(r.byzantineWeightShare, 3)}; equivocations flagged ${r.equivocationsDetected}; ` +
+      `votes with a bad signature refused ${r.badVotes}` +
+      (o.certs === "bls" ? `; failed aggregates (fallback to one-by-one) ${r.blsFallbacks}` : ""),
     `outcome: certified at every honest node ${r.tasksCertified}/${o.tasks}, at some honest node ${r.tasksCertifiedAny}/${o.tasks}, ` +
       `honest splits ${r.honestSplits}; assign latency p50 ${fmt(r.p50AssignMs, 1)} ms p99 ${fmt(r.p99AssignMs, 1)} ms max ${fmt(r.maxAssignMs, 1)} ms; ` +
       `drain ${fmt(r.drainTasksPerS, 2)} tasks/s; busiest node CPU ${fmt(100 * r.maxCpuUtilization, 1)} % of the span, ` +
       `demand at the offered rate ${fmt(r.maxCpuLoad, 2)} cores (> 1: its queue grows)`,
     `traffic: sent ${Math.round(r.sentBytesPerTaskPerNode)} + received ${Math.round(r.recvBytesPerTaskPerNode)} bytes per task per node ` +
-      `(${o.overheadBytes} B framing per message; sender pays D copies of a gossip, each receiver one); ${r.messages} deliveries, ` +
+      `(${o.overheadBytes} B framing per message; sender pays D copies of a gossip, each receiver one); ` +
+      `a vote ${fmt(r.meanVoteBytes, 0)} B, a certificate ${fmt(r.meanCertificateBytes, 0)} B (mean, unframed); ${r.messages} deliveries, ` +
       `${fmt(r.simulatedMs / 1000, 1)} s simulated in ${fmt(r.wallMs / 1000, 1)} s`,
-    `cpu charging: each real call below ran once per distinct message/input, timed with process.hrtime.bigint(); its cost ` +
+    `cpu charging: each real call below ran once per distinct message/input, timed with ` +
+      (o.clock === "cpu"
+        ? `process.cpuUsage() (CPU time of this process, 1 us resolution: time descheduled on a shared machine is not counted)`
+        : `process.hrtime.bigint() (wall time: on a shared machine it includes time descheduled)`) +
+      `; its cost ` +
       `was charged to every node doing that work, on a single-core FIFO queue per node` +
       (o.cpuCosts !== undefined ? ` (fixed costs for: ${Object.keys(o.cpuCosts).join(", ")})` : ""),
   ];
+  const e = r.epochMsPerNode;
+  const epochMs = e.prepareStakeTable + e.blsRegistry;
+  lines.push(
+    `per stake epoch, per node (not in cpu_ms_per_task_per_node): prepareStakeTable ${fmt(e.prepareStakeTable, 2)} ms` +
+      (o.certs === "bls"
+        ? `, blsKeyRegistry (${o.nodes} proofs of possession) ${fmt(e.blsRegistry, 1)} ms; once per key: blsKeyFromSeed + proof ${fmt(e.blsKeygen, 2)} ms`
+        : "") +
+      `; over a ${SIM_EPOCH_SECONDS} s epoch at ${o.rate} tasks/s that is ${fmt(epochMs / (SIM_EPOCH_SECONDS * o.rate), 4)} ms per task per node`,
+  );
+  // The same charges at each op's median real cost: one slow call (a GC pause of the simulator's own heap, the
+  // process descheduled) is otherwise charged to every node that shares the memoized result.
+  let atMedians = 0;
+  for (const op of SIM_OPS) {
+    if (SIM_EPOCH_OPS.includes(op) || r.ops[op].charged === 0) continue;
+    atMedians += r.ops[op].charged * (o.cpuCosts?.[op] ?? r.ops[op].p50Ms);
+  }
+  lines.push(
+    `cpu at op medians: ${fmt(atMedians / (o.tasks * o.nodes), 3)} ms per task per node (every charge at its op's median ` +
+      `real cost instead of the call's own; the sim: line uses the calls' own costs)`,
+  );
   for (const op of SIM_OPS) {
     const s = r.ops[op];
     if (s.calls === 0 && s.charged === 0) continue;
+    if (SIM_EPOCH_OPS.includes(op)) continue;
+    const doc = (o.certs === "bls" ? SIM_OP_DOC_BLS[op] : undefined) ?? SIM_OP_DOC[op];
     lines.push(
       `  op ${op.padEnd(19)} real calls ${String(s.calls).padStart(7)}  mean ${fmt(1000 * s.meanMs, 1).padStart(8)} us  ` +
         `p50 ${fmt(1000 * s.p50Ms, 1).padStart(8)} us  charged ${String(s.charged).padStart(8)}x = ${fmt(s.chargedMs, 1)} ms  ` +
-        `[${SIM_OP_DOC[op]}]`,
+        `[${doc}]`,
     );
   }
   return lines;

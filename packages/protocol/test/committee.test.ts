@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
+import { keccak256 } from "ethers";
 import {
   CertificateError,
   CommitteeError,
@@ -28,6 +29,9 @@ import {
   formatProbability,
   hasCommitteeQuorum,
   hasQuorum,
+  committeeSeatValue,
+  isPreparedStakes,
+  prepareStakeTable,
   taskId as taskIdOf,
   verifyCertificate,
   type Committee,
@@ -121,6 +125,10 @@ describe("committee: vectors (protocol/vectors/committee.json)", () => {
       const params = parseCommitteeInput(v.input);
       assert.deepEqual(committeeJson(drawCommittee(params)), v.expected);
       assert.deepEqual(committeeJson(naiveCommittee(params)), v.expected);
+      // The same vector through a stake table prepared once (per epoch): byte-identical.
+      const prepared = prepareStakeTable(params.stakes as Map<string, bigint>);
+      assert.deepEqual(committeeJson(drawCommittee({ ...params, stakes: prepared })), v.expected);
+      assert.deepStrictEqual(drawCommittee({ ...params, stakes: prepared }), drawCommittee(params));
     });
   }
 
@@ -149,6 +157,16 @@ describe("committee: vectors (protocol/vectors/committee.json)", () => {
   for (const v of file.invalid) {
     it(`invalid ${v.name}`, () => {
       expectCommitteeError(() => drawCommittee(parseCommitteeInput(v.input)), v.error.code, v.error.field);
+      // A bad table is refused by prepareStakeTable with the same code and field; other bad inputs by the draw.
+      const params = parseCommitteeInput(v.input);
+      let prepared: ReturnType<typeof prepareStakeTable> | undefined;
+      try {
+        prepared = prepareStakeTable(params.stakes as Map<string, bigint>);
+      } catch (err) {
+        assert.ok(err instanceof CommitteeError && err.code === v.error.code && err.type.field === v.error.field, String(err));
+        return;
+      }
+      expectCommitteeError(() => drawCommittee({ ...params, stakes: prepared }), v.error.code, v.error.field);
     });
   }
 
@@ -428,6 +446,127 @@ describe("committee: properties (fast-check)", function () {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe("committee: a stake table prepared once per epoch (prepareStakeTable)", function () {
+  this.timeout(120_000);
+
+  it("fast-check: a draw from the prepared table is identical (deepStrictEqual) to the draw from the raw table", () => {
+    fc.assert(
+      fc.property(paramsArb, fc.boolean(), ({ taskId, beacon, size, table }, asRecord) => {
+        const m = toMap(table);
+        const stakes = asRecord ? Object.fromEntries(m) : m;
+        let raw: Committee | CommitteeError;
+        try {
+          raw = drawCommittee({ taskId, beacon, size, stakes });
+        } catch (err) {
+          raw = err as CommitteeError;
+        }
+        if (raw instanceof Error) {
+          // Tables listing one operator twice with different stakes (letter case) are refused by both.
+          assert.throws(() => prepareStakeTable(stakes), (e: unknown) => e instanceof CommitteeError && e.code === raw.code);
+          return;
+        }
+        const prepared = prepareStakeTable(stakes);
+        assert.ok(isPreparedStakes(prepared));
+        assert.deepStrictEqual(drawCommittee({ taskId, beacon, size, stakes: prepared }), raw);
+        // ... and to the independent naive reference (a linear walk per seat over the raw table).
+        assert.deepEqual(committeeJson(drawCommittee({ taskId, beacon, size, stakes: prepared })), committeeJson(naiveCommittee({ taskId, beacon, size, stakes })));
+        // And again: the prepared table is not consumed or changed by a draw.
+        assert.deepStrictEqual(drawCommittee({ taskId, beacon, size, stakes: prepared }), raw);
+      }),
+      { numRuns: 4 * RUNS },
+    );
+  });
+
+  it("fast-check: identical on larger random tables (up to 600 attesters, skewed stakes, C up to 256)", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 1, max: 256 }),
+        fc.array(fc.oneof(fc.bigInt({ min: 0n, max: 3n }), fc.bigInt({ min: 1n, max: 1n << 90n })), { minLength: 0, maxLength: 600 }),
+        (taskId, beacon, size, stakeList) => {
+          const stakes = new Map(stakeList.map((s, i) => [addr(i * 7919 % 65_000), s] as [string, bigint]));
+          const prepared = prepareStakeTable(stakes);
+          for (const t of [taskId, beacon]) {
+            const fast = drawCommittee({ taskId: t, beacon, size, stakes: prepared });
+            assert.deepStrictEqual(fast, drawCommittee({ taskId: t, beacon, size, stakes }));
+            assert.deepEqual(committeeJson(fast), committeeJson(naiveCommittee({ taskId: t, beacon, size, stakes })));
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("the seat hash (one-permutation keccak for 32-byte seeds) equals ethers' keccak256, for random and edge inputs", () => {
+    const viaEthers = (seed: Uint8Array, j: number): bigint => {
+      const buf = new Uint8Array(seed.length + 4);
+      buf.set(seed, 0);
+      new DataView(buf.buffer).setUint32(seed.length, j, false);
+      return BigInt(keccak256(buf));
+    };
+    const edges = [0, 1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 24 - 1, 2 ** 24, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1];
+    for (const fill of [0x00, 0xff, 0x3c]) {
+      const seed = new Uint8Array(32).fill(fill);
+      for (const j of edges) assert.equal(committeeSeatValue(seed, j), viaEthers(seed, j), `fill ${fill} j ${j}`);
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat({ max: 2 ** 32 - 1 }), (seed, j) => {
+        assert.equal(committeeSeatValue(seed, j), viaEthers(seed, j));
+        // A view into a larger buffer at an odd offset reads the same bytes.
+        const big = new Uint8Array(40);
+        big.set(seed, 3);
+        assert.equal(committeeSeatValue(big.subarray(3, 35), j), viaEthers(seed, j));
+      }),
+      { numRuns: 20 * RUNS },
+    );
+    // Other seed lengths go through the general keccak.
+    const short = new Uint8Array(5).fill(7);
+    assert.equal(committeeSeatValue(short, 9), viaEthers(short, 9));
+  });
+
+  it("holds the sorted attesters and cumulative stakes, frozen, and ignores later changes to the source table", () => {
+    const table = new Map<string, bigint>([
+      [addr(3), 5n],
+      [addr(1), 2n],
+      [addr(2), 0n],
+      ["0x" + addr(4).slice(2).toUpperCase(), 7n],
+    ]);
+    const prepared = prepareStakeTable(table);
+    assert.deepEqual(prepared.attesters, [
+      [addr(1), 2n],
+      [addr(3), 5n],
+      [addr(4), 7n],
+    ]);
+    assert.deepEqual(prepared.cumulative, [2n, 7n, 14n]);
+    assert.equal(prepared.totalStake, 14n);
+    assert.equal(prepared.attesterCount, 3);
+    assert.ok(Object.isFrozen(prepared) && Object.isFrozen(prepared.attesters) && Object.isFrozen(prepared.cumulative));
+    assert.ok(Object.isFrozen(prepared.attesters[0]));
+    const p = { taskId: bytes32(1), beacon: bytes32(2), size: 2 };
+    const before = drawCommittee({ ...p, stakes: prepared });
+    table.set(addr(1), 1_000n);
+    assert.deepStrictEqual(drawCommittee({ ...p, stakes: prepared }), before);
+    assert.notDeepEqual(drawCommittee({ ...p, stakes: table }), before);
+  });
+
+  it("refuses the same malformed tables as drawCommittee, and prepared tables built any other way", () => {
+    expectCommitteeError(() => prepareStakeTable(new Map([["0x12", 1n]])), "INVALID_INPUT", "stakes[0x12]");
+    expectCommitteeError(() => prepareStakeTable(new Map([[addr(1), -1n]])), "INVALID_INPUT", `stakes[${addr(1)}]`);
+    expectCommitteeError(() => prepareStakeTable(null as never), "INVALID_INPUT", "stakes");
+    const Ctor = prepareStakeTable(new Map()).constructor as new (t: symbol, a: [string, bigint][]) => unknown;
+    expectCommitteeError(() => new Ctor(Symbol("PreparedStakes"), [[addr(1), 1n]]), "INVALID_INPUT", "PreparedStakes");
+    // A look-alike object is read as a raw record (and refused: its keys are not addresses).
+    const fake = { attesters: [[addr(1), 1n]], cumulative: [1n], totalStake: 1n };
+    assert.equal(isPreparedStakes(fake), false);
+    expectCommitteeError(
+      () => drawCommittee({ taskId: bytes32(1), beacon: bytes32(2), size: 4, stakes: fake as never }),
+      "INVALID_INPUT",
+      "stakes[attesters]",
     );
   });
 });

@@ -11,6 +11,7 @@ export {
   COMMITTEE_DOMAIN,
   DEFAULT_COMMITTEE_SIZE,
   MAX_COMMITTEE_SIZE,
+  PreparedStakes,
   checkCommitteeSigners,
   committeeAttesterSet,
   committeeAttesters,
@@ -21,6 +22,8 @@ export {
   committeeWeightOf,
   drawCommittee,
   hasCommitteeQuorum,
+  isPreparedStakes,
+  prepareStakeTable,
 } from "./committee.js";
 export {
   binomialTail,

@@ -2,6 +2,7 @@
  * Types of the per-task committee rule (protocol/SPEC.md §11, proposed).
  */
 import type { StakeTable } from "../lottery/interface.js";
+import type { PreparedStakes } from "./committee.js";
 
 export type { StakeTable };
 
@@ -13,8 +14,11 @@ export interface DrawCommitteeParams {
    * task's `bidDeadline` (draft §11.2), unknown to everyone while the task could still be changed.
    */
   beacon: Uint8Array;
-  /** Stake of every operator at the task's `stakeEpoch` (absent or 0 = not an attester). */
-  stakes: StakeTable;
+  /**
+   * Stake of every operator at the task's `stakeEpoch` (absent or 0 = not an attester), raw or prepared once per
+   * epoch with `prepareStakeTable` (the same committee either way; a prepared table skips the per-draw sort).
+   */
+  stakes: StakeTable | PreparedStakes;
   /** `C`, the number of seats, `1 <= size <= MAX_COMMITTEE_SIZE`. */
   size: number;
 }
