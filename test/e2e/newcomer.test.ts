@@ -148,8 +148,8 @@ describe("e2e: a newcomer brings a circuit and an operator joins (CLI and SDK on
     // run the printed command as is (no password in the environment: the config names its password file)
     const node = spawn(process.execPath, [CLI, ...(joined["next"] as string).split(" ").slice(1)], { env: { PATH: process.env["PATH"] ?? "", HOME: dir }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let log = "";
-    node.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-    node.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    node.stdout.on("data", (d: Buffer) => (log += d.toString()));
+    node.stderr.on("data", (d: Buffer) => (log += d.toString()));
     const exited = new Promise<number | null>((r) => node.on("exit", (code) => r(code)));
     try {
       const url = `http://127.0.0.1:${joined["apiPort"] as number}/status`;

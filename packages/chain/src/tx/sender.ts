@@ -40,6 +40,8 @@ export interface TxMetrics {
   onSent(label: string): void;
   onMined(label: string, gasUsed: bigint): void;
   onFailed(label: string, reason: string): void;
+  /** A transaction dropped before it was sent because it became moot (e.g. the task was settled by another node). */
+  onDropped?(label: string): void;
   onReplaced(label: string): void;
   /** Transactions queued or in flight. */
   pending(n: number): void;
@@ -287,7 +289,8 @@ export function createTxSender(init: TxSenderInit): ManagedTxSender {
     if (fields.code === TxErrorCode.MOOT) counts.dropped++;
     else if (fields.code === TxErrorCode.ABORTED) counts.aborted++;
     else counts.failed++;
-    if (fields.code !== TxErrorCode.ABORTED && fields.code !== TxErrorCode.MOOT) metrics?.onFailed(item.opts.label, fields.code);
+    if (fields.code === TxErrorCode.MOOT) metrics?.onDropped?.(item.opts.label);
+    else if (fields.code !== TxErrorCode.ABORTED) metrics?.onFailed(item.opts.label, fields.code);
     item.reject(err);
   }
 
@@ -330,6 +333,8 @@ export function createTxSender(init: TxSenderInit): ManagedTxSender {
           estimate = await rpc(provider.estimateGas(call));
         } catch (e) {
           const rd = revertData(e);
+          // a race lost between the moot check and the simulation (another node settled first) is a drop, not a failure
+          if (rd && (await isMoot(item).catch(() => false))) { fail(item, { code: TxErrorCode.MOOT }, `${opts.label}: dropped, no longer needed`); return; }
           if (rd) {
             const d = decode(rd.data);
             const what = d.errorName ?? rd.reason ?? "revert";

@@ -295,6 +295,7 @@ export class PrometheusMetrics implements NodeMetrics {
     const mined = new Counter({ name: `${prefix}chain_tx_mined_total`, help: "Chain transactions mined successfully", labelNames: ["fn"], registers });
     const gas = new Counter({ name: `${prefix}chain_tx_gas_used_total`, help: "Gas used by mined chain transactions", labelNames: ["fn"], registers });
     const failed = new Counter({ name: `${prefix}chain_tx_failed_total`, help: "Chain transactions that failed, by reason (reverted, stuck, funds, RPC)", labelNames: ["fn", "reason"], registers });
+    const dropped = new Counter({ name: `${prefix}chain_tx_dropped_total`, help: "Chain transactions dropped unsent because they became moot (e.g. settled by another node)", labelNames: ["fn"], registers });
     const replaced = new Counter({ name: `${prefix}chain_tx_replaced_total`, help: "Replacement broadcasts (fee bumps and cancels)", labelNames: ["fn"], registers });
     const pending = new Gauge({ name: `${prefix}chain_tx_pending`, help: "Chain transactions queued or in flight", registers });
     return {
@@ -304,6 +305,7 @@ export class PrometheusMetrics implements NodeMetrics {
         gas.inc({ fn }, Number(gasUsed));
       },
       onFailed: (fn, reason) => failed.inc({ fn, reason }),
+      onDropped: (fn) => dropped.inc({ fn }),
       onReplaced: (fn) => replaced.inc({ fn }),
       pending: (n) => pending.set(n),
     };
