@@ -25,6 +25,8 @@ import {
   BN254_Q,
   MAX_CLOCK_SKEW,
   chooseStakeEpoch,
+  decodeCertificate,
+  decodeProofSubmission,
   encodeCertificate,
   encodeOperatorRecord,
   encodeProofSubmission,
@@ -39,8 +41,10 @@ import {
   signVote,
   topic,
   TOPIC_NAMES,
+  type CertificateOfKind,
   type ChainParams,
   type Hex,
+  type ProofSubmission,
   type ProtocolDomain,
   type Task,
   type TopicName,
@@ -123,6 +127,20 @@ export class Attacker {
     if (!subscribed()) throw new Error("attacker: the targets' subscriptions did not arrive");
     // our outbound gossipsub streams open right after the connection; give them a moment
     await sleep(200);
+  }
+
+  /**
+   * Subscribe to pool topics and hand every message the nodes send us to `onMessage` (raw bytes; decoding is the
+   * caller's). Call before `connect` so that the subscriptions reach the nodes with the connection.
+   */
+  listen(names: TopicName[], onMessage: (name: TopicName, data: Uint8Array) => void): void {
+    const ps = this.host.services.pubsub;
+    const byTopic = new Map(names.map((n) => [topic(this.chainId, n), n]));
+    ps.addEventListener("message", (e) => {
+      const n = byTopic.get(e.detail.topic);
+      if (n !== undefined) onMessage(n, e.detail.data);
+    });
+    for (const t of byTopic.keys()) ps.subscribe(t);
   }
 
   /** Publish raw bytes on a pool topic (`/zkpool/1/<chainId>/<name>`). Returns the number of peers it went to. */
@@ -213,6 +231,60 @@ export async function sendRotating(chainId: bigint, targets: Target[], messages:
     }
   }
   return used;
+}
+
+/**
+ * What an outsider needs to call `Escrow.settle()` for a task itself (anyone may: it pays the certified prover):
+ * the proof and the round's Assignment certificate, both public on gossip. Collects them from the attacker's
+ * subscriptions to the proofs and certificates topics.
+ */
+export class SettleEvidence {
+  private readonly proofs = new Map<string, ProofSubmission>();
+  private readonly assignments = new Map<string, CertificateOfKind<"assignment">>();
+  private readonly waiters = new Set<() => void>();
+
+  constructor(attacker: Attacker) {
+    attacker.listen(["proofs", "certificates"], (name, data) => {
+      try {
+        if (name === "proofs") {
+          const p = decodeProofSubmission(data);
+          this.proofs.set(`${p.taskId.toLowerCase()}/${p.round}`, p);
+        } else {
+          const c = decodeCertificate(data);
+          if (c.kind === "assignment") this.assignments.set(`${c.taskId.toLowerCase()}/${c.round}`, c);
+        }
+      } catch {
+        return;
+      }
+      for (const w of this.waiters) w();
+    });
+  }
+
+  private find(taskId: string): { proof: ProofSubmission; assignment: CertificateOfKind<"assignment"> } | undefined {
+    for (const [k, proof] of this.proofs) {
+      const assignment = this.assignments.get(k);
+      if (k.startsWith(`${taskId.toLowerCase()}/`) && assignment !== undefined && assignment.prover.toLowerCase() === proof.prover.toLowerCase()) return { proof, assignment };
+    }
+    return undefined;
+  }
+
+  /** The task's proof and its round's Assignment certificate, as soon as both were seen (undefined after `timeoutMs`). */
+  async wait(taskId: string, timeoutMs: number): Promise<{ proof: ProofSubmission; assignment: CertificateOfKind<"assignment"> } | undefined> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.find(taskId);
+      if (hit !== undefined || Date.now() >= end) return hit;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(1, end - Date.now()));
+        this.waiters.add(done);
+      });
+    }
+  }
 }
 
 /* ---------------- crafted messages ---------------- */

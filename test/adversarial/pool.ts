@@ -8,8 +8,8 @@
 import { stopGroups } from "../lib/processes.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, unlink } from "node:fs/promises";
-import { createHash } from "node:crypto";
+import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +18,9 @@ import {
   ANVIL_DEV_MNEMONIC,
   EscrowClient,
   StakeRegistryClient,
+  TaskStatus,
   deployContracts,
+  taskStructOf,
   escrowInterface,
   startAnvil,
   writeDeployment,
@@ -100,6 +102,28 @@ export interface CircuitHashes {
   wasm: string;
   zkey: string;
   vkey: string;
+}
+
+export interface SettledEvent {
+  round: number;
+  prover: string;
+  proverAmount: bigint;
+  royaltyAmount: bigint;
+  treasuryAmount: bigint;
+  blockNumber: number;
+  /** The settle() transaction that paid it (its sender: `provider.getTransaction(txHash)`). */
+  txHash: string;
+}
+
+export interface TxCounters {
+  sent: number;
+  mined: number;
+  /** By reason (the sender's error code: CHAIN_TX_REVERTED, CHAIN_TX_STUCK, CHAIN_TX_FAILED, ...). */
+  failed: Map<string, number>;
+  failedTotal: number;
+  replaced: number;
+  /** `zkpool_node_chain_tx_pending`: transactions queued or in flight (every function). */
+  pending: number;
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -205,7 +229,7 @@ export class Pool {
     await mkdir(dataDir, { recursive: true });
     await writeKeystore(join(dataDir, "keystore.json"), operator.privateKey, PASSWORD, { scryptN: 1024 });
     const args = [BIN, "node", "start", "--data-dir", dataDir, "--deployment", this.deploymentPath, "--rpc-url", this.anvil.url,
-      "--listen", "/ip4/127.0.0.1/tcp/0", "--api-port", "0", "--devnet", "--log-level", "info", "--grace-seconds", "5", ...extra];
+      "--listen", "/ip4/127.0.0.1/tcp/0", "--api-port", "0", "--devnet", "--log-level", process.env["ZKPOOL_ADVERSARIAL_LOG_LEVEL"] ?? "info", "--grace-seconds", "5", ...extra];
     if (this.nodes.length > 0) args.push("--bootstrap", this.bootstrap.join(","));
     const { child, exited } = this.spawnNode(dataDir, args);
     const proc: PoolNodeProc = { name, role, operator, dataDir, args, child, exited, api: { url: "", peerId: "", addrs: [], pid: 0 }, pids: [child.pid!], restarts: 0 };
@@ -253,11 +277,20 @@ export class Pool {
     return pid;
   }
 
-  /** Start the node again from its data directory with the same command line; resolves when its API is up. */
+  /**
+   * Start the node again from its data directory with the same command line; resolves when its API is up. Every
+   * node listens on a port picked at start (tcp/0), so a restarted node comes back on a new port, and the bootstrap
+   * address the others were started with is gone once the bootstrap node itself was restarted: the restarted node
+   * is given the other nodes' current addresses as its bootstrap list (what a real node's configuration, with
+   * stable peer addresses, would list).
+   */
   async restart(name: string): Promise<void> {
     const p = this.node(name);
     await unlink(join(p.dataDir, "api.json")).catch(() => undefined);
-    const { child, exited } = this.spawnNode(p.dataDir, p.args);
+    const others = this.nodes.filter((n) => n !== p).flatMap((n) => n.api.addrs.filter((a) => a.includes("127.0.0.1")));
+    const i = p.args.indexOf("--bootstrap");
+    const args = [...(i < 0 ? p.args : [...p.args.slice(0, i), ...p.args.slice(i + 2)]), "--bootstrap", others.join(",")];
+    const { child, exited } = this.spawnNode(p.dataDir, args);
     p.child = child;
     p.exited = exited;
     p.pids.push(child.pid!);
@@ -291,6 +324,108 @@ export class Pool {
     return out;
   }
 
+  /** Every sample of the node's `/metrics` (Prometheus text): `name{labels}` (as exposed) → value. */
+  async metricSamples(name: string): Promise<Map<string, number>> {
+    const r = await this.apiGet<string>(name, "/metrics");
+    const out = new Map<string, number>();
+    for (const m of r.body.matchAll(/^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?)\s+([0-9.e+-]+|NaN)$/gm)) out.set(m[1]!, Number(m[2]));
+    return out;
+  }
+
+  /**
+   * The node's chain transaction sender metrics for one contract function (`fn` label, e.g. "settle";
+   * packages/node/src/metrics/prometheus.ts txMetrics): broadcast, mined, failed by reason, replaced, and the
+   * queued-or-in-flight gauge (all functions).
+   */
+  async txCounters(name: string, fn = "settle"): Promise<TxCounters> {
+    const s = await this.metricSamples(name);
+    const get = (k: string): number => s.get(k) ?? 0;
+    const failed = new Map<string, number>();
+    for (const [k, v] of s) {
+      const m = /^zkpool_node_chain_tx_failed_total\{(.*)\}$/.exec(k);
+      if (m === null || !m[1]!.includes(`fn="${fn}"`)) continue;
+      const reason = /reason="([^"]*)"/.exec(m[1]!)?.[1] ?? "";
+      failed.set(reason, (failed.get(reason) ?? 0) + v);
+    }
+    return {
+      sent: get(`zkpool_node_chain_tx_sent_total{fn="${fn}"}`),
+      mined: get(`zkpool_node_chain_tx_mined_total{fn="${fn}"}`),
+      failed,
+      failedTotal: [...failed.values()].reduce((a, b) => a + b, 0),
+      replaced: get(`zkpool_node_chain_tx_replaced_total{fn="${fn}"}`),
+      pending: get("zkpool_node_chain_tx_pending"),
+    };
+  }
+
+  /** The node's pino log lines (JSON), parsed; lines that are not JSON are skipped. */
+  nodeLog(name: string): Array<Record<string, unknown>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const line of readFileSync(join(this.node(name).dataDir, "node.log"), "utf8").split("\n")) {
+      if (!line.startsWith("{")) continue;
+      try {
+        out.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        /* a partial line */
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A copy of a catalog circuit whose wasm carries one extra (random) custom section: it computes the same
+   * witness and its proofs verify against the same key, but its wasm hash, hence its circuit id (SPEC §0.3), is
+   * in no CircuitRegistry entry. The pool proves its tasks; the chain can never settle them (UnknownCircuit).
+   */
+  async unregisteredVariant(circuit = "range-check-32"): Promise<{ wasm: string; zkey: string; vkey: string }> {
+    const c = this.circuits.get(circuit)!;
+    const dir = await mkdtemp(join(this.dir, `unregistered-${circuit}-`));
+    const name = Buffer.from("zkpool-adversarial");
+    const payload = randomBytes(16);
+    // custom section (id 0): size, name length, name, payload; allowed anywhere in a module, ignored by the VM
+    const section = Buffer.concat([Uint8Array.of(0, 1 + name.length + payload.length, name.length), name, payload]);
+    const out = { wasm: join(dir, "circuit.wasm"), zkey: join(dir, "circuit.zkey"), vkey: join(dir, "vkey.json") };
+    await writeFile(out.wasm, Buffer.concat([await readFile(c.wasm.path), section]));
+    await copyFile(c.zkey.path, out.zkey);
+    await copyFile(c.vkey.path, out.vkey);
+    return out;
+  }
+
+  /**
+   * Publish a funded task of an unregistered circuit (`unregisteredVariant`) as a requester that does not run the
+   * SDK's preflight would (any other client can: nodes do not consult the registry, SPEC §9.12). The SDK refuses
+   * such a task (SDK_CIRCUIT_NOT_REGISTERED), so its registry check is bypassed for this one call.
+   */
+  async submitUnregistered(circuit = "range-check-32"): Promise<HonestTask> {
+    const c = this.circuits.get(circuit)!;
+    const artifacts = await this.unregisteredVariant(circuit);
+    const registry = this.client!.circuits;
+    registry.isRegistered = (): Promise<boolean> => Promise.resolve(true);
+    const t0 = Date.now();
+    try {
+      const handle = await this.client!.submitTask({
+        artifacts,
+        input: c.sampleInput,
+        publicSignals: c.expectedPublicSignals.map((s) => BigInt(s)),
+        maxReward: ETH / 10n,
+        windows: HONEST_WINDOWS,
+      });
+      return new HonestTask(handle, t0, this.params);
+    } finally {
+      Reflect.deleteProperty(registry, "isRegistered");
+    }
+  }
+
+  /** Nonces of an address: mined ("latest") and with the mempool ("pending"); equal when nothing is stuck. */
+  async nonces(address: string): Promise<{ latest: number; pending: number }> {
+    const [latest, pending] = await Promise.all([this.provider.getTransactionCount(address, "latest"), this.provider.getTransactionCount(address, "pending")]);
+    return { latest, pending };
+  }
+
+  /** The escrow's on-chain record of a task. */
+  taskRecord(taskId: string): ReturnType<EscrowClient["taskRecord"]> {
+    return this.escrow.taskRecord(taskId);
+  }
+
   /** Submit an honest task through the SDK (range-check-32 unless told). */
   async submitHonest(circuit = "range-check-32"): Promise<HonestTask> {
     const c = this.circuits.get(circuit)!;
@@ -306,16 +441,34 @@ export class Pool {
   }
 
   /** Every TaskSettled event of the escrow: task id → events. */
-  async settledEvents(): Promise<Map<string, Array<{ round: number; prover: string; proverAmount: bigint; royaltyAmount: bigint; treasuryAmount: bigint; blockNumber: number }>>> {
+  async settledEvents(): Promise<Map<string, SettledEvent[]>> {
     const ev = escrowInterface.getEvent("TaskSettled")!;
     const logs = await this.provider.getLogs({ address: this.deployment.escrow, topics: [ev.topicHash], fromBlock: 0, toBlock: "latest" });
-    const out = new Map<string, Array<{ round: number; prover: string; proverAmount: bigint; royaltyAmount: bigint; treasuryAmount: bigint; blockNumber: number }>>();
+    const out = new Map<string, SettledEvent[]>();
     for (const l of logs) {
       const p = escrowInterface.parseLog(l)!;
       const id = (p.args[0] as string).toLowerCase();
       const list = out.get(id) ?? [];
-      list.push({ round: Number(p.args[1]), prover: p.args[2] as string, proverAmount: p.args[4] as bigint, royaltyAmount: p.args[5] as bigint, treasuryAmount: p.args[6] as bigint, blockNumber: l.blockNumber });
+      list.push({ round: Number(p.args[1]), prover: p.args[2] as string, proverAmount: p.args[4] as bigint, royaltyAmount: p.args[5] as bigint, treasuryAmount: p.args[6] as bigint, blockNumber: l.blockNumber, txHash: l.transactionHash });
       out.set(id, list);
+    }
+    return out;
+  }
+
+  /** The task's slashing events (TaskDefaulted, NonRevealSlashed, EquivocationSlashed), as `Event(whom, wei)`. */
+  async slashesOf(taskId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const [event, idTopic] of [["TaskDefaulted", 1], ["NonRevealSlashed", 1], ["EquivocationSlashed", 2]] as const) {
+      const ev = escrowInterface.getEvent(event)!;
+      const topics: Array<string | null> = [ev.topicHash, null, null];
+      topics[idTopic] = taskId;
+      const logs = await this.provider.getLogs({ address: this.deployment.escrow, topics, fromBlock: 0, toBlock: "latest" });
+      for (const l of logs) {
+        const a = escrowInterface.parseLog(l)!.args;
+        const who = String(event === "EquivocationSlashed" ? a[0] : event === "TaskDefaulted" ? a[2] : a[1]);
+        const whom = this.nodes.find((n) => n.operator.address.toLowerCase() === who.toLowerCase())?.name ?? who;
+        out.push(`${event}(${whom}, ${String(event === "NonRevealSlashed" ? a[2] : a[3])} wei)`);
+      }
     }
     return out;
   }
@@ -352,12 +505,15 @@ export class Pool {
 /** An honest SDK task: resolves when it settled on chain (or failed), with its latency. */
 export class HonestTask {
   readonly done: Promise<{ settled: boolean; reason?: string; latencyS: number }>;
+  /** The first Assignment certificate the SDK saw (global round, prover), and when. */
+  assigned: { round: number; prover: string; at: number } | undefined;
 
   constructor(
     readonly handle: TaskHandle,
     readonly submittedAt: number,
     readonly params: ChainParams,
   ) {
+    handle.on("assigned", (e) => (this.assigned ??= { round: e.round, prover: e.prover.toLowerCase(), at: Date.now() }));
     this.done = new Promise((resolve) => {
       handle.on("settled", () => resolve({ settled: true, latencyS: (Date.now() - submittedAt) / 1000 }));
       handle.on("failed", (e) => resolve({ settled: false, reason: e.reason, latencyS: (Date.now() - submittedAt) / 1000 }));
@@ -394,11 +550,18 @@ export class HonestTask {
 
 export interface KillRun {
   victim: string;
+  role: "prover" | "attester";
   killedPid: number;
   /** Seconds after the honest task was submitted when the victim got SIGKILL. */
   killAtS: number;
+  /** Where in the task the kill landed (by the task's windows and the SDK's view). */
+  phase: string;
+  /** The victim was the task's certified prover when it was killed. */
+  wasAssigned: boolean;
   /** Seconds the victim was down. */
   downS: number;
+  /** Seconds from the restarted victim's API being up to the task's reveal deadline (negative: back after it). */
+  backBeforeRevealS: number;
   taskId: string;
   task: HonestTask;
   settled: boolean;
@@ -408,24 +571,59 @@ export interface KillRun {
   rejoined: boolean;
 }
 
+/** Where a kill `atS` seconds after submission lands in an honest task's windows. */
+function phaseOf(atS: number, assigned: boolean): string {
+  const w = HONEST_WINDOWS;
+  if (atS < w.bidWindow) return "bidding";
+  if (atS < w.bidWindow + w.revealWindow) return "revealing";
+  if (atS < w.bidWindow + w.revealWindow + Number(MAX_CLOCK_SKEW)) return "reveal cut-off";
+  return assigned ? "assigned, not settled yet (proving, completion votes or settle())" : "after the cut-off, not yet assigned";
+}
+
 /**
- * The kill -9 case: submit an honest task, SIGKILL a random attester node at a random point of it (bidding,
- * revealing or proving), restart it from its data directory with the same command line, wait for the task to
- * settle and for the victim to rejoin (peers again, and the task in its store).
+ * The kill -9 case: submit an honest task, SIGKILL a random node of `victim`'s role (attester by default) at a
+ * random point of it (bidding, revealing or proving), restart it from its data directory with the same command
+ * line, wait for the task to settle and for the victim to rejoin (peers again, and the task in its store). A
+ * prover victim killed before the reveal cut-off (bid + reveal window + MAX_CLOCK_SKEW = 12 s) is a random prover;
+ * from the cut-off on, `killAt - 12 s` counts from the moment an attester holds the Assignment certificate (its
+ * API, polled every 100 ms) and the victim is the certified prover (the kill lands in its proving, its proof's
+ * gossip, the completion votes or its settle(), or just after the settlement).
  */
-export async function killDuringHonestTask(pool: Pool, random: () => number = Math.random, opts: { killAtS?: number } = {}): Promise<KillRun> {
-  const attesters = pool.nodes.filter((n) => n.role === "attester");
-  const victim = attesters[Math.floor(random() * attesters.length)]!;
+export async function killDuringHonestTask(pool: Pool, random: () => number = Math.random, opts: { killAtS?: number; victim?: "attester" | "prover" } = {}): Promise<KillRun> {
+  const role = opts.victim ?? "attester";
+  const candidates = pool.nodes.filter((n) => n.role === role);
+  let victim = candidates[Math.floor(random() * candidates.length)]!;
   const h = await pool.submitHonest();
   const w = HONEST_WINDOWS;
   // anywhere from just after publication to the middle of the proof round
   const killAtMs = opts.killAtS !== undefined ? opts.killAtS * 1000 : 300 + random() * (w.bidWindow + w.revealWindow + 4) * 1000;
-  await sleep(Math.max(0, h.submittedAt + killAtMs - Date.now()));
+  const cutOffMs = (w.bidWindow + w.revealWindow + Number(MAX_CLOCK_SKEW)) * 1000;
+  let assignedTo: string | undefined;
+  if (role === "prover" && killAtMs >= cutOffMs) {
+    // after the cut-off a prover victim is the certified prover, killed (killAt - cut-off) after an attester holds
+    // the Assignment certificate: in its proving, its proof's gossip, the completion votes or its settle()
+    await sleep(Math.max(0, h.submittedAt + cutOffMs - 1000 - Date.now()));
+    const observer = pool.nodes.find((n) => n.role === "attester") ?? pool.nodes[0]!;
+    const limit = h.submittedAt + cutOffMs + 15_000;
+    while (assignedTo === undefined && Date.now() < limit) {
+      const v = await pool.apiGet<{ certificates?: Array<{ kind: string; prover?: string }> }>(observer.name, `/tasks/${h.id}`).catch(() => undefined);
+      assignedTo = v?.body.certificates?.find((c) => c.kind === "assignment")?.prover?.toLowerCase();
+      if (assignedTo === undefined) await sleep(100);
+    }
+    await sleep(killAtMs - cutOffMs);
+  } else {
+    await sleep(Math.max(0, h.submittedAt + killAtMs - Date.now()));
+  }
+  assignedTo ??= h.assigned?.prover;
+  if (role === "prover" && assignedTo !== undefined) victim = candidates.find((n) => n.operator.address.toLowerCase() === assignedTo) ?? victim;
+  const wasAssigned = assignedTo !== undefined && victim.operator.address.toLowerCase() === assignedTo;
   const killedPid = await pool.kill9(victim.name);
   const killedAt = Date.now();
+  const settledBeforeKill = (await pool.taskRecord(h.id).catch(() => undefined))?.status === TaskStatus.Settled;
   await sleep(500 + random() * 1500);
   await pool.restart(victim.name);
   const downS = (Date.now() - killedAt) / 1000;
+  const backBeforeRevealS = Number(h.task.revealDeadline) - Date.now() / 1000;
   const r = await h.wait();
   let rejoined = false;
   const end = Date.now() + 30_000;
@@ -438,5 +636,46 @@ export async function killDuringHonestTask(pool: Pool, random: () => number = Ma
     }
     if (!rejoined) await sleep(500);
   }
-  return { victim: victim.name, killedPid, killAtS: (killedAt - h.submittedAt) / 1000, downS, taskId: h.id, task: h, settled: r.settled, ...(r.reason !== undefined ? { reason: r.reason } : {}), latencyS: r.latencyS, rejoined };
+  const killAtS = (killedAt - h.submittedAt) / 1000;
+  return {
+    victim: victim.name, role, killedPid, killAtS, phase: settledBeforeKill ? "after its settlement" : phaseOf(killAtS, assignedTo !== undefined), wasAssigned, downS, backBeforeRevealS, taskId: h.id, task: h,
+    settled: r.settled, ...(r.reason !== undefined ? { reason: r.reason } : {}), latencyS: r.latencyS, rejoined,
+  };
+}
+
+/**
+ * What the chain and the nodes say of a kill run's task. `paid`: its TaskSettled events. `clean`: not paid and
+ * refundable: its on-chain record is None (never opened: nothing was locked) or Open/Failed (expire() returns the
+ * locked cost after finalDeadline + settleGrace), never Settled. `split`: no node holds an Assignment certificate of
+ * any round (every round void: the documented SPEC §5.6 split, the only accepted way for the task to fail).
+ */
+export async function taskOutcome(pool: Pool, taskId: string): Promise<{ paid: number; status: number; clean: boolean; split: boolean; slashes: string[]; views: string[] }> {
+  const paid = (await pool.settledEvents()).get(taskId)?.length ?? 0;
+  const rec = await pool.taskRecord(taskId);
+  let assignments = 0;
+  const views: string[] = [];
+  for (const n of pool.nodes) {
+    const v = await pool.apiGet<{ status?: string; round?: number; reason?: string; certificates?: Array<{ kind: string; round: number; prover?: string }> }>(n.name, `/tasks/${taskId}`).catch(() => undefined);
+    const certs = v?.status === 200 ? (v.body.certificates ?? []) : [];
+    assignments += certs.filter((c) => c.kind === "assignment").length;
+    views.push(`${n.name}: ${v === undefined ? "no answer" : v.status === 200 ? `${v.body.status} round ${v.body.round} ${v.body.reason ?? ""} certificates ${certs.map((c) => `${c.kind}/${c.round}/${c.prover?.slice(0, 8) ?? "-"}`).join(",") || "none"}` : `HTTP ${v.status}`}`);
+  }
+  const clean = paid === 0 && rec.status !== TaskStatus.Settled && rec.status !== TaskStatus.Invalid;
+  return { paid, status: rec.status, clean, split: assignments === 0, slashes: await pool.slashesOf(taskId), views };
+}
+
+/** After `finalDeadline + settleGrace`, anyone may expire an unsettled task: call it and return the refund (TaskFailed). */
+export async function expireTask(pool: Pool, t: HonestTask, from: Wallet): Promise<{ status: number; refund: bigint }> {
+  const closesAt = t.settleBy;
+  for (;;) {
+    const block = await pool.provider.getBlock("latest");
+    if (BigInt(block!.timestamp) > closesAt + 1n) break;
+    await sleep(1000);
+  }
+  const esc = new EscrowClient(pool.deployment.escrow, from);
+  const receipt = await esc.expire(taskStructOf(t.task));
+  const ev = escrowInterface.getEvent("TaskFailed")!;
+  const log = receipt.logs.find((l) => l.topics[0] === ev.topicHash);
+  const refund = log !== undefined ? (escrowInterface.parseLog(log)!.args[1] as bigint) : 0n;
+  return { status: (await pool.taskRecord(t.id)).status, refund };
 }

@@ -6,3 +6,4 @@ export * from "./runner.js";
 export * from "./program.js";
 export * from "./devnet.js";
 export * from "./commands.js";
+export * from "./node-flags.js";
