@@ -130,12 +130,15 @@ inline GlvScalars glv_split_all(const U256* k, size_t N, const Ctx& ctx, bool cl
 }
 
 // Signed c-bit digits of the 2N half scalars: row j < N is k1 of scalar j, row N + j is k2; the sign of the
-// half scalar is folded into its digits. d[w * 2N + row], W = ceil(128 / c).
+// half scalar is folded into its digits. Row-major, d[row * W + w], W = ceil(128 / c): the accumulation reads
+// all windows of a row together, and one row is one or two cache lines (window-major, every window of a row
+// was a separate stream; the loads missed the cache).
 inline Digits make_glv_digits(const GlvScalars& g, unsigned c, const Ctx& ctx) {
   Digits D;
   D.c = c;
   D.W = (128 + c - 1) / c;
   D.n = 2 * g.N;
+  D.rowMajor = true;
   const unsigned W = D.W;
   const int64_t half = (int64_t)1 << (c - 1);
   const int64_t full = (int64_t)1 << c;
@@ -167,7 +170,7 @@ inline Digits make_glv_digits(const GlvScalars& g, unsigned c, const Ctx& ctx) {
         } else {
           carry = 0;
         }
-        digits[(size_t)w * D.n + row] = (int32_t)(neg ? -d : d);
+        digits[row * W + w] = (int32_t)(neg ? -d : d);
       }
     }
   });
@@ -270,12 +273,16 @@ struct MsmPlan {
   size_t bytes() const { return pts.size() * sizeof(Affine<F>) + idx.size() * 4; }
 };
 
-// Estimated cost, in batch-affine additions, of a GLV MSM over nc points with window c and m copies.
+// Estimated cost, in batch-affine additions, of a GLV MSM over nc points with window c and m copies: the bucket
+// additions, the bucket reduction (batch-affine running sums, msm_plan_run phase 2: two batch-affine additions
+// per bucket plus the segments' combination, weighted 2.5; it was 5 when the reduction used Jacobian additions:
+// measured at 2^16, 2.5 picks windows one bit larger and is ~5% faster at the default budget) and the final
+// doublings.
 inline double plan_cost(size_t nc, unsigned c, unsigned m) {
   unsigned W = (128 + c - 1) / c;
   unsigned Wt = (W + m - 1) / m;
   double half = (double)(1u << (c - 1));
-  return 2.0 * (double)nc * W + Wt * half * 5.0 + Wt * c * 2.0;
+  return 2.0 * (double)nc * W + Wt * half * 2.5 + Wt * c * 2.0;
 }
 
 inline unsigned plan_best_c(size_t nc, unsigned m, double* costOut = nullptr) {
@@ -347,7 +354,7 @@ template <class F>
 Jac<F> msm_plan_run(const MsmPlan<F>& P, const Digits& D, size_t offset, const uint32_t* act, size_t nact,
                     const Ctx& ctx) {
   if (nact == 0) return Jac<F>::inf();
-  if (D.c != P.c) throw std::runtime_error("digits do not match the plan's window");
+  if (D.c != P.c || !D.rowMajor || D.W != P.W) throw std::runtime_error("digits do not match the plan's window");
   const unsigned c = P.c, W = P.W, Wt = P.Wt, m = P.m;
   const int64_t half = (int64_t)1 << (c - 1);
   const size_t N = D.n / 2;
@@ -384,6 +391,15 @@ Jac<F> msm_plan_run(const MsmPlan<F>& P, const Digits& D, size_t offset, const u
       }
       const size_t i = act ? act[ii] : ii;
       const size_t s = offset + P.idx[i];
+      // the digit rows of a point a few points ahead: with the many interleaved point streams (copies x
+      // phi) the hardware prefetchers lose the digit stream, and its loads missed the cache
+      if (ii + 8 < p1) {
+        const size_t s8 = offset + P.idx[act ? act[ii + 8] : ii + 8];
+        __builtin_prefetch(&D.d[s8 * W]);
+        __builtin_prefetch(&D.d[s8 * W + W - 1]);  // a row may straddle two cache lines
+        __builtin_prefetch(&D.d[(N + s8) * W]);
+        __builtin_prefetch(&D.d[(N + s8) * W + W - 1]);
+      }
       for (unsigned e = 0; e < 2; e++) {
         const size_t row = e * N + s;
         for (unsigned t = 0; t < m; t++) {
@@ -391,7 +407,7 @@ Jac<F> msm_plan_run(const MsmPlan<F>& P, const Digits& D, size_t offset, const u
           for (size_t k = w0; k < w1; k++) {
             size_t w = (size_t)t * Wt + k;
             if (w >= W) break;
-            int32_t d = D.d[w * D.n + row];
+            int32_t d = D.d[row * W + w];
             if (d == 0) continue;
             size_t baseK = (size_t)half * (k - w0);
             if (d > 0) buckets.add_prefetched((uint32_t)(baseK + d - 1), &pt, false);
@@ -404,39 +420,83 @@ Jac<F> msm_plan_run(const MsmPlan<F>& P, const Digits& D, size_t offset, const u
   });
   ctx.check();
   if (stop.load()) throw Cancelled();
-  // Phase 2, bucket reduction: per effective window, the running sum over the group's `parts` bucket sets at
-  // once (one running-sum step per bucket index, not per set), split into bucket ranges over the threads:
-  // a range [lo, hi) contributes S + lo R (S = sum (j+1) b_{lo+j}, R = sum b_{lo+j}).
-  size_t segs = std::max<size_t>(1, std::min<size_t>(((size_t)T * 2 + Wt - 1) / Wt, (size_t)half / 16));
-  if (T == 1) segs = 1;
-  const size_t jobs = (size_t)Wt * segs;
-  std::vector<Jac<F>> part((size_t)jobs, Jac<F>::inf());
-  parallel_for(ctx, jobs, [&](size_t job) {
-    const size_t k = job / segs, seg = job % segs;
+  // Phase 2, bucket reduction, batch-affine: W_k = sum_j (j+1) b_j per effective window k (summed over the
+  // parts' bucket sets). The buckets are cut into segments of L; all segments step together, t = L-1 .. 0:
+  // running_s += b_s[t], then sum_s += running_s, each step two batch-affine additions over all segments with
+  // one inversion (instead of a mixed and a full Jacobian addition per bucket). Segment i of a window
+  // (offset i L) contributes sum_s + i L running_s: W_k = sum_s sum_s + L sum_i i R_i (R_i: the parts'
+  // running sums of segment i), the last sum by one more running sum over the segments.
+  parallel_for(ctx, tasks, [&](size_t task) { sets[task]->fold_side(); });
+  ctx.check();
+  const size_t totalBuckets = parts * (size_t)Wt * (size_t)half;
+  size_t L = std::min<size_t>(8, half);
+  while (L < (size_t)half && totalBuckets / L > (size_t)1024 * T) L *= 2;
+  const size_t segPerWin = (size_t)half / L;
+  struct Seg {
+    uint32_t task;
+    uint32_t base;  // first bucket of the segment in the task's set
+  };
+  std::vector<Seg> segv;
+  std::vector<size_t> segStart(tasks);
+  for (size_t task = 0; task < tasks; task++) {
+    segStart[task] = segv.size();
+    const size_t g = task % groups;
+    const size_t w0 = Wt * g / groups, w1 = Wt * (g + 1) / groups;
+    for (size_t kk = w0; kk < w1; kk++)
+      for (size_t si = 0; si < segPerWin; si++)
+        segv.push_back(Seg{(uint32_t)task, (uint32_t)((size_t)half * (kk - w0) + si * L)});
+  }
+  const size_t nSeg = segv.size();
+  std::vector<Affine<F>> segSum(nSeg), segRun(nSeg);  // (0, 0): infinity
+  const size_t chunks = std::max<size_t>(1, std::min<size_t>(T, nSeg / 64));
+  parallel_for(ctx, chunks, [&](size_t ch) {
+    if (stop.load()) return;
+    const size_t s0 = nSeg * ch / chunks, s1 = nSeg * (ch + 1) / chunks, S = s1 - s0;
+    // buckets 0..S-1: running sums, S..2S-1: weighted sums; at most one addition per bucket and step
+    AffineBuckets<F> R(2 * S, S);
+    for (size_t t = L; t-- > 0;) {
+      if ((t & 7) == 0 && ctx.cancelled()) {
+        stop = true;
+        return;
+      }
+      for (size_t s = s0; s < s1; s++) {
+        const AffineBuckets<F>& B = *sets[segv[s].task];
+        const size_t j = segv[s].base + t;
+        if (t) __builtin_prefetch(&B.b[j - 1]);
+        if (B.has[j]) R.add((uint32_t)(s - s0), B.b[j]);
+      }
+      R.flush();
+      for (size_t s = 0; s < S; s++)
+        if (R.has[s]) R.add((uint32_t)(S + s), R.b[s]);
+      R.flush();
+    }
+    for (size_t s = 0; s < S; s++) {
+      segRun[s0 + s] = R.has[s] ? R.b[s] : Affine<F>::inf();
+      segSum[s0 + s] = R.has[S + s] ? R.b[S + s] : Affine<F>::inf();
+    }
+  });
+  ctx.check();
+  if (stop.load()) throw Cancelled();
+  std::vector<Jac<F>> win(Wt, Jac<F>::inf());
+  parallel_for(ctx, Wt, [&](size_t k) {
     const size_t g = groupOf(k);
     const size_t w0 = Wt * g / groups;
-    const size_t base = (size_t)half * (k - w0);
-    const size_t lo = (size_t)half * seg / segs, hi = (size_t)half * (seg + 1) / segs;
-    Jac<F> running = Jac<F>::inf(), sum = Jac<F>::inf();
-    for (size_t j = hi; j-- > lo;) {
+    Jac<F> sums = Jac<F>::inf(), run = Jac<F>::inf(), weighted = Jac<F>::inf();
+    for (size_t si = segPerWin; si-- > 0;) {
       for (size_t pp = 0; pp < parts; pp++) {
-        const AffineBuckets<F>& B = *sets[pp * groups + g];
-        size_t idx = base + j;
-        if (B.has[idx]) running = running.add_mixed(B.b[idx]);
-        running = running.add(B.side[idx]);
+        const size_t s = segStart[pp * groups + g] + (k - w0) * segPerWin + si;
+        sums = sums.add_mixed(segSum[s]);
+        run = run.add_mixed(segRun[s]);
       }
-      sum = sum.add(running);
+      if (si) weighted = weighted.add(run);
     }
-    if (lo) {
-      uint64_t lk[4] = {(uint64_t)lo, 0, 0, 0};
-      sum = sum.add(running.mul(lk));
-    }
-    part[job] = sum;
+    for (size_t l = L; l > 1; l >>= 1) weighted = weighted.dbl();  // L is a power of two
+    win[k] = sums.add(weighted);
   });
   Jac<F> acc = Jac<F>::inf();
   for (int k = (int)Wt - 1; k >= 0; k--) {
     for (unsigned b = 0; b < c; b++) acc = acc.dbl();
-    for (size_t seg = 0; seg < segs; seg++) acc = acc.add(part[(size_t)k * segs + seg]);
+    acc = acc.add(win[k]);
   }
   return acc;
 }

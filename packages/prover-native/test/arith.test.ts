@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { buildBn128, type Curve } from "ffjavascript";
-import { runTestCommands } from "./helpers.js";
+import { BINARY, runTestCommands } from "./helpers.js";
 
 function rand(mod: bigint): bigint {
   return BigInt("0x" + randomBytes(40).toString("hex")) % mod;
@@ -41,6 +42,35 @@ describe("native field and curve arithmetic vs ffjavascript (random inputs)", fu
           cmds.push(`${name}_inv ${a}`);
           expected.push(String(F.toObject(F.inv(ea))));
         }
+      }
+    }
+    assert.deepEqual(await runTestCommands(cmds), expected);
+  });
+
+  it("field kernels (MULX/ADX Montgomery mul, dedicated square, 512-bit product + REDC, add/sub, lazy Fq2) vs the reference of native/field_ref.hpp: 200,000 random inputs per field plus edge values", () => {
+    const seed = String(randomBytes(4).readUInt32LE(0));
+    const r = spawnSync(BINARY, ["selftest", "200000", seed], { encoding: "utf8" });
+    assert.equal(r.status, 0, `selftest (seed ${seed}) failed: ${r.stdout}${r.stderr}`);
+    const o = JSON.parse(r.stdout) as { ok: boolean; inputs: number; error: string };
+    assert.equal(o.ok, true, o.error);
+    assert.equal(o.inputs, 200000);
+  });
+
+  it("Fq and Fr mul and square vs BigInt (2,000 random pairs per field, and limb-boundary edge values)", async () => {
+    const q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+    const r = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    const cmds: string[] = [];
+    const expected: string[] = [];
+    for (const [name, p] of [["fq", q], ["fr", r]] as const) {
+      const edges = [0n, 1n, 2n, p - 1n, p - 2n, (p - 1n) / 2n, (p + 1n) / 2n];
+      for (let k = 63; k <= 253; k += 2) edges.push(2n ** BigInt(k), 2n ** BigInt(k) - 1n);
+      for (let j = 0; j < 4; j++) edges.push((2n ** 64n - 1n) << BigInt(64 * j) < p ? (2n ** 64n - 1n) << BigInt(64 * j) : p - (1n << BigInt(64 * j)));
+      const values = [...edges, ...Array.from({ length: 2000 }, () => rand(p))];
+      for (let i = 0; i < values.length; i++) {
+        const a = values[i]!;
+        const b = i < edges.length ? edges[(i * 5 + 1) % edges.length]! : values[values.length - 1 - i]!;
+        cmds.push(`${name}_mul ${a} ${b}`, `${name}_sqr ${a}`);
+        expected.push(String((a * b) % p), String((a * a) % p));
       }
     }
     assert.deepEqual(await runTestCommands(cmds), expected);
