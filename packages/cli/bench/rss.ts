@@ -7,22 +7,16 @@
  * while tasks run (submitted here through the SDK by anvil dev account 7, which the devnet does not use) and
  * after they settled. Prints one line per node (`rss-node:`) and one per role, the largest node of that role:
  *   rss: role=<attester|prover> idle_mib=<x> attesting_peak_mib=<y> after_mib=<z>
- * and, at idle, each role's PSS and private memory (`rss-private:`), each node's V8 heap (`rss-heap:`) and its RSS
- * split into anonymous memory and file pages, the node binary's among them (`rss-detail:`). The floors under a
- * node's RSS come from idle processes started with the same settings as `node start` (node-flags.ts), sampled
- * at the same time (`rss-floor:`): a bare Node, Node with ethers, libp2p and level imported, and Node with every
- * module `node start` imports (the CLI and the runner), none of them running anything.
+ * and, at idle, each role's PSS and private memory (`rss-private:`) and each node's V8 heap (`rss-heap:`).
  * Then interrupts the devnet with SIGINT and checks that no process it started is left (exit code 1 if one was).
  */
 import { spawn, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
 import { ANVIL_DEV_MNEMONIC } from "@zkpool/chain";
 import { loadCircuit } from "@zkpool/circuits";
 import { createClient, terminateSnarkjs, type TaskHandle, type ZkPoolClient } from "@zkpool/sdk";
-import { NODE_START_ENV, NODE_START_FLAGS } from "../src/node-flags.js";
 
 const tasks = Number(process.argv[2] ?? 4);
 const provers = Number(process.argv[3] ?? 1);
@@ -94,50 +88,6 @@ function threadsOf(pid: number): string {
   }
 }
 
-/** RSS split: anonymous (heap, malloc, stacks) and file-backed pages, and the node binary's share of the latter, KiB. */
-function detailKib(pid: number): { anon: number; file: number; binary: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const f = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
-    const exe = realpathSync(process.execPath);
-    let binary = 0;
-    let inBinary = false;
-    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-      if (head !== null) inBinary = head[1] === exe;
-      else if (inBinary && line.startsWith("Rss:")) binary += Number(/(\d+)/.exec(line)?.[1] ?? 0);
-    }
-    return { anon: f("RssAnon"), file: f("RssFile"), binary };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Idle reference processes for the floor of a node's RSS, with node start's settings: a bare Node; Node that
- * imported the big dependencies; Node that imported everything `node start` imports. Each idles until killed.
- */
-function startFloors(): { what: string; pid: number }[] {
-  const imports = (urls: string[]): string[] => ["--input-type=module", "-e", `${urls.map((u) => `await import(${JSON.stringify(u)});`).join(" ")} setInterval(() => {}, 1000);`];
-  // resolved from here (the workspace hoists them); a dependency that cannot be resolved is left out
-  const deps = ["ethers", "libp2p", "level"].flatMap((d) => {
-    try {
-      return [import.meta.resolve(d)];
-    } catch {
-      return [];
-    }
-  });
-  const kinds: { what: string; args: string[] }[] = [
-    { what: "bare-node", args: ["-e", "setInterval(() => {}, 1000)"] },
-    { what: "import-ethers+libp2p+level", args: imports(deps) },
-    { what: "import-node-start-modules", args: imports([new URL("../src/program.js", import.meta.url).href, new URL("../src/runner.js", import.meta.url).href]) },
-  ];
-  return kinds.map((k) => {
-    const child = spawn(process.execPath, [...NODE_START_FLAGS, ...k.args], { stdio: "ignore", env: { ...process.env, ...NODE_START_ENV } });
-    return { what: k.what, pid: child.pid! };
-  });
-}
-
 type Phase = "startup" | "idle" | "tasks" | "after";
 interface NodeProc { name: string; pid: number; role: "attester" | "prover"; api: string; samples: { t: number; phase: Phase; kib: number }[] }
 
@@ -193,7 +143,6 @@ async function main(): Promise<number> {
   }, 200);
 
   let client: ZkPoolClient | undefined;
-  let floors: { what: string; pid: number }[] = [];
   let code = 0;
   try {
     const end = Date.now() + 180_000;
@@ -201,30 +150,12 @@ async function main(): Promise<number> {
     const pool = event("requester");
     if (pool === undefined || event("idle") === undefined) throw new Error(`the devnet did not come up:\n${out}`);
 
-    floors = startFloors();
     await sleep(IDLE_SETTLE_MS - IDLE_WINDOW_MS);
     phase = "idle";
     await sleep(IDLE_WINDOW_MS);
     phase = "tasks";
     const heaps = await Promise.all([...nodes.values()].map(async (n) => `rss-heap: name=${n.name} idle ${await heapOf(n.api)}`));
     const shared = [...nodes.values()].map((n) => ({ role: n.role, m: privateKib(n.pid) }));
-    const details = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => {
-      const d = detailKib(n.pid);
-      return d === undefined ? `rss-detail: name=${n.name} unavailable` : `rss-detail: name=${n.name} idle anon_mib=${mib(d.anon)} file_mib=${mib(d.file)} node_binary_mib=${mib(d.binary)}`;
-    });
-    const floorLines = floors.map((f) => {
-      const r = rssKib(f.pid);
-      const p = privateKib(f.pid);
-      const d = detailKib(f.pid);
-      try {
-        process.kill(f.pid, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-      return r === undefined ? `rss-floor: what=${f.what} exited early` :
-        `rss-floor: what=${f.what} rss_mib=${mib(r)} private_mib=${p !== undefined ? mib(p.priv) : "?"}${d !== undefined ? ` anon_mib=${mib(d.anon)} file_mib=${mib(d.file)} node_binary_mib=${mib(d.binary)}` : ""}`;
-    });
-    floors = [];
 
     const rpcUrl = pool["rpcUrl"] as string;
     const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1, batchMaxCount: 1 });
@@ -266,8 +197,6 @@ async function main(): Promise<number> {
       return { role: n.role, idle, peak, after };
     });
     for (const h of heaps) process.stdout.write(`${h}\n`);
-    for (const l of details) process.stdout.write(`${l}\n`);
-    for (const l of floorLines) process.stdout.write(`${l}\n`);
     for (const role of ["attester", "prover"] as const) {
       const r = shared.filter((x) => x.role === role && x.m !== undefined).map((x) => x.m!);
       if (r.length === 0) continue;
@@ -283,13 +212,6 @@ async function main(): Promise<number> {
     process.stderr.write(`rss bench failed: ${String(err)}\n`);
     code = 1;
   } finally {
-    for (const f of floors) {
-      try {
-        process.kill(f.pid, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-    }
     clearInterval(sampler);
     await client?.close().catch(() => undefined);
     await terminateSnarkjs();

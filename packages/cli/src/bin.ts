@@ -11,21 +11,6 @@ if (major < 22) {
   process.exit(2);
 }
 
-// `node start` runs for days: apply the runtime settings of node-flags.ts (a small idle footprint) by replacing this
-// process with one started with them (execve: the same pid and stdio, so whatever started the node and waits on it
-// sees no difference; no handler or file is open yet). It costs one more Node start-up (~50 ms) before anything is
-// loaded; a launcher that passes NODE_START_FLAGS and NODE_START_ENV itself skips it. Without process.execve
-// (Node < 22.15, Windows) the node runs as started.
-const { reexecFor } = await import("./node-flags.js");
-const reexec = reexecFor({ argv: process.argv.slice(2), execArgv: process.execArgv, env: process.env, script: process.argv[1]! });
-if (reexec !== undefined && typeof process.execve === "function" && process.platform !== "win32") {
-  try {
-    process.execve(process.execPath, [process.execPath, ...reexec.args], reexec.env);
-  } catch {
-    // execve failed and this process is unchanged: run as started
-  }
-}
-
 const { main } = await import("./program.js");
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -11,7 +11,6 @@ import { LIMITS, MAX_AUCTION_ROUNDS, MAX_CLOCK_SKEW, isZkPoolError, reservePrice
 import { parseEth } from "./amounts.js";
 import { toJson } from "./api.js";
 import { keystorePath, type NodeConfig } from "./config.js";
-import type { ProofSystemName } from "./proof-system.js";
 import { CliError, CliErrorCode } from "./errors.js";
 import type { Progress, Step } from "./progress.js";
 import { freePort, savedTaskPath } from "./roles.js";
@@ -156,7 +155,17 @@ export function pointToTaskExpire(err: unknown, taskId: string, taskFile: string
     err.message.replace(sdkHint, `run \`zkpool task expire ${taskFile}\` once its final deadline + settle grace has passed`), { cause: err });
 }
 
-export { PROOF_SYSTEMS, parseProofSystem, type ProofSystemName } from "./proof-system.js";
+export const PROOF_SYSTEMS = ["groth16", "plonk", "fflonk"] as const;
+export type ProofSystemName = (typeof PROOF_SYSTEMS)[number];
+
+/** `--proof-system` value, checked (CLI_BAD_USAGE listing the choices). */
+export function parseProofSystem(v: string): ProofSystemName {
+  const s = v.trim().toLowerCase();
+  if (!(PROOF_SYSTEMS as readonly string[]).includes(s)) {
+    throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "proof-system" }, `--proof-system must be one of ${PROOF_SYSTEMS.join(", ")} (got ${JSON.stringify(v)})`);
+  }
+  return s as ProofSystemName;
+}
 
 export interface TaskSubmitOptions {
   circuit?: string;

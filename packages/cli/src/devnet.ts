@@ -3,7 +3,6 @@
  * processes (this CLI's `node start`), a stream of demo tasks from the SDK, live progress and a summary.
  * Embedded defaults only. Ctrl-C stops every process.
  */
-import { NODE_START_ENV, NODE_START_FLAGS } from "./node-flags.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, readFileSync, closeSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -158,8 +157,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetSummary> {
       if (prover) args.push("--prover", "--cost-per-second", formatEther((10n + 5n * BigInt(i)) * 10n ** 13n));
       if (bootstrap.length > 0) args.push("--bootstrap", bootstrap.join(","));
       const log = openSync(join(dataDir, "node.log"), "a");
-      // the node's runtime settings passed up front, which spares each node the re-exec that bin.ts does otherwise
-      const child = spawn(process.execPath, [...NODE_START_FLAGS, ...args], { env: { ...NODE_START_ENV, ...process.env, ZKPOOL_PASSWORD: PASSWORD }, stdio: ["ignore", log, log], detached: true });
+      const child = spawn(process.execPath, args, { env: { ...process.env, ZKPOOL_PASSWORD: PASSWORD }, stdio: ["ignore", log, log], detached: true });
       closeSync(log);
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       procs.push({ name, child, dataDir, exited });

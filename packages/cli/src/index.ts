@@ -6,4 +6,3 @@ export * from "./runner.js";
 export * from "./program.js";
 export * from "./devnet.js";
 export * from "./commands.js";
-export * from "./node-flags.js";

@@ -6,25 +6,16 @@ import { toJson } from "./api.js";
 import { CONFIG_KEYS, keystorePath, resolveConfig, type NodeConfig } from "./config.js";
 import { CliError, CliErrorCode, exitCodeOf } from "./errors.js";
 import { keystoreAddress, resolvePassword, unlockKeystore, writeKeystore } from "./keystore.js";
-import { PROOF_SYSTEMS, parseProofSystem } from "./proof-system.js";
+import { runNode } from "./runner.js";
+import { formatSummary, runDevnet } from "./devnet.js";
+import { PROOF_SYSTEMS, formatProverStatus, formatQuote, parseProofSystem, parseScheduleFlags, proverJoin, proverStatus, taskQuote, taskStatus, taskSubmit } from "./commands.js";
 import { formatEth, parseEth } from "./amounts.js";
-import type { Progress } from "./progress.js";
+import { createProgress, progressMode, type Progress } from "./progress.js";
 import { addCircuitCommands, circuitCommandGroup } from "./circuit.js";
-import type { CircuitFlags } from "./circuit-registry.js";
-
-/**
- * Each command imports its implementation when it runs (issue 17, item 6): defining the commands loads only
- * commander, the config, the keystore (ethers) and the circuit setup's flags, so `node start` never loads the SDK
- * (and snarkjs with it), the devnet or listr2, and `task`/`prover` commands never load the node's runner.
- */
-const lazy = {
-  runner: () => import("./runner.js"),
-  devnet: () => import("./devnet.js"),
-  commands: () => import("./commands.js"),
-  roles: () => import("./roles.js"),
-  registry: () => import("./circuit-registry.js"),
-  progress: () => import("./progress.js"),
-};
+import { circuitList, circuitOfFlags, circuitRegister, circuitShow, type CircuitFlags } from "./circuit-registry.js";
+import {
+  describeTime, fund, proverClaim, proverUnstake, proverWithdraw, taskBalance, taskDeposit, taskExpire, taskWithdraw,
+} from "./roles.js";
 
 export interface CliIo {
   out(line: string): void;
@@ -90,8 +81,7 @@ export function buildProgram(io: CliIo): Command {
   const json = (): boolean => program.opts<{ json?: boolean }>().json === true;
   const print = (human: string, data: unknown): void => io.out(json() ? toJson(data) : human);
   /** Progress on stderr (stdout keeps the command's result): live on a terminal, else lines (JSON with --json). */
-  const progressOnErr = async (): Promise<Progress> => {
-    const { createProgress, progressMode } = await lazy.progress();
+  const progressOnErr = (): Progress => {
     const terminal = io.terminal?.("err");
     return createProgress({ mode: progressMode(json(), terminal), line: (l) => io.err(l), ...(terminal !== undefined ? { terminal } : {}) });
   };
@@ -170,7 +160,6 @@ export function buildProgram(io: CliIo): Command {
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const { wallet: operator } = await unlock(c, opts);
-      const { runNode } = await lazy.runner();
       // a person at a terminal reads pretty log lines; --json or a pipe gets JSON lines
       const running = await runNode(c, operator, { prettyLogs: !json() && process.stdout.isTTY === true });
       print(`node ${running.node.peerId.toString()} operator ${running.operator}; API ${running.api.url}; Ctrl-C stops`,
@@ -193,7 +182,7 @@ export function buildProgram(io: CliIo): Command {
     "Amounts: flags take ETH (0.5); output prints ETH, --json prints wei as decimal strings.";
   const eth = (opts: Record<string, unknown>, key: string, flag: string, zero = false): bigint | undefined =>
     opts[key] === undefined ? undefined : parseEth(opts[key] as string, flag, { allowZero: zero });
-  const when = async (t: bigint, now: bigint): Promise<string> => (await lazy.roles()).describeTime(t, now);
+  const when = (t: bigint, now: bigint): string => describeTime(t, now);
 
   // ---------------------------------------------------------------- circuit (own circuits: setup, registry)
   addCircuitCommands(program, { io });
@@ -214,7 +203,6 @@ export function buildProgram(io: CliIo): Command {
       "Example: zkpool circuit register --dir build/sha --proof-system groth16 --config requester.json" + chainHelp)
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
-      const { circuitOfFlags, circuitRegister } = await lazy.registry();
       const p = await circuitOfFlags(flagsOfCircuit(opts));
       const { wallet } = await unlock(c, opts);
       const r = await circuitRegister(c, wallet, p);
@@ -223,14 +211,12 @@ export function buildProgram(io: CliIo): Command {
         : `circuit ${r.circuitId} (${r.proofSystem}) was already registered: nothing changed`, r);
     });
   addConfigFlags(circuit.command("list").description("the circuits registered on chain")).action(async (opts: Record<string, unknown>) => {
-    const { circuitList } = await lazy.registry();
     const list = await circuitList(configOf(opts, io));
     print(list.length === 0 ? "no circuit is registered yet (zkpool circuit register)" :
       list.map((e) => `${e.circuitId}  ${e.proofSystem.padEnd(7)}  nPublic ${e.nPublic}  by ${e.registrant}`).join("\n"), list);
   });
   addConfigFlags(circuit.command("show").description("one registered circuit, with the verification key the chain holds").argument("<circuitId>"))
     .action(async (id: string, opts: Record<string, unknown>) => {
-      const { circuitShow } = await lazy.registry();
       const e = await circuitShow(configOf(opts, io), id);
       print([
         `${e.circuitId}: ${e.proofSystem}, ${e.nPublic} public signals`,
@@ -247,7 +233,6 @@ export function buildProgram(io: CliIo): Command {
     .action(async (addr: string | undefined, opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const to = addr ?? keystoreAddress(keystorePath(c));
-      const { fund } = await lazy.roles();
       const r = await fund(c, to, eth(opts, "amount", "--amount")!);
       print(`sent ${formatEth(r.amount)} to ${r.to} from dev account ${r.from} (tx ${r.txHash}); it now holds ${formatEth(r.balance)}`, r);
     });
@@ -264,7 +249,6 @@ export function buildProgram(io: CliIo): Command {
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const { wallet, password, passwordFile } = await unlock(c, opts);
-      const { proverJoin } = await lazy.commands();
       const r = await proverJoin(c, wallet, {
         stake: parseEth(opts["stake"] as string, "--stake"),
         ...(opts["royaltyRecipient"] !== undefined ? { royaltyRecipient: opts["royaltyRecipient"] as string } : {}),
@@ -279,7 +263,6 @@ export function buildProgram(io: CliIo): Command {
     });
   addConfigFlags(prover.command("status").description("stake, unbonding, earnings on chain, and the local node's status")).action(async (opts: Record<string, unknown>) => {
     const c = configOf(opts, io);
-    const { proverStatus, formatProverStatus } = await lazy.commands();
     const s = await proverStatus(c, keystoreAddress(keystorePath(c)));
     print(formatProverStatus(s), s);
   });
@@ -288,7 +271,6 @@ export function buildProgram(io: CliIo): Command {
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const { wallet } = await unlock(c, opts);
-      const { proverClaim } = await lazy.roles();
       const r = await proverClaim(c, wallet);
       print(r.txHash === null ? `nothing to claim: ${r.operator} has no earnings in the escrow` : `claimed ${formatEth(r.claimed)} to ${r.operator} (tx ${r.txHash})`, r);
     });
@@ -301,17 +283,15 @@ export function buildProgram(io: CliIo): Command {
       const amount = eth(opts, "amount", "--amount", true);
       if ((amount === undefined) === (opts["all"] !== true)) throw new CliError({ code: CliErrorCode.BAD_USAGE }, "pass either --amount <eth> or --all");
       const { wallet } = await unlock(c, opts);
-      const { proverUnstake } = await lazy.roles();
       const r = await proverUnstake(c, wallet, { ...(amount !== undefined ? { amount } : {}), all: opts["all"] === true });
       print(`unstaking ${formatEth(r.unstaked)} (${formatEth(r.unbonding)} unbonding in all, ${formatEth(r.stake)} still staked); ` +
-        `it unlocks at ${await when(r.unlockTime, r.now)}: then run \`zkpool prover withdraw\``, r);
+        `it unlocks at ${when(r.unlockTime, r.now)}: then run \`zkpool prover withdraw\``, r);
     });
   addConfigFlags(prover.command("withdraw").description("withdraw unbonded stake once the unstake delay has passed (says when, if too early)"))
     .addHelpText("after", "\nExample: zkpool prover withdraw --config ~/.zkpool/config.json" + chainHelp)
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const { wallet } = await unlock(c, opts);
-      const { proverWithdraw } = await lazy.roles();
       const r = await proverWithdraw(c, wallet);
       print(`withdrew ${formatEth(r.withdrawn)} of stake to ${r.operator} (tx ${r.txHash})`, r);
     });
@@ -346,8 +326,6 @@ export function buildProgram(io: CliIo): Command {
       const str = (k: string): string | undefined => opts[k] as string | undefined;
       const num = (k: string): number | undefined => opts[k] as number | undefined;
       const maxReward = parseEth(str("maxReward")!, "--max-reward", { allowZero: false });
-      const { parseScheduleFlags, taskSubmit } = await lazy.commands();
-      const { circuitOfFlags } = await lazy.registry();
       const schedule = parseScheduleFlags({
         ...(str("startPrice") !== undefined ? { startPrice: str("startPrice")! } : {}),
         ...(str("priceStep") !== undefined ? { priceStep: str("priceStep")! } : {}),
@@ -375,7 +353,7 @@ export function buildProgram(io: CliIo): Command {
         ...(num("proofWindow") !== undefined ? { proofWindow: num("proofWindow")! } : {}),
         ...(num("maxRounds") !== undefined ? { maxRounds: num("maxRounds")! } : {}),
         ...(schedule !== undefined ? { schedule } : {}),
-        progress: await progressOnErr(),
+        progress: progressOnErr(),
       });
       const price = r["price"] as bigint | undefined;
       print(`proof for ${String(r["taskId"])} written to ${String(r["out"])}${r["settled"] === true ? ` (settled on chain${price !== undefined ? ` at ${formatEth(price)}` : ""})` : ""}`, r);
@@ -387,14 +365,11 @@ export function buildProgram(io: CliIo): Command {
     .action(async (opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const maxReward = eth(opts, "maxReward", "--max-reward", false);
-      const { taskQuote, formatQuote } = await lazy.commands();
-      const { circuitOfFlags } = await lazy.registry();
       const q = await taskQuote(c, { circuit: await circuitOfFlags(flagsOfCircuit(opts)), ...(maxReward !== undefined ? { maxReward } : {}), waitMs: (opts["wait"] as number) * 1000 });
       print(formatQuote(q, maxReward), q);
     });
   addConfigFlags(task.command("status").description("a task's on-chain state").argument("<taskId>")).action(async (id: string, opts: Record<string, unknown>) => {
     const c = configOf(opts, io);
-    const { taskStatus } = await lazy.commands();
     const s = await taskStatus(c, id);
     const ch = s["chain"] as { statusName: string; round: number; defaults: number; locked: bigint };
     print(`${id}: ${ch.statusName}, round ${ch.round}, defaults ${ch.defaults}, locked ${formatEth(ch.locked)}`, s);
@@ -406,7 +381,6 @@ export function buildProgram(io: CliIo): Command {
       const c = configOf(opts, io);
       const amount = eth(opts, "amount", "--amount")!;
       const { wallet } = await unlock(c, opts);
-      const { taskDeposit } = await lazy.roles();
       const r = await taskDeposit(c, wallet, amount);
       print(`deposited ${formatEth(r.deposited)} (tx ${r.txHash}); escrow balance ${formatEth(r.balance)}, available ${formatEth(r.available)}`, r);
     });
@@ -415,7 +389,6 @@ export function buildProgram(io: CliIo): Command {
     .addHelpText("after", "\nExample: zkpool task balance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --rpc-url http://127.0.0.1:8545 --deployment deployments/31337.json" + chainHelp)
     .action(async (addr: string | undefined, opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
-      const { taskBalance } = await lazy.roles();
       const r = await taskBalance(c, addr ?? keystoreAddress(keystorePath(c)));
       const w = r.pendingWithdrawal;
       print([
@@ -435,10 +408,9 @@ export function buildProgram(io: CliIo): Command {
       const c = configOf(opts, io);
       const amount = eth(opts, "amount", "--amount", true);
       const { wallet } = await unlock(c, opts);
-      const { taskWithdraw } = await lazy.roles();
       const r = await taskWithdraw(c, wallet, { ...(amount !== undefined ? { amount } : {}), all: opts["all"] === true, cancel: opts["cancel"] === true });
       print(r.action === "requested"
-        ? `withdrawal of ${formatEth(r.amount)} requested (tx ${r.txHash}); ready at ${await when(r.readyAt, r.now)}: then run \`zkpool task withdraw\``
+        ? `withdrawal of ${formatEth(r.amount)} requested (tx ${r.txHash}); ready at ${when(r.readyAt, r.now)}: then run \`zkpool task withdraw\``
         : r.action === "withdrawn" ? `withdrew ${formatEth(r.amount)} from the escrow to ${r.account} (tx ${r.txHash})`
           : `cancelled the pending withdrawal of ${formatEth(r.amount)} (tx ${r.txHash})`, r);
     });
@@ -449,7 +421,6 @@ export function buildProgram(io: CliIo): Command {
     .action(async (ref: string, opts: Record<string, unknown>) => {
       const c = configOf(opts, io);
       const { wallet } = await unlock(c, opts);
-      const { taskExpire } = await lazy.roles();
       const r = await taskExpire(c, wallet, ref, { ...(opts["apiUrl"] !== undefined ? { apiUrl: opts["apiUrl"] as string } : {}) });
       print(`task ${r.taskId} expired on chain (tx ${r.txHash}): ${formatEth(r.refund)} back to the requester's escrow balance`, r);
     });
@@ -471,7 +442,6 @@ export function buildProgram(io: CliIo): Command {
     .action(async (o: { provers: number; attesters: number; tasks: number; interval: number; circuit: string; keep?: boolean; schedule?: boolean }) => {
       if (o.provers < 1) throw new CliError({ code: CliErrorCode.BAD_USAGE, key: "provers" }, "--provers must be at least 1");
       const terminal = io.terminal?.("out");
-      const { runDevnet, formatSummary } = await lazy.devnet();
       const s = await runDevnet({ ...o, json: json(), out: (l: string) => io.out(l), ...(terminal !== undefined ? { terminal } : {}), stopSignal: io.stopSignal() });
       print(formatSummary(s), { event: "summary", ...s });
     });

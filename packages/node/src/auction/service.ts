@@ -565,13 +565,8 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     const window = auctionDeadlines(task, auction);
     const reserve = reservePrice(task, auction);
     let bid = await this.store.bid(id, auction);
-    // A bid published before any peer follows the bids topic reaches nobody (gossipsub publishes to zero peers
-    // without an error, e.g. right after a restart): wait for a subscriber; the next step retries. A node with no
-    // bootstrap peers and no connection is a pool of one, and has nobody to wait for.
-    const alone = (this.node.opts.network?.bootstrap ?? []).length === 0 && this.node.host.getPeers().length === 0;
-    const heard = alone || this.node.gossip.subscribers("bids").length > 0;
     if (bid === undefined) {
-      if (now > window.bidDeadline - MAX_CLOCK_SKEW || !heard) return;
+      if (now > window.bidDeadline - MAX_CLOCK_SKEW) return;
       try {
         await this.ensureContent([task.wasmSha256, task.zkeySha256, task.vkeySha256, task.inputHash]);
       } catch (err) {
@@ -626,10 +621,6 @@ export class AuctionService extends EventEmitter<AuctionEvents> {
     }
     if (bid.revealed || bid.price === 0n) return;
     if (now <= window.bidDeadline + MAX_CLOCK_SKEW || now > window.revealDeadline) return;
-    if (!heard) {
-      this.log.info("reveal held back: no peer follows the bids topic yet", { taskId: id, auctionRound: auction });
-      return;
-    }
     const reveal = signBidReveal(
       { taskId: id, prover: this.address, peerId: this.node.nodeKey.peerId, price: bid.price, salt: bid.salt, ...(auction > 0 ? { auctionRound: auction } : {}) },
       this.node.nodeKey,
