@@ -85,6 +85,9 @@ export function committeeSeed(taskId: Uint8Array, beacon: Uint8Array): Uint8Arra
  * draw's largest cost through ethers' hex-string keccak256 (~9.5 µs each against ~4.2 µs here).
  */
 export function committeeSeatValue(seed: Uint8Array, j: number): bigint {
+  if (!(seed instanceof Uint8Array) || !Number.isInteger(j) || j < 0 || j > 0xffffffff) {
+    throw new CommitteeError({ code: "INVALID_INPUT", field: "seat" }, "a seat value needs a byte seed and a seat index in [0, 2^32)");
+  }
   const buf = Buffer.alloc(seed.length + 4);
   buf.set(seed, 0);
   buf.writeUInt32BE(j, seed.length);
