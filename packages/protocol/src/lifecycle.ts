@@ -6,7 +6,7 @@
  * `g = k`, today's round. Every deadline below takes that round.
  */
 import { MAX_CLOCK_SKEW } from "./constants.js";
-import { rampRounds } from "./market/schedule.js";
+import { rampRounds, schedulePrice } from "./market/schedule.js";
 import type { Task } from "./types.js";
 
 type Timeline = Pick<Task, "bidDeadline" | "revealDeadline" | "proofWindow" | "maxRounds" | "maxReward" | "schedule">;
@@ -36,8 +36,7 @@ export function firstRound(task: Pick<Task, "maxRounds">, auction: number): numb
 export function reservePrice(task: Pick<Task, "maxReward" | "schedule">, auction: number): bigint {
   const s = task.schedule;
   if (s === undefined) return task.maxReward;
-  const p = s.startPrice + BigInt(auction) * s.priceStep;
-  return p < task.maxReward ? p : task.maxReward;
+  return schedulePrice({ startPrice: s.startPrice, maxPrice: task.maxReward, step: s.priceStep }, auction);
 }
 
 /**
